@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test: the whole workspace, then the pure
+# cores again under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14).
+# This is the README's test command and what .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+
+# Tests read ../shared/vectors through the @vectors repository.
+if [ ! -d ../shared/vectors ]; then
+  echo "test: ../shared/vectors is missing (the shared test vectors sit beside the checkout)" >&2
+  exit 2
+fi
+
+# Bounded parallelism: the CI machine has 2 cores and tests start servers.
+JOBS=(--jobs="$(nproc)" --local_test_jobs="$(nproc)")
+
+echo "== bazel test //... (gcc, fastbuild)"
+bazel test "${JOBS[@]}" //...
+
+PURE_CORES=(//common/... //log/merkle/...)
+echo "== bazel test --config=asan ${PURE_CORES[*]} (clang-14, ASan+UBSan)"
+bazel test "${JOBS[@]}" --config=asan "${PURE_CORES[@]}"
+
+total=$(bazel query 'tests(//...)' 2>/dev/null | wc -l)
+sanitized=$(bazel query "tests(${PURE_CORES[0]} $(printf ' + %s' "${PURE_CORES[@]:1}"))" 2>/dev/null | wc -l)
+# bazel test exits non-zero on any failure, so reaching here means all passed.
+echo "tests: $((total + sanitized)) passed, 0 failed"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: the whole workspace, then the pure
 # cores again under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14).
+# Then every fuzz target runs under libFuzzer for FUZZ_SECONDS (default 20).
 # This is the README's test command and what .ci/run calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,9 @@ bazel test "${JOBS[@]}" //...
 PURE_CORES=(//common/... //log/merkle/...)
 echo "== bazel test --config=asan ${PURE_CORES[*]} (clang-14, ASan+UBSan)"
 bazel test "${JOBS[@]}" --config=asan "${PURE_CORES[@]}"
+
+echo "== scripts/fuzz.sh: every fuzz target under libFuzzer for ${FUZZ_SECONDS:-20}s"
+./scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 total=$(bazel query 'tests(//...)' 2>/dev/null | wc -l)
 sanitized=$(bazel query "tests(${PURE_CORES[0]} $(printf ' + %s' "${PURE_CORES[@]:1}"))" 2>/dev/null | wc -l)

@@ -11,6 +11,9 @@
 //   // Persist every complete subtree as it appears (leaves included):
 //   range.Append(leaf, [&](NodeId id, const Hash& h) { store.Put(id, h); });
 //
+// Append costs one leaf push and, amortised, one node hash; Root() costs
+// O(log n) hashes.
+//
 // A CompactRange is a value type; not thread-safe for concurrent mutation.
 #ifndef VITRINE_LOG_MERKLE_COMPACT_RANGE_H_
 #define VITRINE_LOG_MERKLE_COMPACT_RANGE_H_
@@ -63,6 +66,8 @@ class CompactRange {
   uint64_t end() const { return end_; }
   // The hashes of RangeNodes(begin(), end()), left to right.
   absl::Span<const Hash> hashes() const { return hashes_; }
+  // Returns RangeNodes(begin(), end()): the ids of hashes().
+  std::vector<NodeId> nodes() const;
 
   // Returns the hash of the tree [begin, end) folded right to left, as
   // MTH does for the right edge: for begin() == 0 it is the root of the tree
@@ -70,6 +75,10 @@ class CompactRange {
   Hash Root() const;
 
  private:
+  // Adds complete subtree `id`, which starts at end(), merging it with the
+  // range's last nodes while they are left siblings; does not move end().
+  void Push(NodeId id, Hash hash, const NodeVisitor& visitor);
+
   uint64_t begin_;
   uint64_t end_;
   std::vector<Hash> hashes_;

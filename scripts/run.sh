@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-bazel run -c opt //log/merkle:merkle_demo -- "$@"
+bazel run -c opt //log/merkle/demo:merkle_demo -- "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: the whole workspace, then the pure
-# cores again under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14).
+# cores again under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14)
+# and the crypto code against BoringSSL.
 # Then every fuzz target runs under libFuzzer for FUZZ_SECONDS (default 20).
 # This is the README's test command and what .ci/run calls.
 set -euo pipefail
@@ -20,14 +21,20 @@ JOBS=(--jobs="$(nproc)" --local_test_jobs="$(nproc)")
 echo "== bazel test //... (gcc, fastbuild)"
 bazel test "${JOBS[@]}" //...
 
-PURE_CORES=(//common/... //log/merkle/...)
+PURE_CORES=(//common/... //log/merkle/... //log/note/...)
 echo "== bazel test --config=asan ${PURE_CORES[*]} (clang-14, ASan+UBSan)"
 bazel test "${JOBS[@]}" --config=asan "${PURE_CORES[@]}"
+
+# The crypto code again against BoringSSL (never with gRPC: see .bazelrc).
+BORINGSSL_TESTS=(//log/note/... //log/merkle:hash_test)
+echo "== bazel test --config=boringssl ${BORINGSSL_TESTS[*]} (BoringSSL instead of OpenSSL 3)"
+bazel test "${JOBS[@]}" --config=boringssl "${BORINGSSL_TESTS[@]}"
 
 echo "== scripts/fuzz.sh: every fuzz target under libFuzzer for ${FUZZ_SECONDS:-20}s"
 ./scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 total=$(bazel query 'tests(//...)' 2>/dev/null | wc -l)
 sanitized=$(bazel query "tests(${PURE_CORES[0]} $(printf ' + %s' "${PURE_CORES[@]:1}"))" 2>/dev/null | wc -l)
+boringssl=$(bazel query "tests(${BORINGSSL_TESTS[0]} $(printf ' + %s' "${BORINGSSL_TESTS[@]:1}"))" 2>/dev/null | wc -l)
 # bazel test exits non-zero on any failure, so reaching here means all passed.
-echo "tests: $((total + sanitized)) passed, 0 failed"
+echo "tests: $((total + sanitized + boringssl)) passed, 0 failed"

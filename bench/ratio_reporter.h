@@ -1,0 +1,49 @@
+// A Google Benchmark reporter that remembers each benchmark's rate so that a
+// benchmark program can print ratios between runs measured in the same
+// process (for example "compact-range append / raw SHA-256"), which is what
+// the targets are stated in: absolute numbers on a shared machine are noisy.
+//
+//   RatioReporter reporter;
+//   benchmark::RunSpecifiedBenchmarks(&reporter);
+//   reporter.PrintRatio("BM_Append/300", "BM_RawSha256/300", 0.7);
+//
+// With --benchmark_repetitions, each benchmark's median is used.
+//
+// Not thread-safe; Google Benchmark calls reporters from one thread.
+#ifndef VITRINE_BENCH_RATIO_REPORTER_H_
+#define VITRINE_BENCH_RATIO_REPORTER_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "benchmark/benchmark.h"
+
+namespace vitrine::bench {
+
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override;
+
+  // Prints items/s of `name` divided by items/s of `baseline` and whether it
+  // meets `at_least`. Returns false when a run is missing or below target.
+  bool PrintRatio(absl::string_view name, absl::string_view baseline,
+                  double at_least);
+  // Prints the mean real time per iteration of `name` against a ceiling in
+  // nanoseconds. Returns false when missing or above.
+  bool PrintTimeCeiling(absl::string_view name, double at_most_ns);
+
+ private:
+  struct Figures {
+    double items_per_second = 0;
+    double real_ns_per_iteration = 0;
+  };
+  std::map<std::string, Figures, std::less<>> figures_;
+  std::set<std::string> medians_;
+};
+
+}  // namespace vitrine::bench
+
+#endif  // VITRINE_BENCH_RATIO_REPORTER_H_

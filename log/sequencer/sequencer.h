@@ -1,0 +1,125 @@
+// The log's single writer. Submissions queue; one thread takes everything
+// queued (up to a batch limit, or after a short delay), deduplicates it,
+// extends the tree, checks the new root on an independent path, signs ONE
+// checkpoint for the new size, commits entries, tiles, indexes and the
+// checkpoint in one synced RocksDB write batch, publishes the new state and
+// only then completes each submitter's callback.
+//
+//   VITRINE_ASSIGN_OR_RETURN(
+//       std::unique_ptr<Sequencer> sequencer,
+//       Sequencer::Start(store.get(), std::move(log_signer), {}));
+//   sequencer->Add({.leaf = note_text, .artifact_digest = sha256},
+//                  [](absl::StatusOr<AddResult> result) { ... });
+//   std::shared_ptr<const PublishedState> head = sequencer->Published();
+//
+// Guarantees:
+//   - An acknowledged entry is durable at its acknowledged index.
+//   - One signed root per tree size, forever: a restart reuses the stored
+//     checkpoint and never signs another root for a size already signed.
+//   - Before signing, the new root is recomputed from the tile bytes about
+//     to be committed (read back from the batch and the store), not from the
+//     in-memory compact range; on a mismatch the sequencer signs nothing,
+//     stops accepting writes, and reports DataLoss (health()).
+//   - Start verifies the store: the root recomputed from the stored tiles
+//     equals the latest signed checkpoint's root, else DataLoss.
+//
+// Thread-safety: Add, Published and health may be called from any thread;
+// readers never wait for the writer (Published is an atomic snapshot).
+#ifndef VITRINE_LOG_SEQUENCER_SEQUENCER_H_
+#define VITRINE_LOG_SEQUENCER_SEQUENCER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "log/merkle/hash.h"
+#include "log/note/checkpoint.h"
+#include "log/note/signer.h"
+#include "log/storage/store.h"
+
+namespace vitrine::sequencer {
+
+struct SequencerOptions {
+  // Most entries in one commit: bounds the batch's memory and commit time.
+  size_t max_batch = 4096;
+  // How long the sequencer waits for more entries after the first one of a
+  // batch arrives: trades a little latency for fewer, larger fsyncs.
+  absl::Duration max_delay = absl::Milliseconds(1);
+  // Most entries waiting; beyond it Add fails with ResourceExhausted
+  // (back-pressure instead of unbounded memory).
+  size_t max_queue = 1 << 16;
+};
+
+// An immutable snapshot of the published log: what readers serve.
+struct PublishedState {
+  note::Checkpoint checkpoint;  // origin, size, root
+  std::string signed_note;      // the checkpoint signed by the log key
+};
+
+struct AddRequest {
+  // The leaf: the whole signed statement note, already validated by the
+  // caller (the sequencer does not parse it).
+  std::string leaf;
+  // The artifact's SHA-256 named by the statement, for FindByDigest.
+  std::optional<merkle::Hash> artifact_digest;
+};
+
+struct AddResult {
+  uint64_t index = 0;
+  // True when the leaf was already in the log (or earlier in the same
+  // batch): `index` is the existing one and nothing new was written.
+  bool duplicate = false;
+  // A published state whose tree contains `index`.
+  std::shared_ptr<const PublishedState> state;
+};
+
+// Called exactly once per Add, from the sequencer's thread: keep it short.
+using AddCallback = std::function<void(absl::StatusOr<AddResult>)>;
+
+class Sequencer {
+ public:
+  // Verifies `store` and starts the sequencing thread. A new, empty store
+  // gets the signed checkpoint of the empty tree. `store` must outlive the
+  // Sequencer. `log_signer` is the log key (type 0x01); its name is the
+  // checkpoint origin, and must match the stored checkpoints' origin.
+  static absl::StatusOr<std::unique_ptr<Sequencer>> Start(
+      storage::Store* store, std::unique_ptr<note::Signer> log_signer,
+      SequencerOptions options);
+
+  // Stops (see Stop).
+  ~Sequencer();
+
+  // Queues `request`; `done` is called after the commit that makes it
+  // durable, or with: ResourceExhausted when the queue is full; Unavailable
+  // after Stop; DataLoss (and every later Add) once an integrity check
+  // failed; the storage error when a commit failed.
+  void Add(AddRequest request, AddCallback done);
+
+  // The latest published state; never null after Start.
+  std::shared_ptr<const PublishedState> Published() const;
+
+  // Calls `watcher` (from the sequencer's thread) with every state published
+  // from now on, in order, until Stop. For WatchCheckpoints streams.
+  void Watch(std::function<void(std::shared_ptr<const PublishedState>)> watcher);
+
+  // OK while the sequencer accepts writes; the error that stopped it.
+  absl::Status health() const;
+
+  // Stops accepting, sequences and commits everything already queued,
+  // completes its callbacks, and joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct Rep;
+  explicit Sequencer(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace vitrine::sequencer
+
+#endif  // VITRINE_LOG_SEQUENCER_SEQUENCER_H_

@@ -1,0 +1,159 @@
+// The log's durable store: entries, C2SP hash tiles, the leaf-hash and
+// artifact-digest indexes and the signed checkpoints, in one embedded RocksDB
+// with a column family each. Written by one writer (the sequencer) in atomic,
+// synced batches; read concurrently by any number of readers.
+//
+//   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+//                            Store::Open({.path = "data/log"}));
+//   WriteBatch batch;
+//   batch.AddEntry(0, leaf, HashLeaf(leaf), artifact_sha256);
+//   batch.PutTile(TileId{0, 0, 1}, EncodeTile({HashLeaf(leaf)}));
+//   batch.PutCheckpoint(1, signed_checkpoint_note);
+//   VITRINE_RETURN_IF_ERROR(store->Commit(batch));   // durable on return
+//   VITRINE_ASSIGN_OR_RETURN(std::string entry, store->GetEntry(0));
+//
+// Layout (keys are big-endian so that range reads are sequential):
+//   entries      index (8 bytes)                    -> the leaf, as submitted
+//   tiles        level (1) || index (8)             -> the tile's hashes (32*W);
+//                a partial tile is rewritten as it grows (every narrower
+//                width is a prefix of it); a full tile is written once
+//   leaf_index   leaf hash (32)                     -> index (8)
+//   digest_index artifact sha256 (32) || index (8)  -> empty
+//   checkpoints  tree size (8)                      -> signed checkpoint note
+//                (one per size, never replaced: "never two heads for a size")
+//
+// Integrity: RocksDB block checksums and paranoid checks catch bytes changed
+// on disk (DataLoss); the sequencer and startup recompute roots from the
+// stored tiles; every hash read is served from a bounded cache of tiles.
+//
+// Thread-safety: all const methods are safe to call concurrently with each
+// other and with Commit; Commit must be called by one writer at a time.
+#ifndef VITRINE_LOG_STORAGE_STORE_H_
+#define VITRINE_LOG_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "log/merkle/hash.h"
+#include "log/merkle/hash_reader.h"
+#include "log/merkle/tile.h"
+
+namespace vitrine::storage {
+
+struct StoreOptions {
+  // The RocksDB folder. Required.
+  std::string path;
+  // Creates an empty store when `path` does not exist; false for tools that
+  // must only ever open an existing log.
+  bool create_if_missing = true;
+  // fsync the write-ahead log before Commit returns. Only benchmarks that
+  // measure the cost of durability may turn this off.
+  bool sync = true;
+  // Decoded tiles kept in memory for hash reads: 8192 tiles = 64 MiB, enough
+  // for every tile above level 0 of a 500M-entry log plus the hot leaf tiles.
+  size_t tile_cache_tiles = 8192;
+  // RocksDB's block cache, for entries and index lookups.
+  size_t block_cache_bytes = 256 << 20;
+};
+
+// One atomic unit of writes, built by the sequencer and applied by Commit.
+// Not thread-safe; cheap to build (bytes are copied into a RocksDB batch).
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(WriteBatch&&) noexcept;
+  WriteBatch& operator=(WriteBatch&&) noexcept;
+
+  // Adds the leaf at `index` with its leaf hash (for the dedup index) and,
+  // when the leaf names one, its artifact's SHA-256 (for FindByDigest).
+  void AddEntry(uint64_t index, absl::string_view leaf,
+                const merkle::Hash& leaf_hash,
+                const std::optional<merkle::Hash>& artifact_digest);
+  // Writes the hashes of `tile` (its width says how many), replacing a
+  // narrower version of the same tile.
+  void PutTile(const merkle::TileId& tile, absl::string_view hashes);
+  // Records the signed checkpoint note for tree `size` and makes it the
+  // latest. The store refuses (at Commit) a size that already has one.
+  void PutCheckpoint(uint64_t size, absl::string_view signed_note);
+
+  // Returns the tile bytes this batch writes for (level, index), if any:
+  // lets the sequencer read back what it is about to commit.
+  std::optional<std::string> PendingTile(uint8_t level, uint64_t index) const;
+
+  size_t ByteSize() const;
+
+ private:
+  friend class Store;
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
+// The latest signed state found in the store.
+struct StoredCheckpoint {
+  uint64_t size = 0;
+  std::string signed_note;
+};
+
+class Store {
+ public:
+  // Opens (or creates) the store at options.path. InvalidArgument for bad
+  // options, DataLoss when RocksDB reports corruption, Unavailable when the
+  // folder is locked by another process.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+
+  // Applies `batch` atomically (and durably, with options.sync): after a
+  // crash either all of it or none of it is there. FailedPrecondition when it
+  // would replace a checkpoint already stored for the same size; the store is
+  // unchanged then.
+  absl::Status Commit(const WriteBatch& batch);
+
+  // The latest stored checkpoint, or nullopt for a new, empty store.
+  absl::StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
+  // The checkpoint signed for exactly `size`; NotFound when none was.
+  absl::StatusOr<std::string> CheckpointAt(uint64_t size) const;
+
+  // The leaf at `index`; NotFound beyond the stored entries.
+  absl::StatusOr<std::string> GetEntry(uint64_t index) const;
+  // The leaves [begin, end) in one sequential read; OutOfRange when end is
+  // beyond the stored entries, InvalidArgument when begin > end.
+  absl::StatusOr<std::vector<std::string>> GetEntries(uint64_t begin,
+                                                      uint64_t end) const;
+
+  // The index of the leaf whose leaf hash is `leaf_hash`; NotFound if none.
+  absl::StatusOr<uint64_t> FindLeaf(const merkle::Hash& leaf_hash) const;
+  // Every index whose leaf names artifact digest `sha256`, ascending (empty
+  // when none; bounded by `limit`).
+  absl::StatusOr<std::vector<uint64_t>> FindByDigest(const merkle::Hash& sha256,
+                                                     size_t limit = 1000) const;
+
+  // The stored hashes of tile (level, index) with at least `min_width`
+  // hashes, exactly as stored (32 * stored width bytes). NotFound when the
+  // tile is absent or narrower.
+  absl::StatusOr<std::string> ReadTile(uint8_t level, uint64_t index,
+                                       uint16_t min_width = 1) const;
+
+  // A HashReader over the stored tiles, through the tile cache: any complete
+  // subtree of the stored tree, so proofs work for every past size. Owned by
+  // the store; valid while it lives; thread-safe.
+  merkle::HashReader& hash_reader() const;
+
+  // Approximate bytes on disk (SST files and WAL), for benchmarks and metrics.
+  uint64_t DiskBytes() const;
+
+ private:
+  struct Rep;
+  explicit Store(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace vitrine::storage
+
+#endif  // VITRINE_LOG_STORAGE_STORE_H_

@@ -1,0 +1,70 @@
+// Fuzzes release statements (statement.h):
+//   - ParseStatement never crashes, and whatever it accepts formats back to
+//     the exact input (one spelling per statement);
+//   - VerifyStatement, reading the input as a whole signed note against a
+//     fixed vendor and supervisor, never crashes, and what it accepts is
+//     within 16 KiB, re-formats to the input and names the vendor that
+//     signed it.
+// The corpus's signed seeds (testdata/statement_corpus/signed-*) were made
+// with the keys below: seed 32 x 'a' for vendor example.com/acme and
+// 32 x 'b' for supervisor builds.example.net.
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "log/note/keys.h"
+#include "log/note/note.h"
+#include "log/note/statement.h"
+
+namespace {
+
+using vitrine::note::FormatNote;
+using vitrine::note::FormatStatement;
+using vitrine::note::ParseStatement;
+using vitrine::note::SignatureType;
+using vitrine::note::VerifiedStatement;
+using vitrine::note::VerifierSet;
+
+void Check(bool condition) {
+  if (!condition) std::abort();
+}
+
+VerifierSet MakeSet(absl::string_view name, char seed_byte) {
+  const std::string skey =
+      vitrine::note::FormatSignerKey(name, SignatureType::kEd25519,
+                                     std::string(32, seed_byte))
+          .value();
+  VerifierSet set;
+  Check(set.Add(vitrine::note::NewVerifier(
+                    vitrine::note::VerifierKeyOf(skey).value())
+                    .value())
+            .ok());
+  return set;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const VerifierSet* vendors =
+      new VerifierSet(MakeSet("example.com/acme", 'a'));
+  static const VerifierSet* supervisors =
+      new VerifierSet(MakeSet("builds.example.net", 'b'));
+  const absl::string_view input(reinterpret_cast<const char*>(data), size);
+
+  if (auto statement = ParseStatement(input); statement.ok()) {
+    auto text = FormatStatement(*statement);
+    Check(text.ok() && *text == input);
+  }
+
+  auto verified = vitrine::note::VerifyStatement(input, *vendors, *supervisors);
+  if (verified.ok()) {
+    Check(input.size() <= vitrine::note::kMaxStatementNoteSize);
+    Check(FormatNote(verified->note) == input);
+    Check(verified->vendor_signature.name == verified->statement.vendor);
+    Check(verified->further.size() + 1 == verified->note.signatures.size());
+    Check(verified->supervisors.size() <= verified->further.size());
+  }
+  return 0;
+}

@@ -1,0 +1,120 @@
+#include "log/sequencer/tile_check.h"
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "log/merkle/compact_range.h"
+
+namespace vitrine::sequencer {
+namespace {
+
+using merkle::Hash;
+using merkle::kTileHeight;
+using merkle::kTileWidth;
+using merkle::NodeId;
+using merkle::TileId;
+
+// Returns the hashes of `tile` as fetched, or DataLoss when the tree should
+// have it but it is missing or has the wrong length.
+absl::StatusOr<std::vector<Hash>> FetchTile(const TileFetcher& fetch,
+                                            const TileId& tile) {
+  absl::StatusOr<std::string> bytes = fetch(tile);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::DataLossError(absl::StrCat(
+        merkle::TilePath(tile), " is missing: ", bytes.status().message()));
+  }
+  if (!bytes.ok()) return bytes.status();
+  if (bytes->size() != size_t{tile.width} * merkle::kHashSize) {
+    return absl::DataLossError(absl::StrCat(
+        merkle::TilePath(tile), " holds ", bytes->size(), " bytes, not ",
+        size_t{tile.width} * merkle::kHashSize));
+  }
+  absl::StatusOr<std::vector<Hash>> hashes = merkle::DecodeTile(tile, *bytes);
+  if (!hashes.ok()) {
+    return absl::DataLossError(absl::StrCat(merkle::TilePath(tile), ": ",
+                                            hashes.status().message()));
+  }
+  return hashes;
+}
+
+// Wraps an error of the tile arithmetic, which only a bug can cause here:
+// every id passed to it is derived from `size`.
+absl::Status Bug(const absl::Status& status) {
+  return absl::InternalError(
+      absl::StrCat("tile arithmetic: ", status.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<Hash> RootFromTiles(uint64_t size, const TileFetcher& fetch) {
+  if (size == 0) return merkle::EmptyRoot();
+  const std::vector<NodeId> nodes = merkle::RangeNodes(0, size);
+  absl::StatusOr<std::vector<TileId>> tiles =
+      merkle::TilesForNodes(nodes, size);
+  if (!tiles.ok()) return Bug(tiles.status());
+
+  std::map<TileId, std::vector<Hash>> decoded;
+  for (const TileId& tile : *tiles) {
+    VITRINE_ASSIGN_OR_RETURN(decoded[tile], FetchTile(fetch, tile));
+  }
+  std::vector<Hash> hashes;
+  hashes.reserve(nodes.size());
+  for (const NodeId& node : nodes) {
+    absl::StatusOr<TileId> tile = merkle::TileForNode(node, size);
+    if (!tile.ok()) return Bug(tile.status());
+    absl::StatusOr<Hash> hash =
+        merkle::HashNodeInTile(*tile, decoded.at(*tile), node);
+    if (!hash.ok()) return Bug(hash.status());
+    hashes.push_back(*hash);
+  }
+  absl::StatusOr<merkle::CompactRange> range =
+      merkle::CompactRange::FromHashes(0, size, std::move(hashes));
+  if (!range.ok()) return Bug(range.status());
+  return range->Root();
+}
+
+absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch) {
+  const std::vector<merkle::TileLevel> levels = merkle::TileLevelsForSize(size);
+  for (size_t l = 0; l < levels.size(); ++l) {
+    if (levels[l].full_tiles == 0) continue;
+    // A full tile at level l makes a node at tree level 8(l + 1), so the
+    // level above exists.
+    if (l + 1 >= levels.size()) {
+      return absl::InternalError(absl::StrCat(
+          "tile arithmetic: level ", l, " has full tiles but no level above"));
+    }
+    const merkle::TileLevel& above = levels[l + 1];
+    const uint8_t level = static_cast<uint8_t>(l);
+    const uint8_t parent_level = static_cast<uint8_t>(l + 1);
+
+    TileId parent;
+    std::vector<Hash> parent_hashes;  // empty until the first parent is read
+    for (uint64_t n = 0; n < levels[l].full_tiles; ++n) {
+      const TileId tile{level, n, kTileWidth};
+      VITRINE_ASSIGN_OR_RETURN(std::vector<Hash> hashes, FetchTile(fetch, tile));
+      absl::StatusOr<Hash> root = merkle::HashNodeInTile(
+          tile, hashes,
+          NodeId{static_cast<uint8_t>(kTileHeight * (l + 1)), n});
+      if (!root.ok()) return Bug(root.status());
+
+      const uint64_t p = n / kTileWidth;
+      if (parent_hashes.empty() || parent.index != p) {
+        parent = TileId{parent_level, p,
+                        p < above.full_tiles ? kTileWidth : above.partial_width};
+        VITRINE_ASSIGN_OR_RETURN(parent_hashes, FetchTile(fetch, parent));
+      }
+      if (parent_hashes[n % kTileWidth] != *root) {
+        return absl::DataLossError(absl::StrCat(
+            merkle::TilePath(tile), " hashes to ", root->ToHex(), " but ",
+            merkle::TilePath(parent), " holds ",
+            parent_hashes[n % kTileWidth].ToHex(), " for it"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace vitrine::sequencer

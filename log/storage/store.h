@@ -22,12 +22,17 @@
 //   checkpoints  tree size (8)                      -> signed checkpoint note
 //                (one per size, never replaced: "never two heads for a size")
 //
-// Integrity: RocksDB block checksums and paranoid checks catch bytes changed
-// on disk (DataLoss); the sequencer and startup recompute roots from the
-// stored tiles; every hash read is served from a bounded cache of tiles.
+// Integrity: RocksDB block checksums (XXH3, verified on every read) and
+// paranoid checks catch bytes changed on disk (DataLoss); a WAL damaged
+// anywhere but its torn tail fails Open (DataLoss) instead of silently
+// rolling back. Commit enforces append-only: entries extend the log
+// contiguously, a stored tile is only ever extended (never changed), and a
+// checkpoint is never replaced. The sequencer and startup recompute roots
+// from the stored tiles; hash reads are served through a bounded tile cache.
 //
 // Thread-safety: all const methods are safe to call concurrently with each
-// other and with Commit; Commit must be called by one writer at a time.
+// other and with Commit and Flush. The log has one writer; Commit also
+// serialises concurrent callers on the writer's lock, which its checks need.
 #ifndef VITRINE_LOG_STORAGE_STORE_H_
 #define VITRINE_LOG_STORAGE_STORE_H_
 
@@ -55,8 +60,10 @@ struct StoreOptions {
   // fsync the write-ahead log before Commit returns. Only benchmarks that
   // measure the cost of durability may turn this off.
   bool sync = true;
-  // Decoded tiles kept in memory for hash reads: 8192 tiles = 64 MiB, enough
-  // for every tile above level 0 of a 500M-entry log plus the hot leaf tiles.
+  // Decoded tiles kept in memory for hash reads, each with its inner subtrees
+  // precomputed (16 KiB per full tile): 8192 tiles = 128 MiB, enough for every
+  // tile above level 0 of a 500M-entry log plus the hot leaf tiles. 0 turns
+  // the cache off (every hash read goes to RocksDB).
   size_t tile_cache_tiles = 8192;
   // RocksDB's block cache, for entries and index lookups.
   size_t block_cache_bytes = 256 << 20;
@@ -83,11 +90,15 @@ class WriteBatch {
   // latest. The store refuses (at Commit) a size that already has one.
   void PutCheckpoint(uint64_t size, absl::string_view signed_note);
 
-  // Returns the tile bytes this batch writes for (level, index), if any:
-  // lets the sequencer read back what it is about to commit.
+  // Returns the tile bytes this batch writes for (level, index), if any
+  // (the last PutTile of it): lets the sequencer read back what it is about
+  // to commit.
   std::optional<std::string> PendingTile(uint8_t level, uint64_t index) const;
 
+  // Returns the bytes of leaves, tiles and checkpoints added so far.
   size_t ByteSize() const;
+  // Returns true when nothing was added.
+  bool empty() const;
 
  private:
   friend class Store;
@@ -110,17 +121,30 @@ class Store {
   ~Store();
 
   // Applies `batch` atomically (and durably, with options.sync): after a
-  // crash either all of it or none of it is there. FailedPrecondition when it
-  // would replace a checkpoint already stored for the same size; the store is
-  // unchanged then.
+  // crash either all of it or none of it is there. Checked first, under the
+  // writer's lock, leaving the store unchanged on any error:
+  //   FailedPrecondition when it would replace a checkpoint already stored
+  //     for the same size, when its entries are not exactly the indexes
+  //     [EntryCount(), EntryCount() + k) (in any order), or when a tile it
+  //     writes is not the stored version of that tile extended (a full tile
+  //     may be rewritten only identically; no stored hash ever changes);
+  //   InvalidArgument for a malformed batch: one index or checkpoint size
+  //     added twice, tile bytes that are not 32 * width, an invalid TileId;
+  //   DataLoss when reading the stored tiles to check them finds corruption.
+  // The caller deduplicates leaves: a leaf hash already indexed would be
+  // re-pointed to the new index.
   absl::Status Commit(const WriteBatch& batch);
+
+  // Returns the number of stored entries: indexes [0, EntryCount()) exist.
+  uint64_t EntryCount() const;
 
   // The latest stored checkpoint, or nullopt for a new, empty store.
   absl::StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
   // The checkpoint signed for exactly `size`; NotFound when none was.
   absl::StatusOr<std::string> CheckpointAt(uint64_t size) const;
 
-  // The leaf at `index`; NotFound beyond the stored entries.
+  // The leaf at `index`; NotFound beyond the stored entries, DataLoss when
+  // an entry below EntryCount() is missing.
   absl::StatusOr<std::string> GetEntry(uint64_t index) const;
   // The leaves [begin, end) in one sequential read; OutOfRange when end is
   // beyond the stored entries, InvalidArgument when begin > end.
@@ -135,8 +159,10 @@ class Store {
                                                      size_t limit = 1000) const;
 
   // The stored hashes of tile (level, index) with at least `min_width`
-  // hashes, exactly as stored (32 * stored width bytes). NotFound when the
-  // tile is absent or narrower.
+  // hashes, exactly as stored (32 * stored width bytes). Reads RocksDB, not
+  // the tile cache, so that integrity checks see what is on disk. NotFound
+  // when the tile is absent or narrower; InvalidArgument for a min_width
+  // outside 1..256; DataLoss for a stored length that is not 32 * W.
   absl::StatusOr<std::string> ReadTile(uint8_t level, uint64_t index,
                                        uint16_t min_width = 1) const;
 
@@ -147,6 +173,11 @@ class Store {
 
   // Approximate bytes on disk (SST files and WAL), for benchmarks and metrics.
   uint64_t DiskBytes() const;
+
+  // Writes every column family's memtable to SST files and waits: for
+  // backups, disk-usage measurements and tests that need the data in SST
+  // files. Not needed for durability (the WAL already holds it).
+  absl::Status Flush();
 
  private:
   struct Rep;

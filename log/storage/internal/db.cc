@@ -1,0 +1,166 @@
+#include "log/storage/internal/db.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "log/storage/internal/keys.h"
+#include "log/storage/internal/rocksdb_status.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/convenience.h"
+#include "rocksdb/env.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice_transform.h"
+#include "rocksdb/table.h"
+
+namespace vitrine::storage::internal {
+namespace {
+
+constexpr const char* kCfNames[] = {"entries", "tiles", "leaf_index",
+                                    "digest_index", "checkpoints"};
+static_assert(sizeof(kCfNames) / sizeof(kCfNames[0]) ==
+              static_cast<size_t>(Cf::kCount));
+
+// Bits per key of the bloom filters on point-lookup column families: about
+// 1% false positives, so a miss rarely touches a data block.
+constexpr double kBloomBitsPerKey = 10;
+
+rocksdb::CompressionType EntryCompression() {
+  // Debian 12's librocksdb links LZ4 (and ZSTD); LZ4 decompresses fastest,
+  // which is what entry reads want. Fall back rather than fail to open on a
+  // build without it.
+  std::vector<rocksdb::CompressionType> supported =
+      rocksdb::GetSupportedCompressions();
+  if (std::find(supported.begin(), supported.end(),
+                rocksdb::kLZ4Compression) != supported.end()) {
+    return rocksdb::kLZ4Compression;
+  }
+  return rocksdb::kNoCompression;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    Cf family, const std::shared_ptr<rocksdb::Cache>& block_cache) {
+  rocksdb::BlockBasedTableOptions table;
+  // Every block carries a checksum that every read verifies: a byte changed
+  // on disk is reported as Corruption (DataLoss), never returned.
+  table.checksum = rocksdb::kXXH3;
+  table.block_cache = block_cache;
+  rocksdb::ColumnFamilyOptions cf;
+  switch (family) {
+    case Cf::kEntries:
+      cf.compression = EntryCompression();
+      break;
+    case Cf::kTiles:
+      // Hashes do not compress; tiles are read by exact key, mostly hits,
+      // and are cached above RocksDB: no filter.
+      cf.compression = rocksdb::kNoCompression;
+      break;
+    case Cf::kLeafIndex:
+    case Cf::kCheckpoints:
+      cf.compression = rocksdb::kNoCompression;
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+      break;
+    case Cf::kDigestIndex:
+      // Lookups are prefix seeks on the 32-byte digest: filter on prefixes.
+      cf.compression = rocksdb::kNoCompression;
+      cf.prefix_extractor.reset(
+          rocksdb::NewFixedPrefixTransform(merkle::kHashSize));
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+      table.whole_key_filtering = false;
+      break;
+    case Cf::kCount:
+      break;
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+}  // namespace
+
+Db::~Db() {
+  if (db == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    // Errors here only concern a handle we are dropping anyway.
+    db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db->Close().PermitUncheckedError();
+}
+
+absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("StoreOptions.path is empty");
+  }
+  rocksdb::Env* env = rocksdb::Env::Default();
+  if (!options.create_if_missing &&
+      !env->FileExists(options.path + "/CURRENT").ok()) {
+    return absl::NotFoundError(
+        absl::StrCat("no store at ", options.path, " (create_if_missing is off)"));
+  }
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  // Stop on the first inconsistency RocksDB notices (in files, the MANIFEST
+  // or background work) instead of carrying on around it.
+  db_options.paranoid_checks = true;
+  // A crash may tear the WAL's last record (never an acknowledged one: those
+  // were synced); damage anywhere else means acknowledged entries would be
+  // lost, so opening fails (DataLoss) instead of silently rolling back as the
+  // default kPointInTimeRecovery would.
+  db_options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // The WAL is the durability of every Commit: never disabled, flushed with
+  // each write (no manual flush).
+  db_options.manual_wal_flush = false;
+
+  std::shared_ptr<rocksdb::Cache> block_cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
+    families.emplace_back(kCfNames[i],
+                          FamilyOptions(static_cast<Cf>(i), block_cache));
+  }
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                        rocksdb::ColumnFamilyOptions());
+
+  auto result = std::make_unique<Db>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, options.path, families,
+                                             &result->handles, &raw);
+  if (!status.ok()) {
+    return FromRocksDb(status, absl::StrCat("opening store ", options.path));
+  }
+  result->db.reset(raw);
+  return result;
+}
+
+rocksdb::ReadOptions VerifiedReadOptions() {
+  rocksdb::ReadOptions read;
+  read.verify_checksums = true;
+  return read;
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> MultiGetTiles(
+    const Db& db, absl::Span<const std::pair<uint8_t, uint64_t>> tiles) {
+  std::vector<std::string> keys;
+  keys.reserve(tiles.size());
+  for (const auto& [level, index] : tiles) keys.push_back(TileKey(level, index));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db.db->MultiGet(VerifiedReadOptions(), db.cf(Cf::kTiles), slices.size(),
+                  slices.data(), values.data(), statuses.data());
+  std::vector<std::optional<std::string>> result(tiles.size());
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return FromRocksDb(statuses[i],
+                         absl::StrCat("reading tile ", int{tiles[i].first}, "/",
+                                      tiles[i].second));
+    }
+    result[i] = values[i].ToString();
+  }
+  return result;
+}
+
+}  // namespace vitrine::storage::internal

@@ -1,0 +1,81 @@
+// The store's RocksDB instance: how it is opened and tuned (column families,
+// checksums, filters, compression, WAL recovery), and the few raw reads that
+// more than one part of log/storage needs. Internal to log/storage: nothing
+// above it sees a RocksDB type.
+//
+//   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenDb(options));
+//   rocksdb::Status s = db->db->Get(ReadOptions(), db->cf(Cf::kEntries), key,
+//                                   &value);
+//
+// Thread-safety: a Db is safe to use from many threads once opened (RocksDB
+// is); its members never change after OpenDb.
+#ifndef VITRINE_LOG_STORAGE_INTERNAL_DB_H_
+#define VITRINE_LOG_STORAGE_INTERNAL_DB_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "log/storage/store.h"
+#include "rocksdb/db.h"
+
+namespace vitrine::storage::internal {
+
+// The column families of store.h's "Layout", in creation order.
+enum class Cf : int {
+  kEntries = 0,
+  kTiles,
+  kLeafIndex,
+  kDigestIndex,
+  kCheckpoints,
+  kCount,
+};
+
+struct Db {
+  ~Db();
+
+  rocksdb::ColumnFamilyHandle* cf(Cf family) const {
+    return handles[static_cast<int>(family)];
+  }
+
+  std::unique_ptr<rocksdb::DB> db;
+  // Indexed by Cf; owned (destroyed before `db` is closed). The default
+  // column family, which RocksDB requires but the store never writes, is
+  // last.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+};
+
+// Opens or creates the RocksDB at options.path with the store's column
+// families and tuning. NotFound when the store does not exist and
+// options.create_if_missing is false; Unavailable when another Db holds the
+// folder's lock; DataLoss when RocksDB finds corruption while opening
+// (including a WAL record damaged anywhere but at its torn tail).
+absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options);
+
+// Convert between Abseil's string_view (Debian's Abseil has its own type)
+// and RocksDB's Slice.
+inline rocksdb::Slice ToSlice(absl::string_view bytes) {
+  return rocksdb::Slice(bytes.data(), bytes.size());
+}
+inline absl::string_view ToView(const rocksdb::Slice& slice) {
+  return absl::string_view(slice.data(), slice.size());
+}
+
+// Returns ReadOptions that verify block checksums on every read.
+rocksdb::ReadOptions VerifiedReadOptions();
+
+// Returns the stored bytes of each tile (level, index) of `tiles`, read in
+// one MultiGet, in the same order; nullopt for an absent tile. Errors (read
+// failures, checksum mismatches) are converted with FromRocksDb.
+absl::StatusOr<std::vector<std::optional<std::string>>> MultiGetTiles(
+    const Db& db, absl::Span<const std::pair<uint8_t, uint64_t>> tiles);
+
+}  // namespace vitrine::storage::internal
+
+#endif  // VITRINE_LOG_STORAGE_INTERNAL_DB_H_

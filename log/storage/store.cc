@@ -1,0 +1,299 @@
+#include "log/storage/store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
+#include "log/storage/internal/batch.h"
+#include "log/storage/internal/db.h"
+#include "log/storage/internal/keys.h"
+#include "log/storage/internal/rocksdb_status.h"
+#include "log/storage/internal/store_hash_reader.h"
+#include "log/storage/tile_cache.h"
+#include "rocksdb/write_batch.h"
+
+namespace vitrine::storage {
+
+using internal::Cf;
+using internal::FromRocksDb;
+using internal::IndexKey;
+using internal::VerifiedReadOptions;
+using merkle::Hash;
+
+// --------------------------------------------------------------------- Store
+
+struct Store::Rep {
+  StoreOptions options;
+  // Declared first so that it is closed last, after its users.
+  std::unique_ptr<internal::Db> db;
+  std::unique_ptr<TileCache> cache;
+  std::unique_ptr<internal::StoreHashReader> reader;
+  absl::Mutex writer_mu;
+  // Published after each commit: readers never wait for the writer.
+  std::atomic<uint64_t> entry_count{0};
+};
+
+Store::Store(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+Store::~Store() = default;
+
+namespace {
+
+// Returns one past the last stored entry index (0 for none).
+absl::StatusOr<uint64_t> ReadEntryCount(const internal::Db& db) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db->NewIterator(VerifiedReadOptions(), db.cf(Cf::kEntries)));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    VITRINE_RETURN_IF_ERROR(FromRocksDb(it->status(), "finding the last entry"));
+    return 0;
+  }
+  VITRINE_ASSIGN_OR_RETURN(uint64_t last,
+                           internal::DecodeIndexKey(internal::ToView(it->key())));
+  return last + 1;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  auto rep = std::make_unique<Rep>();
+  rep->options = options;
+  VITRINE_ASSIGN_OR_RETURN(rep->db, internal::OpenDb(options));
+  VITRINE_ASSIGN_OR_RETURN(uint64_t count, ReadEntryCount(*rep->db));
+  rep->entry_count.store(count);
+  rep->cache = std::make_unique<TileCache>(options.tile_cache_tiles);
+  rep->reader = std::make_unique<internal::StoreHashReader>(rep->db.get(),
+                                                            rep->cache.get());
+  return std::unique_ptr<Store>(new Store(std::move(rep)));
+}
+
+absl::Status Store::Commit(const WriteBatch& batch) {
+  const internal::BatchContents& b = batch.rep_->contents;
+  internal::Db& db = *rep_->db;
+  absl::MutexLock lock(&rep_->writer_mu);
+  uint64_t count = rep_->entry_count.load();
+  VITRINE_RETURN_IF_ERROR(internal::CheckBatch(db, b, count));
+
+  rocksdb::WriteBatch write(b.bytes + 128 * (b.entries.size() + 4));
+  for (const auto& entry : b.entries) {
+    std::string index = IndexKey(entry.index);
+    rocksdb::Status s = write.Put(db.cf(Cf::kEntries), index,
+                                   internal::ToSlice(entry.leaf));
+    if (s.ok()) {
+      s = write.Put(db.cf(Cf::kLeafIndex),
+                    internal::ToSlice(entry.leaf_hash.AsStringView()), index);
+    }
+    if (s.ok() && entry.digest.has_value()) {
+      s = write.Put(db.cf(Cf::kDigestIndex),
+                    internal::DigestKey(*entry.digest, entry.index), "");
+    }
+    if (!s.ok()) return FromRocksDb(s, "building the write batch");
+  }
+  for (const auto& [key, tile] : b.tiles) {
+    rocksdb::Status s = write.Put(db.cf(Cf::kTiles),
+                                  internal::TileKey(key.first, key.second),
+                                  tile.bytes);
+    if (!s.ok()) return FromRocksDb(s, "building the write batch");
+  }
+  for (const auto& [size, note] : b.checkpoints) {
+    rocksdb::Status s = write.Put(db.cf(Cf::kCheckpoints), IndexKey(size), note);
+    if (!s.ok()) return FromRocksDb(s, "building the write batch");
+  }
+  rocksdb::WriteOptions options;
+  options.sync = rep_->options.sync;
+  VITRINE_RETURN_IF_ERROR(
+      FromRocksDb(db.db->Write(options, &write), "committing a write batch"));
+
+  rep_->entry_count.store(count + b.entries.size());
+  // Write-through: the right-edge (partial) tiles are what every proof at the
+  // new size reads, and a cached tile that grew must not be served narrow
+  // for longer than needed. New full tiles load on first use instead, so a
+  // commit does not pay their inner hashes up front.
+  for (const auto& [key, tile] : b.tiles) {
+    if (tile.id.full() && !rep_->cache->Contains(key.first, key.second)) continue;
+    absl::StatusOr<std::shared_ptr<const CachedTile>> cached =
+        CachedTile::Decode(key.first, key.second, tile.bytes);
+    if (cached.ok()) rep_->cache->Insert(*std::move(cached));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t Store::EntryCount() const { return rep_->entry_count.load(); }
+
+absl::StatusOr<std::optional<StoredCheckpoint>> Store::LatestCheckpoint() const {
+  const internal::Db& db = *rep_->db;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db->NewIterator(VerifiedReadOptions(), db.cf(Cf::kCheckpoints)));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    VITRINE_RETURN_IF_ERROR(
+        FromRocksDb(it->status(), "finding the latest checkpoint"));
+    return std::nullopt;
+  }
+  StoredCheckpoint checkpoint;
+  VITRINE_ASSIGN_OR_RETURN(checkpoint.size,
+                           internal::DecodeIndexKey(internal::ToView(it->key())));
+  checkpoint.signed_note = it->value().ToString();
+  return checkpoint;
+}
+
+absl::StatusOr<std::string> Store::CheckpointAt(uint64_t size) const {
+  const internal::Db& db = *rep_->db;
+  std::string note;
+  rocksdb::Status s = db.db->Get(VerifiedReadOptions(), db.cf(Cf::kCheckpoints),
+                                 IndexKey(size), &note);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no checkpoint for size ", size));
+  }
+  VITRINE_RETURN_IF_ERROR(
+      FromRocksDb(s, absl::StrCat("reading checkpoint ", size)));
+  return note;
+}
+
+absl::StatusOr<std::string> Store::GetEntry(uint64_t index) const {
+  uint64_t count = EntryCount();
+  if (index >= count) {
+    return absl::NotFoundError(
+        absl::StrCat("entry ", index, " is beyond the log of ", count));
+  }
+  const internal::Db& db = *rep_->db;
+  std::string leaf;
+  rocksdb::Status s = db.db->Get(VerifiedReadOptions(), db.cf(Cf::kEntries),
+                                 IndexKey(index), &leaf);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat(
+        "entry ", index, " is missing from the log of ", count, " entries"));
+  }
+  VITRINE_RETURN_IF_ERROR(FromRocksDb(s, absl::StrCat("reading entry ", index)));
+  return leaf;
+}
+
+absl::StatusOr<std::vector<std::string>> Store::GetEntries(uint64_t begin,
+                                                           uint64_t end) const {
+  if (begin > end) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("entries [", begin, ", ", end, "): begin > end"));
+  }
+  uint64_t count = EntryCount();
+  if (end > count) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "entries [", begin, ", ", end, ") end beyond the log of ", count));
+  }
+  std::vector<std::string> leaves;
+  if (begin == end) return leaves;
+  leaves.reserve(end - begin);
+  const internal::Db& db = *rep_->db;
+  std::string upper = IndexKey(end);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read = VerifiedReadOptions();
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db->NewIterator(read, db.cf(Cf::kEntries)));
+  for (it->Seek(IndexKey(begin)); it->Valid(); it->Next()) {
+    uint64_t want = begin + leaves.size();
+    if (it->key() != rocksdb::Slice(IndexKey(want))) break;
+    leaves.push_back(it->value().ToString());
+  }
+  VITRINE_RETURN_IF_ERROR(FromRocksDb(
+      it->status(), absl::StrCat("reading entries [", begin, ", ", end, ")")));
+  if (leaves.size() != end - begin) {
+    return absl::DataLossError(
+        absl::StrCat("entry ", begin + leaves.size(),
+                     " is missing from the log of ", count, " entries"));
+  }
+  return leaves;
+}
+
+absl::StatusOr<uint64_t> Store::FindLeaf(const Hash& leaf_hash) const {
+  const internal::Db& db = *rep_->db;
+  std::string index;
+  rocksdb::Status s = db.db->Get(VerifiedReadOptions(), db.cf(Cf::kLeafIndex),
+                                 internal::ToSlice(leaf_hash.AsStringView()), &index);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("no entry has leaf hash ", leaf_hash.ToHex()));
+  }
+  VITRINE_RETURN_IF_ERROR(FromRocksDb(s, "reading the leaf index"));
+  return internal::DecodeIndexKey(index);
+}
+
+absl::StatusOr<std::vector<uint64_t>> Store::FindByDigest(const Hash& sha256,
+                                                          size_t limit) const {
+  std::vector<uint64_t> indexes;
+  if (limit == 0) return indexes;
+  const internal::Db& db = *rep_->db;
+  rocksdb::ReadOptions read = VerifiedReadOptions();
+  // The digest is the prefix extractor's prefix: the bloom filter skips
+  // files without it and the iterator stops at its end.
+  read.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db->NewIterator(read, db.cf(Cf::kDigestIndex)));
+  for (it->Seek(internal::DigestKey(sha256, 0));
+       it->Valid() && indexes.size() < limit &&
+       it->key().starts_with(internal::ToSlice(sha256.AsStringView()));
+       it->Next()) {
+    VITRINE_ASSIGN_OR_RETURN(
+        uint64_t index, internal::DecodeDigestKeyIndex(internal::ToView(it->key())));
+    indexes.push_back(index);
+  }
+  VITRINE_RETURN_IF_ERROR(FromRocksDb(it->status(), "reading the digest index"));
+  return indexes;
+}
+
+absl::StatusOr<std::string> Store::ReadTile(uint8_t level, uint64_t index,
+                                            uint16_t min_width) const {
+  if (min_width < 1 || min_width > merkle::kTileWidth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tile width ", min_width, " is outside 1..256"));
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> tiles,
+                           internal::MultiGetTiles(*rep_->db, {{level, index}}));
+  std::optional<std::string>& bytes = tiles[0];
+  if (!bytes.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("tile ", int{level}, "/", index, " is not stored"));
+  }
+  size_t size = bytes->size();
+  if (size == 0 || size % merkle::kHashSize != 0 ||
+      size > merkle::kTileWidth * merkle::kHashSize) {
+    return absl::DataLossError(absl::StrCat("stored tile ", int{level}, "/",
+                                            index, " has ", size, " bytes"));
+  }
+  if (size / merkle::kHashSize < min_width) {
+    return absl::NotFoundError(absl::StrCat(
+        "tile ", int{level}, "/", index, " has ", size / merkle::kHashSize,
+        " hashes, fewer than ", min_width));
+  }
+  return *std::move(bytes);
+}
+
+merkle::HashReader& Store::hash_reader() const { return *rep_->reader; }
+
+uint64_t Store::DiskBytes() const {
+  rocksdb::DB& db = *rep_->db->db;
+  uint64_t total = 0;
+  uint64_t sst = 0;
+  if (db.GetAggregatedIntProperty(rocksdb::DB::Properties::kLiveSstFilesSize,
+                                  &sst)) {
+    total += sst;
+  }
+  rocksdb::VectorLogPtr wal_files;
+  if (db.GetSortedWalFiles(wal_files).ok()) {
+    for (const auto& file : wal_files) total += file->SizeFileBytes();
+  }
+  return total;
+}
+
+absl::Status Store::Flush() {
+  internal::Db& db = *rep_->db;
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> families(
+      db.handles.begin(), db.handles.begin() + static_cast<int>(Cf::kCount));
+  return FromRocksDb(db.db->Flush(options, families), "flushing the store");
+}
+
+}  // namespace vitrine::storage

@@ -7,7 +7,8 @@
 //
 //   VITRINE_ASSIGN_OR_RETURN(
 //       std::unique_ptr<Sequencer> sequencer,
-//       Sequencer::Start(store.get(), std::move(log_signer), {}));
+//       Sequencer::Start(store.get(), std::move(log_signer),
+//                        std::move(log_verifier), {}));
 //   sequencer->Add({.leaf = note_text, .artifact_digest = sha256},
 //                  [](absl::StatusOr<AddResult> result) { ... });
 //   std::shared_ptr<const PublishedState> head = sequencer->Published();
@@ -21,7 +22,11 @@
 //     in-memory compact range; on a mismatch the sequencer signs nothing,
 //     stops accepting writes, and reports DataLoss (health()).
 //   - Start verifies the store: the root recomputed from the stored tiles
-//     equals the latest signed checkpoint's root, else DataLoss.
+//     equals the latest signed checkpoint's root, and (by default) every
+//     full tile hashes to its entry in the tile above, else DataLoss.
+//   - A failed commit also stops the sequencer: after it the store's state
+//     is unknown (the write may or may not be on disk), and only a restart,
+//     which re-verifies the store, can tell.
 //
 // Thread-safety: Add, Published and health may be called from any thread;
 // readers never wait for the writer (Published is an atomic snapshot).
@@ -53,6 +58,11 @@ struct SequencerOptions {
   // Most entries waiting; beyond it Add fails with ResourceExhausted
   // (back-pressure instead of unbounded memory).
   size_t max_queue = 1 << 16;
+  // Start checks that every full tile hashes to its entry in the tile above
+  // (one SHA-256 per stored leaf hash: about a second per 10M entries on
+  // SHA-NI hardware). Without it Start checks only the right edge: the
+  // root recomputed from the partial tiles and the full tiles it needs.
+  bool verify_full_tiles_on_start = true;
 };
 
 // An immutable snapshot of the published log: what readers serve.
@@ -78,7 +88,9 @@ struct AddResult {
   std::shared_ptr<const PublishedState> state;
 };
 
-// Called exactly once per Add, from the sequencer's thread: keep it short.
+// Called exactly once per Add: from the sequencer's thread after a commit
+// (keep it short, and never call Stop from it), or from the caller's thread
+// before Add returns when Add refuses the request outright.
 using AddCallback = std::function<void(absl::StatusOr<AddResult>)>;
 
 class Sequencer {
@@ -86,9 +98,17 @@ class Sequencer {
   // Verifies `store` and starts the sequencing thread. A new, empty store
   // gets the signed checkpoint of the empty tree. `store` must outlive the
   // Sequencer. `log_signer` is the log key (type 0x01); its name is the
-  // checkpoint origin, and must match the stored checkpoints' origin.
+  // checkpoint origin. `log_verifier` is its public half (a Signer cannot
+  // give it): it opens the stored checkpoint and checks every checkpoint
+  // signed before it is committed.
+  //
+  // InvalidArgument when the signer is not a type 0x01 key or the verifier
+  // is not its public half; FailedPrecondition when the store belongs to
+  // another log (another origin or key); DataLoss when the store fails
+  // verification; storage errors as the store reports them.
   static absl::StatusOr<std::unique_ptr<Sequencer>> Start(
       storage::Store* store, std::unique_ptr<note::Signer> log_signer,
+      std::shared_ptr<const note::Verifier> log_verifier,
       SequencerOptions options);
 
   // Stops (see Stop).
@@ -107,11 +127,13 @@ class Sequencer {
   // from now on, in order, until Stop. For WatchCheckpoints streams.
   void Watch(std::function<void(std::shared_ptr<const PublishedState>)> watcher);
 
-  // OK while the sequencer accepts writes; the error that stopped it.
+  // OK while the sequencer accepts writes; the error that stopped it
+  // (Unavailable after Stop).
   absl::Status health() const;
 
   // Stops accepting, sequences and commits everything already queued,
-  // completes its callbacks, and joins the thread. Idempotent.
+  // completes its callbacks, and joins the thread. Idempotent; safe from
+  // any thread but the sequencer's own (a callback or watcher).
   void Stop();
 
  private:

@@ -1,6 +1,8 @@
 #include "log/sequencer/tile_check.h"
 
+#include <algorithm>
 #include <map>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -76,43 +78,73 @@ absl::StatusOr<Hash> RootFromTiles(uint64_t size, const TileFetcher& fetch) {
   return range->Root();
 }
 
-absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch) {
+namespace {
+
+// Checks the full tiles [begin, end) of tile level `l` against their parents.
+absl::Status CheckTileRun(const std::vector<merkle::TileLevel>& levels,
+                          size_t l, uint64_t begin, uint64_t end,
+                          const TileFetcher& fetch) {
+  const merkle::TileLevel& above = levels[l + 1];
+  const uint8_t level = static_cast<uint8_t>(l);
+  const uint8_t parent_level = static_cast<uint8_t>(l + 1);
+  TileId parent;
+  std::vector<Hash> parent_hashes;  // empty until the first parent is read
+  for (uint64_t n = begin; n < end; ++n) {
+    const TileId tile{level, n, kTileWidth};
+    VITRINE_ASSIGN_OR_RETURN(std::vector<Hash> hashes, FetchTile(fetch, tile));
+    absl::StatusOr<Hash> root = merkle::HashNodeInTile(
+        tile, hashes, NodeId{static_cast<uint8_t>(kTileHeight * (l + 1)), n});
+    if (!root.ok()) return Bug(root.status());
+
+    const uint64_t p = n / kTileWidth;
+    if (parent_hashes.empty() || parent.index != p) {
+      parent = TileId{parent_level, p,
+                      p < above.full_tiles ? kTileWidth : above.partial_width};
+      VITRINE_ASSIGN_OR_RETURN(parent_hashes, FetchTile(fetch, parent));
+    }
+    if (parent_hashes[n % kTileWidth] != *root) {
+      return absl::DataLossError(absl::StrCat(
+          merkle::TilePath(tile), " hashes to ", root->ToHex(), " but ",
+          merkle::TilePath(parent), " holds ",
+          parent_hashes[n % kTileWidth].ToHex(), " for it"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch,
+                            int threads) {
   const std::vector<merkle::TileLevel> levels = merkle::TileLevelsForSize(size);
   for (size_t l = 0; l < levels.size(); ++l) {
-    if (levels[l].full_tiles == 0) continue;
+    const uint64_t full = levels[l].full_tiles;
+    if (full == 0) continue;
     // A full tile at level l makes a node at tree level 8(l + 1), so the
     // level above exists.
     if (l + 1 >= levels.size()) {
       return absl::InternalError(absl::StrCat(
           "tile arithmetic: level ", l, " has full tiles but no level above"));
     }
-    const merkle::TileLevel& above = levels[l + 1];
-    const uint8_t level = static_cast<uint8_t>(l);
-    const uint8_t parent_level = static_cast<uint8_t>(l + 1);
-
-    TileId parent;
-    std::vector<Hash> parent_hashes;  // empty until the first parent is read
-    for (uint64_t n = 0; n < levels[l].full_tiles; ++n) {
-      const TileId tile{level, n, kTileWidth};
-      VITRINE_ASSIGN_OR_RETURN(std::vector<Hash> hashes, FetchTile(fetch, tile));
-      absl::StatusOr<Hash> root = merkle::HashNodeInTile(
-          tile, hashes,
-          NodeId{static_cast<uint8_t>(kTileHeight * (l + 1)), n});
-      if (!root.ok()) return Bug(root.status());
-
-      const uint64_t p = n / kTileWidth;
-      if (parent_hashes.empty() || parent.index != p) {
-        parent = TileId{parent_level, p,
-                        p < above.full_tiles ? kTileWidth : above.partial_width};
-        VITRINE_ASSIGN_OR_RETURN(parent_hashes, FetchTile(fetch, parent));
-      }
-      if (parent_hashes[n % kTileWidth] != *root) {
-        return absl::DataLossError(absl::StrCat(
-            merkle::TilePath(tile), " hashes to ", root->ToHex(), " but ",
-            merkle::TilePath(parent), " holds ",
-            parent_hashes[n % kTileWidth].ToHex(), " for it"));
+    // Contiguous runs, one per thread, so each reads mostly its own parents.
+    const uint64_t runs =
+        std::max<uint64_t>(1, std::min<uint64_t>(threads, full / kTileWidth));
+    std::vector<absl::Status> results(runs);
+    std::vector<std::thread> workers;
+    for (uint64_t r = 0; r < runs; ++r) {
+      const uint64_t begin = full * r / runs;
+      const uint64_t end = full * (r + 1) / runs;
+      auto work = [&, l, r, begin, end] {
+        results[r] = CheckTileRun(levels, l, begin, end, fetch);
+      };
+      if (r + 1 == runs) {
+        work();  // the calling thread takes the last run
+      } else {
+        workers.emplace_back(work);
       }
     }
+    for (std::thread& worker : workers) worker.join();
+    for (const absl::Status& result : results) VITRINE_RETURN_IF_ERROR(result);
   }
   return absl::OkStatus();
 }

@@ -48,8 +48,11 @@ absl::StatusOr<merkle::Hash> RootFromTiles(uint64_t size,
 // entry in its parent tile, level by level: with the right edge checked by
 // RootFromTiles, every stored hash above level 0 is then bound to the root.
 // Reads every tile once (and each tile above level 0 once more as a parent):
-// about one SHA-256 per leaf.
-absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch);
+// about one SHA-256 per leaf, spread over `threads` threads (the caller's
+// included), which then call `fetch` concurrently. Reports the error of the
+// lowest run that failed.
+absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch,
+                            int threads = 1);
 
 }  // namespace vitrine::sequencer
 

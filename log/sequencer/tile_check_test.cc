@@ -72,10 +72,13 @@ TEST(TileCheckTest, CheckFullTilesCatchesAFlippedBitInAnyStoredHash) {
                           TileId{1, 0, 256}, TileId{1, 1, 17}}) {
     std::map<TileId, std::string> tiles = layout.tiles;
     tiles.at(id)[31] ^= 0x01;
-    EXPECT_THAT(CheckFullTiles(70000, FetchFrom(tiles)),
-                StatusIs(absl::StatusCode::kDataLoss, "holds"))
-        << id;
+    for (int threads : {1, 3}) {
+      EXPECT_THAT(CheckFullTiles(70000, FetchFrom(tiles), threads),
+                  StatusIs(absl::StatusCode::kDataLoss, "holds"))
+          << id << " with " << threads << " threads";
+    }
   }
+  EXPECT_OK(CheckFullTiles(70000, FetchFrom(layout.tiles), 3));
 }
 
 TEST(TileCheckTest, MissingAndMisshapenTilesAreDataLoss) {

@@ -45,6 +45,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "log/merkle/hash.h"
 #include "log/merkle/hash_reader.h"
 #include "log/merkle/tile.h"
@@ -153,6 +154,10 @@ class Store {
 
   // The index of the leaf whose leaf hash is `leaf_hash`; NotFound if none.
   absl::StatusOr<uint64_t> FindLeaf(const merkle::Hash& leaf_hash) const;
+  // Looks up many leaf hashes in one batched read (how the sequencer
+  // deduplicates a batch): the index of each, or nullopt where none.
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> FindLeaves(
+      absl::Span<const merkle::Hash> leaf_hashes) const;
   // Every index whose leaf names artifact digest `sha256`, ascending (empty
   // when none; bounded by `limit`).
   absl::StatusOr<std::vector<uint64_t>> FindByDigest(const merkle::Hash& sha256,

@@ -107,6 +107,23 @@ TEST_F(StoreTest, FindLeafFindsEveryEntryByItsLeafHash) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_F(StoreTest, FindLeavesLooksUpABatchInOneCall) {
+  TestLog log(store_.get());
+  std::vector<std::string> entries = TestEntries(300);
+  ASSERT_OK(log.Append(entries));
+  // Present and absent hashes, unsorted, one repeated.
+  std::vector<Hash> wanted = {HashLeaf(entries[299]), HashLeaf("entry-300"),
+                              HashLeaf(entries[0]), HashLeaf(entries[137]),
+                              HashLeaf("never"), HashLeaf(entries[0])};
+  ASSERT_OK_AND_ASSIGN(std::vector<std::optional<uint64_t>> found,
+                       store_->FindLeaves(wanted));
+  std::vector<std::optional<uint64_t>> expected = {299, std::nullopt, 0, 137,
+                                                   std::nullopt, 0};
+  EXPECT_EQ(found, expected);
+  ASSERT_OK_AND_ASSIGN(found, store_->FindLeaves({}));
+  EXPECT_TRUE(found.empty());
+}
+
 TEST_F(StoreTest, FindByDigestListsEveryIndexInOrderUpToTheLimit) {
   TestLog log(store_.get());
   Hash a = HashLeaf("artifact-a");

@@ -10,6 +10,7 @@
 #include "rocksdb/convenience.h"
 #include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/memtablerep.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
@@ -50,6 +51,11 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   switch (family) {
     case Cf::kEntries:
       cf.compression = EntryCompression();
+      // Keys arrive in increasing order: remembering the last insert
+      // position makes each memtable insert O(1) instead of a skiplist
+      // search from the top.
+      cf.memtable_insert_with_hint_prefix_extractor.reset(
+          rocksdb::NewCappedPrefixTransform(0));
       break;
     case Cf::kTiles:
       // Hashes do not compress; tiles are read by exact key, mostly hits,
@@ -57,6 +63,25 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
       cf.compression = rocksdb::kNoCompression;
       break;
     case Cf::kLeafIndex:
+      // Every append looks its leaf hash up here (dedup), and nearly all are
+      // misses: a bloom filter over the memtable answers them without
+      // walking the skiplist (the SST filters below do the same on disk).
+      cf.memtable_prefix_bloom_size_ratio = 0.05;
+      cf.memtable_whole_key_filtering = true;
+      // Keys are uniformly random hashes, and inserting them into one big
+      // skiplist is the sequencer's largest cost (a deep search of cache
+      // misses per entry, on the single writer thread). A hashed memtable
+      // (buckets by the first 4 bytes, a tiny skiplist each) makes the insert
+      // O(1); the sorting moves to the flush, on a background thread, i.e.
+      // the other core. Small memtables and several of them keep each flush
+      // short so that writes do not stall behind one.
+      cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
+      cf.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 16));
+      cf.write_buffer_size = 16 << 20;
+      cf.max_write_buffer_number = 6;
+      cf.compression = rocksdb::kNoCompression;
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+      break;
     case Cf::kCheckpoints:
       cf.compression = rocksdb::kNoCompression;
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
@@ -92,6 +117,10 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
     return absl::InvalidArgumentError("StoreOptions.path is empty");
   }
   rocksdb::Env* env = rocksdb::Env::Default();
+  // Flushes and compactions yield the CPU to the sequencer: acknowledgement
+  // latency is what users wait on; background work only has to keep up.
+  env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW);
+  env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH);
   if (!options.create_if_missing &&
       !env->FileExists(options.path + "/CURRENT").ok()) {
     return absl::NotFoundError(
@@ -112,6 +141,16 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   // The WAL is the durability of every Commit: never disabled, flushed with
   // each write (no manual flush).
   db_options.manual_wal_flush = false;
+  // There is one writer (the sequencer); the hashed memtable of the leaf
+  // index does not support concurrent inserts.
+  db_options.allow_concurrent_memtable_write = false;
+  // Flushes of the leaf index sort in the background: let them run beside
+  // compactions instead of queueing behind them.
+  db_options.max_background_jobs = 4;
+  // Write flushed and compacted files out to disk as they are written (1 MiB
+  // at a time) rather than all at their end: on ext4 a WAL fsync can wait
+  // for other files' dirty pages, so piles of them become commit stalls.
+  db_options.bytes_per_sync = 1 << 20;
 
   std::shared_ptr<rocksdb::Cache> block_cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);

@@ -28,6 +28,8 @@ using Watcher = std::function<void(std::shared_ptr<const PublishedState>)>;
 
 struct Pending {
   AddRequest request;
+  // Computed by Add on the caller's thread, so the single writer does not.
+  Hash leaf_hash;
   AddCallback done;
   absl::Time enqueued;
 };
@@ -115,20 +117,30 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
   const uint64_t size = state->checkpoint.size;
 
   // Dedup: a leaf already stored, or earlier in this batch, keeps its index.
+  // One batched lookup of the whole batch in the leaf index.
+  std::vector<Hash> batch_hashes;
+  batch_hashes.reserve(batch.size());
+  for (const Pending& p : batch) batch_hashes.push_back(p.leaf_hash);
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> stored_indexes =
+      store->FindLeaves(batch_hashes);
   std::vector<Outcome> outcomes(batch.size());
   absl::flat_hash_map<Hash, uint64_t> batch_index;
+  batch_index.reserve(batch.size());
   std::vector<const Pending*> leaves;
   std::vector<Hash> hashes;
   for (size_t i = 0; i < batch.size(); ++i) {
     Outcome& outcome = outcomes[i];
-    const Hash hash = merkle::HashLeaf(batch[i].request.leaf);
+    const Hash& hash = batch_hashes[i];
+    if (!stored_indexes.ok()) {
+      outcome.status = stored_indexes.status();
+      continue;
+    }
     if (auto it = batch_index.find(hash); it != batch_index.end()) {
       outcome.index = it->second;
       outcome.duplicate = true;
       continue;
     }
-    absl::StatusOr<uint64_t> stored = store->FindLeaf(hash);
-    if (stored.ok()) {
+    if (const std::optional<uint64_t>& stored = (*stored_indexes)[i]) {
       // Every commit publishes before the next batch, so the published
       // state covers every stored index; anything else is corruption.
       if (*stored >= size) {
@@ -138,13 +150,11 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
       }
       outcome.index = *stored;
       outcome.duplicate = true;
-    } else if (absl::IsNotFound(stored.status())) {
+    } else {
       outcome.index = size + hashes.size();
       batch_index.emplace(hash, outcome.index);
       leaves.push_back(&batch[i]);
       hashes.push_back(hash);
-    } else {
-      outcome.status = stored.status();
     }
   }
 
@@ -321,6 +331,7 @@ absl::StatusOr<std::unique_ptr<Sequencer>> Sequencer::Start(
 }
 
 void Sequencer::Add(AddRequest request, AddCallback done) {
+  const Hash leaf_hash = merkle::HashLeaf(request.leaf);
   absl::Status refused;
   {
     absl::MutexLock lock(&rep_->mu);
@@ -334,7 +345,7 @@ void Sequencer::Add(AddRequest request, AddCallback done) {
           " entries waiting); retry later"));
     } else {
       rep_->queue.push_back(
-          Pending{std::move(request), std::move(done), absl::Now()});
+          Pending{std::move(request), leaf_hash, std::move(done), absl::Now()});
       const size_t queued = rep_->queue.size();
       if (queued == 1 || queued == rep_->options.max_batch) {
         rep_->wake.Signal();

@@ -1,0 +1,98 @@
+// The configuration of vitrine-log: one struct, filled from an optional
+// config file and then from command-line flags (flags win), with a default
+// and a reason for every field.
+//
+//   # /etc/vitrine/log.conf: one `name = value` per line, names as the flags
+//   data = /var/lib/vitrine/log
+//   grpc_listen = 127.0.0.1:7400
+//   batch_delay_ms = 2
+//
+//   absl::StatusOr<LogConfig> config = ParseLogConfig(argc, argv);
+//   // vitrine-log serve --config=/etc/vitrine/log.conf --http_listen=127.0.0.1:0
+//
+// Pure parsing: no file is opened except the named config file. Thread-safe.
+#ifndef VITRINE_LOG_SERVER_CONFIG_H_
+#define VITRINE_LOG_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace vitrine::server {
+
+struct LogConfig {
+  // The data folder: the RocksDB store lives in <data>/store, and the key,
+  // vendor registry and verifier key files default to <data>/....
+  std::string data = "data/log";
+  // The log's name (checkpoint origin and key name); used by `init` and when
+  // `serve --init_if_missing` creates a key. Must match an existing key.
+  std::string origin = "localhost/vitrine-log";
+  // The log's signer key file (C2SP PRIVATE+KEY form, mode 0600); empty
+  // means <data>/log.key.
+  std::string key_file;
+  // The vendor registry (one vendor verifier key per line); empty means
+  // <data>/vendors. Reloaded on SIGHUP.
+  std::string vendors_file;
+  // Create the data folder and a log key on first start instead of failing.
+  bool init_if_missing = false;
+
+  // Loopback by default: exposing the log is a deliberate choice.
+  std::string grpc_listen = "127.0.0.1:7400";
+  std::string http_listen = "127.0.0.1:7480";
+  // TLS for gRPC when both are set (PEM files); plaintext otherwise.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // When set, clients must present a certificate signed by this CA (PEM).
+  std::string tls_client_ca_file;
+
+  // Group commit: at most this many entries per fsync...
+  int64_t batch_size = 4096;
+  // ...waiting at most this long for a batch to fill (adds latency).
+  int64_t batch_delay_ms = 1;
+  // Entries waiting for the sequencer before Add answers RESOURCE_EXHAUSTED.
+  int64_t max_queue = 65536;
+
+  // Statements in one Add request: bounds one request's work.
+  int64_t max_statements_per_add = 1000;
+  // gRPC messages larger than this are refused: 1000 statements of 16 KiB.
+  int64_t max_request_bytes = 16 << 20;
+  // Per-vendor sustained rate and burst (statements): one vendor cannot
+  // starve the others.
+  double vendor_rate_per_second = 2000;
+  int64_t vendor_burst = 10000;
+
+  // RocksDB: tiles kept decoded in memory for proofs.
+  int64_t tile_cache_tiles = 8192;
+
+  // The effective paths, after defaults.
+  std::string StorePath() const;
+  std::string KeyPath() const;
+  std::string VerifierKeyPath() const;
+  std::string VendorsPath() const;
+};
+
+// A command line: the subcommand ("serve", "init", or "help"), its config.
+struct LogCommand {
+  std::string subcommand;
+  LogConfig config;
+};
+
+// Parses `name = value` lines into `config` (blank lines and `#` comments
+// allowed). InvalidArgument with the line number for unknown names, bad
+// values or malformed lines.
+absl::Status ApplyConfigText(absl::string_view text, LogConfig& config);
+
+// Parses argv: `vitrine-log [serve|init|help] [--config=FILE] [--name=value
+// | --name value ...]`. The config file (if named) is applied first, then
+// the flags. Boolean flags also accept `--name` alone.
+absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args);
+
+// The usage text: subcommands and every option with its default.
+std::string LogUsage();
+
+}  // namespace vitrine::server
+
+#endif  // VITRINE_LOG_SERVER_CONFIG_H_

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
@@ -76,6 +77,12 @@ class Histogram {
 
 class MetricsRegistry {
  public:
+  // Out of line: Family is defined only in metrics.cc.
+  MetricsRegistry();
+  ~MetricsRegistry();
+  MetricsRegistry(const MetricsRegistry&) = delete;
+  MetricsRegistry& operator=(const MetricsRegistry&) = delete;
+
   // Returns the metric named `name` with `labels`, creating it on first use.
   // `help` is kept from the first call. Names and labels are the caller's
   // constants (not user input); label values are escaped when rendered.

@@ -1,0 +1,98 @@
+// The vendor registry: the verifier keys allowed to append to the log, one
+// C2SP verifier key per line of a file, reloaded (on SIGHUP) without
+// blocking or failing the requests in flight (DESIGN.md "The log server",
+// format 6: a statement must be signed by a key registered for its vendor,
+// whose key name is the vendor).
+//
+//   # /var/lib/vitrine/log/vendors: Acme rotates its key in March.
+//   example.com/acme+1a2b3c4d+AVG...=
+//   example.com/acme+5e6f7a8b+Ac3...=
+//   example.org/tools+0badf00d+AX1...=
+//
+//   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<VendorRegistry> registry,
+//                            VendorRegistry::Open("/var/lib/vitrine/log/vendors"));
+//   std::shared_ptr<const VendorKeys> keys = registry->Snapshot();
+//   VerifyStatement(statement, keys->verifiers);   // keys stay valid while held
+//   ...
+//   absl::Status reloaded = registry->Reload();   // on SIGHUP
+//
+// File format: each line, after stripping surrounding ASCII white space
+// (so CRLF files and indentation are fine), is empty, a comment starting
+// with '#', or exactly one verifier key `name+keyid+base64` that parses
+// strictly (note::ParseVerifierKey) and is of type 0x01 (Ed25519 note
+// signatures: what vendors sign statements with). A vendor may have several
+// keys (rotation); the same key (name and key ID) twice is an error. An
+// empty registry is valid: the log then accepts no statement.
+//
+// Status codes: InvalidArgument naming the line for bad content; for the
+// file, NotFound, PermissionDenied, ResourceExhausted (over 16 MiB) or
+// Internal as the OS answers.
+//
+// Thread-safety: Snapshot and Reload may be called from any thread.
+// Snapshot never waits for Reload's file reading and parsing: a reload
+// builds a new immutable VendorKeys and swaps the pointer, so requests keep
+// the snapshot they started with.
+#ifndef VITRINE_LOG_SERVER_VENDOR_REGISTRY_H_
+#define VITRINE_LOG_SERVER_VENDOR_REGISTRY_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "log/note/note.h"
+
+namespace vitrine::server {
+
+// Far above any real registry (a key line is about 100 bytes), small enough
+// that a wrong path (a disk image, /dev/zero) fails fast.
+inline constexpr size_t kMaxVendorFileSize = 16 << 20;
+
+// One immutable version of the registry.
+struct VendorKeys {
+  // Every registered key, for note::VerifyStatement.
+  note::VerifierSet verifiers;
+  // The distinct vendor names, sorted.
+  std::vector<std::string> vendors;
+};
+
+// Parses the text of a vendor file (format above). Errors read
+// "vendor file line 3: ...".
+absl::StatusOr<std::shared_ptr<const VendorKeys>> ParseVendorKeys(
+    absl::string_view text);
+
+class VendorRegistry {
+ public:
+  // Loads the file at `path`; fails as Reload does.
+  static absl::StatusOr<std::unique_ptr<VendorRegistry>> Open(std::string path);
+
+  // Re-reads the file and, when it is valid, makes it the snapshot. On any
+  // error the previous snapshot stays in force and the error is returned.
+  // Concurrent reloads are serialised, so the last one to finish reflects
+  // the file as it last read it.
+  absl::Status Reload();
+
+  // Returns the current keys; never null.
+  std::shared_ptr<const VendorKeys> Snapshot() const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  VendorRegistry(std::string path, std::shared_ptr<const VendorKeys> keys)
+      : path_(std::move(path)), keys_(std::move(keys)) {}
+
+  const std::string path_;
+  absl::Mutex reload_mu_;  // serialises Reload; never held by Snapshot
+  // Held only to copy or replace the pointer.
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const VendorKeys> keys_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace vitrine::server
+
+#endif  // VITRINE_LOG_SERVER_VENDOR_REGISTRY_H_

@@ -1,0 +1,175 @@
+#include "log/server/vendor_registry.h"
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "log/note/keys.h"
+
+namespace vitrine::server {
+namespace {
+
+using ::testing::ElementsAre;
+using ::vitrine::testing::StatusIs;
+
+// A vendor's verifier key from a fixed seed, so failures reproduce.
+std::string VendorKey(const std::string& name, char seed_byte) {
+  const std::string skey =
+      note::FormatSignerKey(name, note::SignatureType::kEd25519,
+                            std::string(32, seed_byte))
+          .value();
+  return note::VerifierKeyOf(skey).value();
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  ASSERT_TRUE(out.good());
+}
+
+TEST(ParseVendorKeysTest, KeysCommentsAndBlankLines) {
+  const std::string acme1 = VendorKey("example.com/acme", 1);
+  const std::string acme2 = VendorKey("example.com/acme", 2);
+  const std::string tools = VendorKey("example.org/tools", 3);
+  ASSERT_OK_AND_ASSIGN(
+      auto keys, ParseVendorKeys(absl::StrCat("# vendors\n\n", acme1, "\n  ",
+                                              acme2, "\r\n\t# rotated\n",
+                                              tools)));
+  EXPECT_EQ(keys->verifiers.size(), 3u);
+  EXPECT_THAT(keys->vendors, ElementsAre("example.com/acme", "example.org/tools"));
+  const note::VerifierKey parsed = note::ParseVerifierKey(tools).value();
+  EXPECT_NE(keys->verifiers.Find("example.org/tools", parsed.key_id), nullptr);
+}
+
+TEST(ParseVendorKeysTest, EmptyIsValid) {
+  ASSERT_OK_AND_ASSIGN(auto keys, ParseVendorKeys("# nobody yet\n"));
+  EXPECT_EQ(keys->verifiers.size(), 0u);
+  EXPECT_TRUE(keys->vendors.empty());
+}
+
+TEST(ParseVendorKeysTest, ErrorsNameTheLine) {
+  const std::string acme = VendorKey("example.com/acme", 1);
+  EXPECT_THAT(ParseVendorKeys(absl::StrCat("# x\n", acme, "\nnot-a-key\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "vendor file line 3: "));
+  // Trailing text after a key (an inline comment) is not a key.
+  EXPECT_THAT(ParseVendorKeys(absl::StrCat(acme, " # acme\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "vendor file line 1: "));
+  // A key whose ID does not match its name and public key.
+  std::string bad_id = acme;
+  const size_t plus = bad_id.find('+');
+  bad_id[plus + 1] = bad_id[plus + 1] == '0' ? '1' : '0';
+  EXPECT_THAT(ParseVendorKeys(bad_id),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "vendor file line 1: "));
+}
+
+TEST(ParseVendorKeysTest, RejectsDuplicates) {
+  const std::string acme = VendorKey("example.com/acme", 1);
+  EXPECT_THAT(
+      ParseVendorKeys(absl::StrCat(acme, "\n\n", acme, "\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "vendor file line 3: duplicate key example.com/acme"));
+  EXPECT_THAT(ParseVendorKeys(absl::StrCat(acme, "\n\n", acme, "\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument, "first on line 1"));
+}
+
+TEST(ParseVendorKeysTest, RejectsWitnessKeys) {
+  const std::string skey =
+      note::FormatSignerKey("witness.example", note::SignatureType::kCosignatureV1,
+                            std::string(32, 7))
+          .value();
+  EXPECT_THAT(ParseVendorKeys(note::VerifierKeyOf(skey).value()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "type 0x01"));
+}
+
+TEST(VendorRegistryTest, OpenMissingFile) {
+  EXPECT_THAT(VendorRegistry::Open(TempPath("no-such-vendors")),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(VendorRegistryTest, OpenNamesThePathOnBadContent) {
+  const std::string path = TempPath("bad-vendors");
+  WriteFile(path, "garbage\n");
+  EXPECT_THAT(VendorRegistry::Open(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       path + ": vendor file line 1"));
+}
+
+TEST(VendorRegistryTest, ReloadSwapsAndFailedReloadKeepsTheOld) {
+  const std::string path = TempPath("vendors-reload");
+  const std::string acme = VendorKey("example.com/acme", 1);
+  const std::string tools = VendorKey("example.org/tools", 2);
+  WriteFile(path, acme + "\n");
+  ASSERT_OK_AND_ASSIGN(auto registry, VendorRegistry::Open(path));
+  std::shared_ptr<const VendorKeys> first = registry->Snapshot();
+  EXPECT_THAT(first->vendors, ElementsAre("example.com/acme"));
+
+  WriteFile(path, absl::StrCat(acme, "\n", tools, "\n"));
+  ASSERT_OK(registry->Reload());
+  EXPECT_THAT(registry->Snapshot()->vendors,
+              ElementsAre("example.com/acme", "example.org/tools"));
+  // A request that took the old snapshot still holds it, unchanged.
+  EXPECT_THAT(first->vendors, ElementsAre("example.com/acme"));
+
+  WriteFile(path, absl::StrCat(tools, "\nbroken\n"));
+  EXPECT_THAT(registry->Reload(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "keeping the previous vendor keys"));
+  EXPECT_EQ(registry->Snapshot()->verifiers.size(), 2u);
+
+  std::remove(path.c_str());
+  EXPECT_THAT(registry->Reload(), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(registry->Snapshot()->verifiers.size(), 2u);
+}
+
+// Readers keep taking snapshots while the file is reloaded: every snapshot
+// they see is one whole version of the file.
+TEST(VendorRegistryTest, SnapshotsDuringReloadsAreWhole) {
+  const std::string path = TempPath("vendors-concurrent");
+  const std::string a = VendorKey("example.com/a", 1);
+  const std::string b = VendorKey("example.com/b", 2);
+  const std::string c = VendorKey("example.com/c", 3);
+  WriteFile(path, a + "\n");
+  ASSERT_OK_AND_ASSIGN(auto registry, VendorRegistry::Open(path));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        std::shared_ptr<const VendorKeys> keys = registry->Snapshot();
+        const size_t n = keys->verifiers.size();
+        if ((n != 1 && n != 3) || keys->vendors.size() != n) bad.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 50; ++i) {
+    // Written elsewhere and renamed in, as an operator's editor would.
+    const std::string next = path + ".new";
+    WriteFile(next, i % 2 == 0 ? absl::StrCat(a, "\n", b, "\n", c, "\n")
+                               : a + "\n");
+    ASSERT_EQ(std::rename(next.c_str(), path.c_str()), 0);
+    ASSERT_OK(registry->Reload());
+  }
+  stop = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+}  // namespace
+}  // namespace vitrine::server

@@ -1,0 +1,266 @@
+#include "log/server/http_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "log/server/internal/tiles_handler.h"
+
+namespace vitrine::server {
+namespace {
+
+using internal::HttpReply;
+using internal::TextReply;
+
+constexpr absl::string_view kMetricsContentType = "text/plain; version=0.0.4";
+
+// The label for a request's path in metrics: a few fixed values, never the
+// path itself, so that junk requests cannot grow the number of series.
+absl::string_view PathKind(absl::string_view path) {
+  if (path == "/checkpoint") return "checkpoint";
+  if (absl::StartsWith(path, "/tile/entries/")) return "entries";
+  if (absl::StartsWith(path, "/tile/")) return "tile";
+  if (path == "/metrics") return "metrics";
+  if (path == "/healthz") return "healthz";
+  return "other";
+}
+
+// Splits a duration into the (seconds, microseconds) httplib takes.
+std::pair<time_t, time_t> SecondsAndMicros(absl::Duration d) {
+  int64_t micros = absl::ToInt64Microseconds(d);
+  if (micros < 0) micros = 0;
+  return {static_cast<time_t>(micros / 1000000),
+          static_cast<time_t>(micros % 1000000)};
+}
+
+}  // namespace
+
+struct HttpServer::Rep {
+  HttpOptions options;
+  internal::TileCaching caching;
+  storage::Store* store;
+  sequencer::Sequencer* sequencer;
+  std::unique_ptr<MetricsRegistry> own_metrics;  // when none was given
+  MetricsRegistry* metrics;
+  Gauge* tree_size;
+  Gauge* healthy;
+
+  httplib::Server http;
+  int port = 0;
+  std::thread thread;
+  std::atomic<bool> listen_returned{false};
+
+  absl::Mutex stop_mu;
+  bool stopped ABSL_GUARDED_BY(stop_mu) = false;
+
+  HttpReply Route(absl::string_view path);
+  HttpReply Metrics();
+  HttpReply Health();
+  void Handle(const httplib::Request& request, httplib::Response& response);
+  void Count(const httplib::Request& request, const httplib::Response& response);
+};
+
+HttpReply HttpServer::Rep::Route(absl::string_view path) {
+  std::shared_ptr<const sequencer::PublishedState> state =
+      sequencer->Published();
+  if (state == nullptr) return TextReply(503, "no published checkpoint yet");
+  const uint64_t size = state->checkpoint.size;
+  // Paths below are matched whole; the tile parsers see them without the
+  // leading slash, as tlog-tiles writes them.
+  if (path == "/checkpoint") return internal::CheckpointReply(*state, caching);
+  if (absl::StartsWith(path, "/tile/entries/")) {
+    return internal::EntryBundleReply(path.substr(1), size, *store, caching);
+  }
+  if (absl::StartsWith(path, "/tile/")) {
+    return internal::TileReply(path.substr(1), size, *store, caching);
+  }
+  if (path == "/metrics") return Metrics();
+  if (path == "/healthz") return Health();
+  return TextReply(404, "not found");
+}
+
+HttpReply HttpServer::Rep::Metrics() {
+  // Gauges that describe the moment are read when scraped.
+  tree_size->Set(static_cast<double>(sequencer->Published()->checkpoint.size));
+  healthy->Set(sequencer->health().ok() ? 1 : 0);
+  HttpReply reply;
+  reply.content_type = std::string(kMetricsContentType);
+  reply.body = metrics->RenderPrometheus();
+  return reply;
+}
+
+HttpReply HttpServer::Rep::Health() {
+  absl::Status health = sequencer->health();
+  if (health.ok()) return TextReply(200, "ok");
+  return TextReply(503, health.ToString());
+}
+
+void HttpServer::Rep::Handle(const httplib::Request& request,
+                             httplib::Response& response) {
+  const absl::Time start = absl::Now();
+  HttpReply reply;
+  if (request.method == "GET" || request.method == "HEAD") {
+    reply = Route(request.path);
+  } else {
+    reply = TextReply(405, "method not allowed: the API is read-only");
+    response.set_header("Allow", "GET, HEAD");
+  }
+  // The body is never read, so the connection cannot carry another request.
+  const bool has_body = request.has_header("Transfer-Encoding") ||
+                        (request.has_header("Content-Length") &&
+                         request.get_header_value("Content-Length") != "0");
+  if (has_body) response.set_header("Connection", "close");
+  response.status = reply.status;
+  response.set_header("Cache-Control", reply.cache_control);
+  // httplib gzips text/* replies for clients that accept it (and leaves
+  // binary ones alone); a shared cache must not hand gzip to others.
+  if (absl::StartsWith(reply.content_type, "text/")) {
+    response.set_header("Vary", "Accept-Encoding");
+  }
+  // Error bodies echo the path: never let a browser sniff them into HTML.
+  response.set_header("X-Content-Type-Options", "nosniff");
+  // What set_content does, without copying a bundle of up to 4 MiB.
+  response.set_header("Content-Type", reply.content_type);
+  response.body = std::move(reply.body);
+  metrics
+      ->GetHistogram("vitrine_http_request_duration_seconds",
+                     "Time to build an HTTP reply, by path kind.",
+                     {{"path", std::string(PathKind(request.path))}},
+                     Histogram::LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(absl::Now() - start));
+}
+
+void HttpServer::Rep::Count(const httplib::Request& request,
+                            const httplib::Response& response) {
+  // Called for every answer, including the 400/413/414 httplib sends itself.
+  metrics
+      ->GetCounter("vitrine_http_requests_total",
+                   "HTTP requests answered, by path kind and status code.",
+                   {{"path", std::string(PathKind(request.path))},
+                    {"code", absl::StrCat(response.status)}})
+      .Increment();
+}
+
+HttpServer::HttpServer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const HttpOptions& options, storage::Store* store,
+    sequencer::Sequencer* sequencer, MetricsRegistry* metrics) {
+  if (store == nullptr || sequencer == nullptr) {
+    return absl::InvalidArgumentError("HTTP server needs a store and a sequencer");
+  }
+  if (options.port < 0 || options.port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("HTTP port ", options.port, " is not in 0..65535"));
+  }
+  if (options.threads == 0) {
+    return absl::InvalidArgumentError("HTTP server needs at least one thread");
+  }
+  auto rep = std::make_unique<Rep>();
+  rep->options = options;
+  rep->caching.checkpoint_max_age = options.checkpoint_max_age;
+  rep->caching.partial_max_age = options.partial_max_age;
+  rep->store = store;
+  rep->sequencer = sequencer;
+  if (metrics == nullptr) {
+    rep->own_metrics = std::make_unique<MetricsRegistry>();
+    metrics = rep->own_metrics.get();
+  }
+  rep->metrics = metrics;
+  rep->tree_size = &metrics->GetGauge(
+      "vitrine_tree_size", "Leaves in the latest published checkpoint.");
+  rep->healthy = &metrics->GetGauge(
+      "vitrine_healthy", "1 while the sequencer accepts writes, else 0.");
+
+  Rep* r = rep.get();
+  httplib::Server& http = rep->http;
+  const size_t threads = options.threads;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  auto [read_s, read_us] = SecondsAndMicros(options.read_timeout);
+  http.set_read_timeout(read_s, read_us);
+  auto [write_s, write_us] = SecondsAndMicros(options.write_timeout);
+  http.set_write_timeout(write_s, write_us);
+  http.set_keep_alive_timeout(std::max<time_t>(
+      1, static_cast<time_t>(absl::ToInt64Seconds(options.keep_alive_timeout))));
+  http.set_payload_max_length(options.max_payload_bytes);
+  // httplib writes headers and body separately: with Nagle's algorithm a
+  // keep-alive client waits out the peer's delayed ACK (~40 ms) per reply.
+  http.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which lets a second server
+  // (say, a log started twice) bind the same port and silently take half
+  // the traffic. SO_REUSEADDR alone still allows a quick restart.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  // Every request is answered here, before httplib's routing (which would
+  // read a body first and has no 405).
+  http.set_pre_routing_handler(
+      [r](const httplib::Request& request, httplib::Response& response) {
+        r->Handle(request, response);
+        return httplib::Server::HandlerResponse::Handled;
+      });
+  http.set_logger(
+      [r](const httplib::Request& request, const httplib::Response& response) {
+        r->Count(request, response);
+      });
+
+  if (options.port == 0) {
+    rep->port = http.bind_to_any_port(options.host);
+  } else {
+    rep->port = http.bind_to_port(options.host, options.port) ? options.port : -1;
+  }
+  if (rep->port <= 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen for HTTP on ", options.host, ":", options.port));
+  }
+  rep->thread = std::thread([r] {
+    r->http.listen_after_bind();
+    r->listen_returned = true;
+  });
+  auto server = std::unique_ptr<HttpServer>(new HttpServer(std::move(rep)));
+  // httplib 0.11 has no wait_until_ready(): poll until the accept loop runs.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!r->http.is_running()) {
+    if (r->listen_returned || absl::Now() > deadline) {
+      server->Stop();
+      return absl::UnavailableError(absl::StrCat(
+          "HTTP server on ", options.host, ":", r->port, " did not start"));
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return server;
+}
+
+int HttpServer::port() const { return rep_->port; }
+
+void HttpServer::Stop() {
+  absl::MutexLock lock(&rep_->stop_mu);
+  if (rep_->stopped) return;
+  rep_->stopped = true;
+  if (!rep_->thread.joinable()) return;
+  // stop() makes listen_after_bind close the socket, drain the worker pool
+  // (each worker finishes its request) and return. It does nothing before
+  // the accept loop has started, so wait for that first; call it only once
+  // (a second call while draining trips an assert in httplib).
+  while (!rep_->listen_returned && !rep_->http.is_running()) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  if (!rep_->listen_returned) rep_->http.stop();
+  rep_->thread.join();
+}
+
+}  // namespace vitrine::server

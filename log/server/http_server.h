@@ -1,0 +1,101 @@
+// The log's read-only HTTP port: the C2SP tlog-tiles API
+// (https://c2sp.org/tlog-tiles), Prometheus metrics and a health check.
+//
+//   GET /checkpoint                  the latest signed checkpoint
+//   GET /tile/<L>/<N>[.p/<W>]        W hashes of a Merkle tree tile
+//   GET /tile/entries/<N>[.p/<W>]    the entries behind a level-0 tile
+//   GET /metrics                     Prometheus text format 0.0.4
+//   GET /healthz                     200 "ok", or 503 and why not
+//
+//   VITRINE_ASSIGN_OR_RETURN(
+//       std::unique_ptr<HttpServer> http,
+//       HttpServer::Start({.port = 8080}, store.get(), sequencer.get(),
+//                         &metrics));
+//   ... http->port() ...
+//   http->Stop();
+//
+// Everything served comes from the sequencer's last published state, so
+// readers never wait for the writer and never see a tree no signed
+// checkpoint covers. HEAD works wherever GET does; other methods get 405;
+// any other path 404. Request bodies are never read.
+//
+// Thread-safety: Start, port and Stop may be called from any thread; the
+// server answers requests on its own threads.
+#ifndef VITRINE_LOG_SERVER_HTTP_SERVER_H_
+#define VITRINE_LOG_SERVER_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "log/sequencer/sequencer.h"
+#include "log/server/metrics.h"
+#include "log/storage/store.h"
+
+namespace vitrine::server {
+
+struct HttpOptions {
+  // Loopback unless the operator asks: a public port is a deliberate choice.
+  std::string host = "127.0.0.1";
+  // 0 picks a free port (tests, or a launcher that reads port()).
+  int port = 0;
+  // Worker threads. Each holds one connection at a time (keep-alive
+  // included), and a request is a few storage reads: a handful is plenty
+  // behind a cache or CDN, which carries the bulk of tile traffic.
+  size_t threads = 8;
+  // Slow or stalled clients hold a worker at most this long per read/write.
+  absl::Duration read_timeout = absl::Seconds(5);
+  absl::Duration write_timeout = absl::Seconds(10);
+  // An idle keep-alive connection releases its worker after this long.
+  absl::Duration keep_alive_timeout = absl::Seconds(2);
+  // Largest request body httplib would accept. The API is GET-only and
+  // bodies are never read; this bounds any future handler that would.
+  size_t max_payload_bytes = 4096;
+  // Cache lifetime of /checkpoint: tlog-tiles wants no caching "beyond a few
+  // seconds"; a little lets a CDN absorb polling monitors. 0: no-cache.
+  absl::Duration checkpoint_max_age = absl::Seconds(2);
+  // Cache lifetime of partial tiles and bundles (full ones are immutable
+  // for a year). Their bytes never change either, but a log may drop a
+  // partial tile once the full one exists, and only clients of a recent
+  // checkpoint want it: short-lived entries keep caches from hoarding them.
+  absl::Duration partial_max_age = absl::Seconds(60);
+};
+
+class HttpServer {
+ public:
+  // Binds options.host:options.port and starts serving. `store` and
+  // `sequencer` are required and must outlive the server; `metrics` may be
+  // null (the server then keeps its own, still served at /metrics) and must
+  // outlive it otherwise. InvalidArgument for bad options or a null
+  // store/sequencer; Unavailable when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      const HttpOptions& options, storage::Store* store,
+      sequencer::Sequencer* sequencer, MetricsRegistry* metrics);
+
+  // Stops (see Stop).
+  ~HttpServer();
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The bound port (the picked one when options.port was 0).
+  int port() const;
+
+  // Closes the listening socket, waits for requests in flight to finish and
+  // joins every server thread; after it no handler touches the store or the
+  // sequencer. An idle keep-alive connection can hold this up to
+  // options.keep_alive_timeout (httplib checks for shutdown only between
+  // requests). Idempotent.
+  void Stop();
+
+ private:
+  struct Rep;
+  explicit HttpServer(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace vitrine::server
+
+#endif  // VITRINE_LOG_SERVER_HTTP_SERVER_H_

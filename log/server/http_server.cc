@@ -68,7 +68,8 @@ struct HttpServer::Rep {
   HttpReply Metrics();
   HttpReply Health();
   void Handle(const httplib::Request& request, httplib::Response& response);
-  void Count(const httplib::Request& request, const httplib::Response& response);
+  void Count(const httplib::Request& request,
+             const httplib::Response& response);
 };
 
 HttpReply HttpServer::Rep::Route(absl::string_view path) {
@@ -133,6 +134,9 @@ void HttpServer::Rep::Handle(const httplib::Request& request,
   // What set_content does, without copying a bundle of up to 4 MiB.
   response.set_header("Content-Type", reply.content_type);
   response.body = std::move(reply.body);
+  // Counted before the reply is sent, so a client that reads /metrics next
+  // sees its own request there whichever connection it uses.
+  Count(request, response);
   metrics
       ->GetHistogram("vitrine_http_request_duration_seconds",
                      "Time to build an HTTP reply, by path kind.",
@@ -143,7 +147,6 @@ void HttpServer::Rep::Handle(const httplib::Request& request,
 
 void HttpServer::Rep::Count(const httplib::Request& request,
                             const httplib::Response& response) {
-  // Called for every answer, including the 400/413/414 httplib sends itself.
   metrics
       ->GetCounter("vitrine_http_requests_total",
                    "HTTP requests answered, by path kind and status code.",
@@ -160,7 +163,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpOptions& options, storage::Store* store,
     sequencer::Sequencer* sequencer, MetricsRegistry* metrics) {
   if (store == nullptr || sequencer == nullptr) {
-    return absl::InvalidArgumentError("HTTP server needs a store and a sequencer");
+    return absl::InvalidArgumentError(
+        "HTTP server needs a store and a sequencer");
   }
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(
@@ -194,7 +198,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   auto [write_s, write_us] = SecondsAndMicros(options.write_timeout);
   http.set_write_timeout(write_s, write_us);
   http.set_keep_alive_timeout(std::max<time_t>(
-      1, static_cast<time_t>(absl::ToInt64Seconds(options.keep_alive_timeout))));
+      1,
+      static_cast<time_t>(absl::ToInt64Seconds(options.keep_alive_timeout))));
   http.set_payload_max_length(options.max_payload_bytes);
   // httplib writes headers and body separately: with Nagle's algorithm a
   // keep-alive client waits out the peer's delayed ACK (~40 ms) per reply.
@@ -213,15 +218,19 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         r->Handle(request, response);
         return httplib::Server::HandlerResponse::Handled;
       });
+  // The logger sees every answer after it is sent. Handle counted its own
+  // (they all carry Cache-Control); this counts the ones httplib makes
+  // itself before routing (400 malformed request, 414 URI too long, ...).
   http.set_logger(
       [r](const httplib::Request& request, const httplib::Response& response) {
-        r->Count(request, response);
+        if (!response.has_header("Cache-Control")) r->Count(request, response);
       });
 
   if (options.port == 0) {
     rep->port = http.bind_to_any_port(options.host);
   } else {
-    rep->port = http.bind_to_port(options.host, options.port) ? options.port : -1;
+    rep->port =
+        http.bind_to_port(options.host, options.port) ? options.port : -1;
   }
   if (rep->port <= 0) {
     return absl::UnavailableError(absl::StrCat(

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -62,7 +64,8 @@ TEST_F(HttpServerTest, ServesTheCheckpoint) {
   EXPECT_EQ(head->body, "");
   EXPECT_EQ(head->get_header_value("Content-Length"),
             absl::StrCat(r->body.size()));
-  EXPECT_EQ(head->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(head->get_header_value("Content-Type"),
+            "text/plain; charset=utf-8");
 }
 
 TEST_F(HttpServerTest, CheckpointCachingFollowsOptions) {
@@ -152,12 +155,12 @@ TEST_F(HttpServerTest, ServesFullAndPartialTilesAndBundles) {
 TEST_F(HttpServerTest, TilesBeyondThePublishedTreeAreNotFound) {
   AddLeaves(0, 300);
   StartHttp();
-  ExpectNotFound("/tile/0/001");         // still partial
-  ExpectNotFound("/tile/0/001.p/45");    // wider than the tree
-  ExpectNotFound("/tile/0/002.p/1");     // no such tile yet
-  ExpectNotFound("/tile/1/000");         // level 1 is partial
+  ExpectNotFound("/tile/0/001");       // still partial
+  ExpectNotFound("/tile/0/001.p/45");  // wider than the tree
+  ExpectNotFound("/tile/0/002.p/1");   // no such tile yet
+  ExpectNotFound("/tile/1/000");       // level 1 is partial
   ExpectNotFound("/tile/1/000.p/2");
-  ExpectNotFound("/tile/2/000.p/1");     // no level 2
+  ExpectNotFound("/tile/2/000.p/1");  // no level 2
   ExpectNotFound("/tile/entries/001");
   ExpectNotFound("/tile/entries/001.p/45");
   ExpectNotFound("/tile/entries/x001/000");
@@ -171,9 +174,7 @@ TEST_F(HttpServerTest, ServesOnlyWhatThePublishedCheckpointCovers) {
   // widened tile behind the sequencer's back.
   sequencer_->Stop();
   std::string tile_bytes;
-  {
-    ASSERT_OK_AND_ASSIGN(tile_bytes, store_->ReadTile(0, 0, 10));
-  }
+  { ASSERT_OK_AND_ASSIGN(tile_bytes, store_->ReadTile(0, 0, 10)); }
   storage::WriteBatch batch;
   for (uint64_t i = 10; i < 20; ++i) {
     merkle::Hash hash = merkle::HashLeaf(Leaf(i));
@@ -203,24 +204,24 @@ TEST_F(HttpServerTest, MalformedPathsAreNotFound) {
   AddLeaves(0, 300);
   StartHttp();
   for (const char* path : {
-           "/tile/00/000",        // level with a leading zero
-           "/tile/64/000",        // level above 63
-           "/tile/0/0",           // index element not 3 digits
-           "/tile/0/0000",        //
-           "/tile/0/x000/000",    // leading all-zero element
-           "/tile/0/000/000",     // element without its x
-           "/tile/0/x000",        // x on the last element
-           "/tile/0/000.p/256",   // a full tile has no .p/
-           "/tile/0/000.p/0",     // empty tiles are never served
-           "/tile/0/001.p/044",   // width with a leading zero
-           "/tile/0/000.p/",      //
-           "/tile/0/000/",        // trailing characters
-           "/tile/0/000.p/4x",    //
-           "/tile/-1/000",        //
-           "/tile/0",             //
-           "/tile/",              //
-           "/tile/junk",          //
-           "/tile/entries/",      //
+           "/tile/00/000",       // level with a leading zero
+           "/tile/64/000",       // level above 63
+           "/tile/0/0",          // index element not 3 digits
+           "/tile/0/0000",       //
+           "/tile/0/x000/000",   // leading all-zero element
+           "/tile/0/000/000",    // element without its x
+           "/tile/0/x000",       // x on the last element
+           "/tile/0/000.p/256",  // a full tile has no .p/
+           "/tile/0/000.p/0",    // empty tiles are never served
+           "/tile/0/001.p/044",  // width with a leading zero
+           "/tile/0/000.p/",     //
+           "/tile/0/000/",       // trailing characters
+           "/tile/0/000.p/4x",   //
+           "/tile/-1/000",       //
+           "/tile/0",            //
+           "/tile/",             //
+           "/tile/junk",         //
+           "/tile/entries/",     //
            "/tile/entries/000.p/256",
            "/tile/entries/00",
            "/tile/entries/x000/000",
@@ -300,7 +301,8 @@ TEST_F(HttpServerTest, MetricsCountRequestsAndReportTheTree) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4");
   EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store");
-  EXPECT_THAT(r->body, HasSubstr("# TYPE vitrine_http_requests_total counter\n"));
+  EXPECT_THAT(r->body,
+              HasSubstr("# TYPE vitrine_http_requests_total counter\n"));
   EXPECT_THAT(r->body, HasSubstr("vitrine_http_requests_total{code=\"200\","
                                  "path=\"checkpoint\"} 2\n"));
   EXPECT_THAT(r->body, HasSubstr("vitrine_http_requests_total{code=\"405\","
@@ -316,6 +318,19 @@ TEST_F(HttpServerTest, MetricsCountRequestsAndReportTheTree) {
   EXPECT_THAT(r->body, HasSubstr("vitrine_healthy 1\n"));
   EXPECT_THAT(r->body, HasSubstr("vitrine_http_request_duration_seconds_count{"
                                  "path=\"tile\"} 2\n"));
+  // Answers httplib makes itself are counted too, once sent.
+  httplib::Result long_uri = Get("/" + std::string(10000, 'a'));
+  ASSERT_TRUE(long_uri);
+  EXPECT_EQ(long_uri->status, 414);
+  const std::string counted =
+      "vitrine_http_requests_total{code=\"414\",path=\"other\"} 1\n";
+  for (int i = 0; i < 200; ++i) {  // the count lands after the reply: wait
+    r = Get("/metrics");
+    ASSERT_TRUE(r);
+    if (r->body.find(counted) != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_THAT(r->body, HasSubstr(counted));
 }
 
 TEST_F(HttpServerTest, StartRejectsBadArgumentsAndBusyPorts) {
@@ -323,21 +338,21 @@ TEST_F(HttpServerTest, StartRejectsBadArgumentsAndBusyPorts) {
               ::vitrine::testing::StatusIs(absl::StatusCode::kInvalidArgument));
   HttpOptions bad_port;
   bad_port.port = 70000;
-  EXPECT_THAT(HttpServer::Start(bad_port, store_.get(), sequencer_.get(),
-                                nullptr),
-              ::vitrine::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      HttpServer::Start(bad_port, store_.get(), sequencer_.get(), nullptr),
+      ::vitrine::testing::StatusIs(absl::StatusCode::kInvalidArgument));
   HttpOptions no_threads;
   no_threads.threads = 0;
-  EXPECT_THAT(HttpServer::Start(no_threads, store_.get(), sequencer_.get(),
-                                nullptr),
-              ::vitrine::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      HttpServer::Start(no_threads, store_.get(), sequencer_.get(), nullptr),
+      ::vitrine::testing::StatusIs(absl::StatusCode::kInvalidArgument));
 
   StartHttp();
   HttpOptions same_port;
   same_port.port = http_->port();
-  EXPECT_THAT(HttpServer::Start(same_port, store_.get(), sequencer_.get(),
-                                nullptr),
-              ::vitrine::testing::StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(
+      HttpServer::Start(same_port, store_.get(), sequencer_.get(), nullptr),
+      ::vitrine::testing::StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(HttpServerTest, StopIsIdempotentAndClosesThePort) {
@@ -350,9 +365,9 @@ TEST_F(HttpServerTest, StopIsIdempotentAndClosesThePort) {
 }
 
 TEST_F(HttpServerTest, OwnsAMetricsRegistryWhenGivenNone) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpServer> http,
-                       HttpServer::Start({}, store_.get(), sequencer_.get(),
-                                         nullptr));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<HttpServer> http,
+      HttpServer::Start({}, store_.get(), sequencer_.get(), nullptr));
   httplib::Client client("127.0.0.1", http->port());
   httplib::Result r = client.Get("/metrics");
   ASSERT_TRUE(r);

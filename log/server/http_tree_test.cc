@@ -46,7 +46,8 @@ class HttpTileReader : public merkle::TileReader {
   absl::StatusOr<std::string> Fetch(const std::string& path) {
     ++fetches_;
     httplib::Result r = client_->Get(path.c_str());
-    if (!r) return absl::UnavailableError(absl::StrCat("GET ", path, " failed"));
+    if (!r)
+      return absl::UnavailableError(absl::StrCat("GET ", path, " failed"));
     if (r->status == 404) return absl::NotFoundError(path);
     if (r->status != 200) {
       return absl::UnknownError(absl::StrCat("GET ", path, ": ", r->status));

@@ -95,16 +95,17 @@ std::string FormatLabels(const Labels& labels, const Labels& extra = {}) {
 // Label order is not meaningful to Prometheus: sorting by name makes
 // {a,b} and {b,a} one series instead of a duplicate.
 Labels Canonical(Labels labels) {
-  std::stable_sort(labels.begin(), labels.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::stable_sort(
+      labels.begin(), labels.end(),
+      [](const auto& x, const auto& y) { return x.first < y.first; });
   return labels;
 }
 
 // Adds `v` to an atomic double (fetch_add on doubles is C++20).
 void AtomicAdd(std::atomic<double>& target, double v) {
   double old = target.load(std::memory_order_relaxed);
-  while (!target.compare_exchange_weak(old, old + v,
-                                       std::memory_order_relaxed)) {
+  while (
+      !target.compare_exchange_weak(old, old + v, std::memory_order_relaxed)) {
   }
 }
 
@@ -129,10 +130,10 @@ Histogram::Histogram(std::vector<double> bounds) {
   // Bounds come from constants, but an unsorted or repeated list would make
   // a scrape Prometheus rejects: sort, drop duplicates, NaN and +Inf (the
   // +Inf bucket is always there).
-  bounds.erase(std::remove_if(bounds.begin(), bounds.end(),
-                              [](double b) { return std::isnan(b) ||
-                                                    std::isinf(b); }),
-               bounds.end());
+  bounds.erase(
+      std::remove_if(bounds.begin(), bounds.end(),
+                     [](double b) { return std::isnan(b) || std::isinf(b); }),
+      bounds.end());
   std::sort(bounds.begin(), bounds.end());
   bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
   bounds_ = std::move(bounds);
@@ -146,8 +147,8 @@ void Histogram::Observe(double v) {
   // Bucket i counts bounds_[i-1] < v <= bounds_[i]; NaN goes to +Inf only.
   size_t bucket = bounds_.size();
   if (!std::isnan(v)) {
-    bucket = std::lower_bound(bounds_.begin(), bounds_.end(), v) -
-             bounds_.begin();
+    bucket =
+        std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin();
   }
   counts_[bucket].fetch_add(1, std::memory_order_relaxed);
   AtomicAdd(sum_, v);
@@ -155,7 +156,7 @@ void Histogram::Observe(double v) {
 
 std::vector<double> Histogram::LatencyBuckets() {
   return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,     10};
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
 std::vector<double> Histogram::SizeBuckets() {
@@ -204,8 +205,8 @@ Counter& MetricsRegistry::GetCounter(absl::string_view name,
   return *counter;
 }
 
-Gauge& MetricsRegistry::GetGauge(absl::string_view name,
-                                 absl::string_view help, const Labels& labels) {
+Gauge& MetricsRegistry::GetGauge(absl::string_view name, absl::string_view help,
+                                 const Labels& labels) {
   absl::MutexLock lock(&mu_);
   Family& family = FamilyFor(families_, name, Type::kGauge, help);
   std::unique_ptr<Gauge>& gauge = family.gauges[Canonical(labels)];

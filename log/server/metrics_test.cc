@@ -22,8 +22,9 @@ TEST(MetricsTest, CountersRenderAsIntegersGroupedByName) {
   MetricsRegistry metrics;
   metrics.GetCounter("vitrine_b_total", "B things.", {{"code", "OK"}})
       .Increment(3);
-  metrics.GetCounter("vitrine_b_total", "ignored later help",
-                     {{"code", "INVALID_ARGUMENT"}})
+  metrics
+      .GetCounter("vitrine_b_total", "ignored later help",
+                  {{"code", "INVALID_ARGUMENT"}})
       .Increment();
   // Big enough that a double would print it in exponent form.
   metrics.GetCounter("vitrine_a_total", "A things.").Increment(12345678901ULL);
@@ -109,8 +110,7 @@ TEST(MetricsTest, HistogramRendersCumulativeBucketsSumAndCount) {
 }
 
 TEST(MetricsTest, HistogramBoundsAreCleanedUp) {
-  Histogram h({2, 1, 2, std::numeric_limits<double>::infinity(),
-               std::nan("")});
+  Histogram h({2, 1, 2, std::numeric_limits<double>::infinity(), std::nan("")});
   EXPECT_THAT(h.bounds(), ElementsAre(1, 2));
   h.Observe(std::nan(""));  // not below any bound: only in +Inf
   EXPECT_THAT(h.CumulativeCounts(), ElementsAre(0, 0, 1));

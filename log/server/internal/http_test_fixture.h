@@ -24,9 +24,12 @@
 
 namespace vitrine::server::testing {
 
-inline constexpr absl::string_view kImmutable = "public, max-age=31536000, immutable";
+inline constexpr absl::string_view kImmutable =
+    "public, max-age=31536000, immutable";
 
-inline std::string Leaf(uint64_t i) { return absl::StrCat("release statement ", i); }
+inline std::string Leaf(uint64_t i) {
+  return absl::StrCat("release statement ", i);
+}
 
 class HttpServerFixture : public sequencer::testing::SequencerFixture {
  protected:
@@ -71,7 +74,9 @@ class HttpServerFixture : public sequencer::testing::SequencerFixture {
     ASSERT_EQ(sequencer_->Published()->checkpoint.size, first + n);
   }
 
-  httplib::Result Get(const std::string& path) { return client_->Get(path.c_str()); }
+  httplib::Result Get(const std::string& path) {
+    return client_->Get(path.c_str());
+  }
 
   // Expects a 404 for `path`.
   void ExpectNotFound(const std::string& path) {

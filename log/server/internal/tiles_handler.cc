@@ -36,10 +36,10 @@ HttpReply StorageError(absl::string_view what, const absl::Status& status) {
                static_cast<int>(what.size()), what.data(),
                status.ToString().c_str());
   bool retry = status.code() == absl::StatusCode::kUnavailable;
-  return TextReply(retry ? 503 : 500,
-                   absl::StrCat("storage error (",
-                                absl::StatusCodeToString(status.code()),
-                                ") reading ", what));
+  return TextReply(
+      retry ? 503 : 500,
+      absl::StrCat("storage error (", absl::StatusCodeToString(status.code()),
+                   ") reading ", what));
 }
 
 // tlog-tiles defines no error for a malformed path; the API is a set of
@@ -50,8 +50,8 @@ HttpReply NotFound(absl::string_view message) {
 }
 
 HttpReply BeyondTree(absl::string_view path, uint64_t tree_size) {
-  return NotFound(absl::StrCat(path, ": not in the published tree of size ",
-                               tree_size));
+  return NotFound(
+      absl::StrCat(path, ": not in the published tree of size ", tree_size));
 }
 
 }  // namespace

@@ -26,8 +26,10 @@
 
 namespace vitrine::server::internal {
 
-inline constexpr absl::string_view kTextContentType = "text/plain; charset=utf-8";
-inline constexpr absl::string_view kBinaryContentType = "application/octet-stream";
+inline constexpr absl::string_view kTextContentType =
+    "text/plain; charset=utf-8";
+inline constexpr absl::string_view kBinaryContentType =
+    "application/octet-stream";
 // Full tiles and full entry bundles never change: any cache may keep them.
 inline constexpr absl::string_view kImmutableCaching =
     "public, max-age=31536000, immutable";

@@ -1,0 +1,62 @@
+// The Log service's construction and shutdown, and GetCheckpoint. The other
+// handlers: log_service_add.cc (Add), log_service_proofs.cc (proofs,
+// FindByDigest, GetBundle), log_service_streams.cc (GetEntries,
+// WatchCheckpoints).
+#include "log/server/log_service.h"
+
+#include <utility>
+
+#include "log/server/internal/checkpoint_hub.h"
+#include "log/server/internal/rpc_metrics.h"
+#include "log/server/internal/service_util.h"
+
+namespace vitrine::server {
+
+using internal::FinishUnary;
+using internal::Method;
+
+LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
+                       VendorRegistry* registry, RateLimiter* limiter,
+                       MetricsRegistry* metrics, ServiceLimits limits)
+    : store_(store),
+      sequencer_(sequencer),
+      registry_(registry),
+      limiter_(limiter),
+      limits_(limits),
+      metrics_(std::make_unique<internal::RpcMetrics>(metrics)),
+      hub_(std::make_shared<internal::CheckpointHub>()),
+      executor_(limits.completion_threads) {
+  // The watcher holds the hub, not the service: the sequencer may call it
+  // after the service is gone, and then finds no subscriber.
+  sequencer_->Watch(
+      [hub = hub_](std::shared_ptr<const sequencer::PublishedState> state) {
+        hub->Publish(std::move(state));
+      });
+}
+
+LogService::~LogService() { Shutdown(); }
+
+void LogService::Shutdown() { hub_->Close(); }
+
+grpc::ServerUnaryReactor* LogService::GetCheckpoint(
+    grpc::CallbackServerContext* context,
+    const vitrine::v1::GetCheckpointRequest* request,
+    vitrine::v1::GetCheckpointResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->witnessed()) {
+    FinishUnary(reactor, *metrics_, Method::kGetCheckpoint,
+                absl::FailedPreconditionError(
+                    "no witnesses configured: the log has no witnessed "
+                    "checkpoint"));
+    return reactor;
+  }
+  const std::shared_ptr<const sequencer::PublishedState> state =
+      sequencer_->Published();
+  vitrine::v1::Checkpoint* checkpoint = response->mutable_checkpoint();
+  checkpoint->set_note(state->signed_note);
+  checkpoint->set_size(state->checkpoint.size);
+  FinishUnary(reactor, *metrics_, Method::kGetCheckpoint, absl::OkStatus());
+  return reactor;
+}
+
+}  // namespace vitrine::server

@@ -1,0 +1,140 @@
+// The Log gRPC service (proto/vitrine/v1/log.proto; DESIGN.md "The log
+// server"): thin callback-API handlers over the sequencer (writes) and the
+// store (reads). Each handler validates, makes one call into a core and
+// maps the answer; statuses become gRPC statuses in grpc_status.h only.
+//
+//   LogService service(store.get(), sequencer.get(), registry.get(),
+//                      limiter.get(), &metrics, ServiceLimits{});
+//   grpc::ServerBuilder builder;
+//   builder.RegisterService(&service);
+//   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+//   ...
+//   service.Shutdown();         // ends WatchCheckpoints streams
+//   server->Shutdown(deadline); // waits for calls in flight (Adds included)
+//   sequencer->Stop();
+//   // then destroy the service, the sequencer, the store.
+//
+// Add never blocks a gRPC thread on the sequencer: statements are verified
+// on the gRPC thread, handed to Sequencer::Add, and the RPC completes when
+// the last of its statements' callbacks has run (an atomic countdown). The
+// inclusion proofs and the response are then built on a small executor, not
+// on the sequencer's callback thread: that thread is the log's single
+// writer, and every microsecond it spends on answers is taken from commits
+// (the measurement is in log_service_add.cc).
+//
+// Reads serve the last published state (Sequencer::Published), never
+// waiting for the writer. Streams (GetEntries, WatchCheckpoints) keep one
+// write in flight at a time. WatchCheckpoints sends only the newest
+// checkpoint not yet sent when the client is slower than the log: a monitor
+// needs the latest signed head (consistency proofs bridge the gap), not
+// every intermediate one.
+//
+// Thread-safety: thread-safe, as gRPC requires. Every pointer passed to the
+// constructor must outlive the service; the sequencer may outlive it too
+// (its watcher holds only a shared subscription list). Shut the gRPC server
+// down before destroying the service: Add completions still pending in the
+// sequencer run on the service's executor.
+#ifndef VITRINE_LOG_SERVER_LOG_SERVICE_H_
+#define VITRINE_LOG_SERVER_LOG_SERVICE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "grpcpp/grpcpp.h"
+#include "log/note/statement.h"
+#include "log/sequencer/sequencer.h"
+#include "log/server/executor.h"
+#include "log/server/metrics.h"
+#include "log/server/rate_limiter.h"
+#include "log/server/vendor_registry.h"
+#include "log/storage/store.h"
+#include "proto/vitrine/v1/log.grpc.pb.h"
+
+namespace vitrine::server {
+
+namespace internal {
+class CheckpointHub;
+class RpcMetrics;
+}  // namespace internal
+
+struct ServiceLimits {
+  // Statements per Add (more: RESOURCE_EXHAUSTED for the call). Bounds one
+  // request's verification work (~50 ms of Ed25519 at 1000) and answer size.
+  size_t max_statements_per_add = 1000;
+  // Bytes per statement (more: RESOURCE_EXHAUSTED for that statement): the
+  // format's own limit (DESIGN.md format 6); lower refuses big notes sooner.
+  size_t max_statement_bytes = note::kMaxStatementNoteSize;
+  // Entries per GetEntries call (more: INVALID_ARGUMENT), as log.proto
+  // documents: about 10-160 MB of statements, one tile-aligned stream.
+  uint64_t max_entries_per_call = 10000;
+  // Bundles per FindByDigest answer, the lowest indexes first: each costs an
+  // entry read and a proof; no artifact should have nearly this many.
+  size_t max_bundles_per_find = 1000;
+  // Threads building Add answers (proofs, serialisation) off the sequencer
+  // thread: two keep up with the sequencer on the 2-core target machine.
+  size_t completion_threads = 2;
+};
+
+class LogService final : public vitrine::v1::Log::CallbackService {
+ public:
+  // Registers a checkpoint watcher with `sequencer`. All pointers must be
+  // non-null and outlive the service.
+  LogService(storage::Store* store, sequencer::Sequencer* sequencer,
+             VendorRegistry* registry, RateLimiter* limiter,
+             MetricsRegistry* metrics, ServiceLimits limits);
+  ~LogService() override;
+
+  // Ends every WatchCheckpoints stream with UNAVAILABLE and refuses new
+  // ones, so that grpc::Server::Shutdown (which waits for every call) can
+  // return. Idempotent; the destructor calls it.
+  void Shutdown();
+
+  grpc::ServerUnaryReactor* Add(grpc::CallbackServerContext* context,
+                                const vitrine::v1::AddRequest* request,
+                                vitrine::v1::AddResponse* response) override;
+  grpc::ServerUnaryReactor* GetCheckpoint(
+      grpc::CallbackServerContext* context,
+      const vitrine::v1::GetCheckpointRequest* request,
+      vitrine::v1::GetCheckpointResponse* response) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(
+      grpc::CallbackServerContext* context,
+      const vitrine::v1::GetInclusionProofRequest* request,
+      vitrine::v1::GetInclusionProofResponse* response) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(
+      grpc::CallbackServerContext* context,
+      const vitrine::v1::GetConsistencyProofRequest* request,
+      vitrine::v1::GetConsistencyProofResponse* response) override;
+  grpc::ServerWriteReactor<vitrine::v1::Entry>* GetEntries(
+      grpc::CallbackServerContext* context,
+      const vitrine::v1::GetEntriesRequest* request) override;
+  grpc::ServerUnaryReactor* FindByDigest(
+      grpc::CallbackServerContext* context,
+      const vitrine::v1::FindByDigestRequest* request,
+      vitrine::v1::FindByDigestResponse* response) override;
+  grpc::ServerUnaryReactor* GetBundle(
+      grpc::CallbackServerContext* context,
+      const vitrine::v1::GetBundleRequest* request,
+      vitrine::v1::Bundle* response) override;
+  grpc::ServerWriteReactor<vitrine::v1::Checkpoint>* WatchCheckpoints(
+      grpc::CallbackServerContext* context,
+      const vitrine::v1::WatchCheckpointsRequest* request) override;
+
+ private:
+  struct AddCall;
+
+  storage::Store* const store_;
+  sequencer::Sequencer* const sequencer_;
+  VendorRegistry* const registry_;
+  RateLimiter* const limiter_;
+  const ServiceLimits limits_;
+  std::unique_ptr<internal::RpcMetrics> metrics_;
+  std::shared_ptr<internal::CheckpointHub> hub_;
+  // Last member: destroyed first, so queued Add completions still find the
+  // rest of the service alive while it drains.
+  Executor executor_;
+};
+
+}  // namespace vitrine::server
+
+#endif  // VITRINE_LOG_SERVER_LOG_SERVICE_H_

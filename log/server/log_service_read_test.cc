@@ -1,0 +1,359 @@
+// The read RPCs over a real gRPC server: checkpoints, proofs, entries,
+// FindByDigest, bundles and WatchCheckpoints, with their error codes.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+#include "log/merkle/verify.h"
+#include "log/note/checkpoint.h"
+#include "log/server/log_service_testing.h"
+
+namespace vitrine::server::testing {
+namespace {
+
+using vitrine::v1::AddResponse;
+
+std::vector<merkle::Hash> Hashes(
+    const google::protobuf::RepeatedPtrField<std::string>& proof) {
+  std::vector<merkle::Hash> hashes;
+  for (const std::string& h : proof) hashes.push_back(merkle::Hash::FromBytes(h).value());
+  return hashes;
+}
+
+// A log holding kSize statements, added in three requests (three batches,
+// so three signed tree sizes at least).
+class ReadTest : public LogServiceFixture {
+ protected:
+  static constexpr uint64_t kSize = 10;
+
+  void SetUp() override {
+    LogServiceFixture::SetUp();
+    if (HasFatalFailure()) return;
+    for (const std::vector<int>& batch :
+         std::vector<std::vector<int>>{{0, 1, 2}, {3, 4, 5, 6}, {7, 8, 9}}) {
+      std::vector<std::string> statements;
+      for (int i : batch) {
+        statements.push_back(Statement(i % 3, absl::StrCat("artifact-", i)));
+      }
+      AddResponse response;
+      ASSERT_TRUE(Add(statements, &response).ok());
+      for (int j = 0; j < response.results_size(); ++j) {
+        ASSERT_TRUE(response.results(j).has_bundle());
+        const uint64_t index = response.results(j).bundle().leaf_index();
+        leaves_.resize(std::max<size_t>(leaves_.size(), index + 1));
+        leaves_[index] = statements[j];
+      }
+      sizes_.push_back(leaves_.size());
+    }
+    ASSERT_EQ(leaves_.size(), kSize);
+  }
+
+  note::Checkpoint Open(const std::string& signed_note) const {
+    absl::StatusOr<note::VerifiedCheckpoint> verified =
+        note::OpenCheckpoint(signed_note, kOrigin, log_keys_);
+    EXPECT_TRUE(verified.ok()) << verified.status();
+    return verified.ok() ? verified->checkpoint : note::Checkpoint();
+  }
+
+  std::vector<std::string> leaves_;  // by index
+  std::vector<uint64_t> sizes_;      // signed after each request
+};
+
+TEST_F(ReadTest, GetCheckpoint) {
+  vitrine::v1::GetCheckpointResponse response;
+  ASSERT_TRUE(stub_->GetCheckpoint(ClientContext().get(), {}, &response).ok());
+  EXPECT_EQ(response.checkpoint().size(), kSize);
+  EXPECT_EQ(Open(response.checkpoint().note()).size, kSize);
+
+  vitrine::v1::GetCheckpointRequest witnessed;
+  witnessed.set_witnessed(true);
+  EXPECT_EQ(stub_->GetCheckpoint(ClientContext().get(), witnessed, &response)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ReadTest, InclusionProofByIndexAndHashVerifies) {
+  for (uint64_t index = 0; index < kSize; ++index) {
+    vitrine::v1::GetInclusionProofRequest request;
+    if (index % 2 == 0) {
+      request.set_leaf_index(index);
+    } else {
+      request.set_leaf_hash(std::string(merkle::HashLeaf(leaves_[index]).AsStringView()));
+    }
+    vitrine::v1::GetInclusionProofResponse response;
+    grpc::Status status =
+        stub_->GetInclusionProof(ClientContext().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.leaf_index(), index);
+    EXPECT_EQ(response.tree_size(), kSize);
+    const note::Checkpoint checkpoint = Open(response.checkpoint().note());
+    EXPECT_EQ(checkpoint.size, kSize);
+    EXPECT_TRUE(merkle::VerifyInclusion(index, kSize, merkle::HashLeaf(leaves_[index]),
+                                        Hashes(response.proof()), checkpoint.root)
+                    .ok());
+  }
+}
+
+TEST_F(ReadTest, InclusionProofInAnOlderSignedSize) {
+  const uint64_t size = sizes_[0];  // a size the log signed
+  vitrine::v1::GetInclusionProofRequest request;
+  request.set_leaf_index(1);
+  request.set_tree_size(size);
+  vitrine::v1::GetInclusionProofResponse response;
+  ASSERT_TRUE(stub_->GetInclusionProof(ClientContext().get(), request, &response).ok());
+  ASSERT_TRUE(response.has_checkpoint());
+  const note::Checkpoint checkpoint = Open(response.checkpoint().note());
+  EXPECT_EQ(checkpoint.size, size);
+  EXPECT_TRUE(merkle::VerifyInclusion(1, size, merkle::HashLeaf(leaves_[1]),
+                                      Hashes(response.proof()), checkpoint.root)
+                  .ok());
+}
+
+TEST_F(ReadTest, InclusionProofErrors) {
+  auto code = [&](vitrine::v1::GetInclusionProofRequest request) {
+    vitrine::v1::GetInclusionProofResponse response;
+    return stub_->GetInclusionProof(ClientContext().get(), request, &response)
+        .error_code();
+  };
+  vitrine::v1::GetInclusionProofRequest request;
+  EXPECT_EQ(code(request), grpc::StatusCode::INVALID_ARGUMENT);  // no leaf
+  request.set_leaf_index(kSize);
+  EXPECT_EQ(code(request), grpc::StatusCode::OUT_OF_RANGE);
+  request.set_leaf_index(5);
+  request.set_tree_size(kSize + 1);
+  EXPECT_EQ(code(request), grpc::StatusCode::OUT_OF_RANGE);  // beyond the tree
+  request.set_tree_size(5);
+  EXPECT_EQ(code(request), grpc::StatusCode::OUT_OF_RANGE);  // index >= size
+  request.set_leaf_hash("short");
+  request.set_tree_size(0);
+  EXPECT_EQ(code(request), grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_leaf_hash(std::string(merkle::HashLeaf("never logged").AsStringView()));
+  EXPECT_EQ(code(request), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ReadTest, ConsistencyProofsVerify) {
+  vitrine::v1::GetConsistencyProofRequest request;
+  request.set_old_size(sizes_[0]);
+  vitrine::v1::GetConsistencyProofResponse response;
+  ASSERT_TRUE(
+      stub_->GetConsistencyProof(ClientContext().get(), request, &response).ok());
+  EXPECT_EQ(response.new_size(), kSize);
+
+  vitrine::v1::GetInclusionProofRequest old_request;  // the old signed root
+  old_request.set_leaf_index(0);
+  old_request.set_tree_size(sizes_[0]);
+  vitrine::v1::GetInclusionProofResponse old_response;
+  ASSERT_TRUE(stub_->GetInclusionProof(ClientContext().get(), old_request,
+                                       &old_response)
+                  .ok());
+  const note::Checkpoint old_checkpoint = Open(old_response.checkpoint().note());
+  const note::Checkpoint new_checkpoint = Open(response.checkpoint().note());
+  EXPECT_TRUE(merkle::VerifyConsistency(sizes_[0], kSize, old_checkpoint.root,
+                                        new_checkpoint.root,
+                                        Hashes(response.proof()))
+                  .ok());
+
+  // A size inside a batch was never signed: the proof comes without a
+  // checkpoint. (Whether the sequencer cut a batch there is up to timing,
+  // so ask the store.)
+  const uint64_t inside = sizes_[1] - 1;
+  request.set_old_size(1);
+  request.set_new_size(inside);
+  ASSERT_TRUE(
+      stub_->GetConsistencyProof(ClientContext().get(), request, &response).ok());
+  EXPECT_EQ(response.has_checkpoint(), store_->CheckpointAt(inside).ok());
+  EXPECT_EQ(response.new_size(), inside);
+}
+
+TEST_F(ReadTest, ConsistencyProofErrors) {
+  auto code = [&](uint64_t old_size, uint64_t new_size) {
+    vitrine::v1::GetConsistencyProofRequest request;
+    request.set_old_size(old_size);
+    request.set_new_size(new_size);
+    vitrine::v1::GetConsistencyProofResponse response;
+    return stub_->GetConsistencyProof(ClientContext().get(), request, &response)
+        .error_code();
+  };
+  EXPECT_EQ(code(3, kSize + 1), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(code(kSize + 1, 0), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(code(7, 4), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(code(0, 0), grpc::StatusCode::OK);
+  EXPECT_EQ(code(kSize, kSize), grpc::StatusCode::OK);
+}
+
+std::vector<vitrine::v1::Entry> ReadEntries(vitrine::v1::Log::Stub& stub,
+                                            uint64_t start, uint64_t end,
+                                            grpc::Status* status) {
+  vitrine::v1::GetEntriesRequest request;
+  request.set_start(start);
+  request.set_end(end);
+  auto context = ClientContext();
+  std::unique_ptr<grpc::ClientReader<vitrine::v1::Entry>> reader =
+      stub.GetEntries(context.get(), request);
+  std::vector<vitrine::v1::Entry> entries;
+  vitrine::v1::Entry entry;
+  while (reader->Read(&entry)) entries.push_back(entry);
+  *status = reader->Finish();
+  return entries;
+}
+
+TEST_F(ReadTest, GetEntriesStreamsTheStoredLeaves) {
+  grpc::Status status;
+  std::vector<vitrine::v1::Entry> entries = ReadEntries(*stub_, 0, kSize, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(entries.size(), kSize);
+  for (uint64_t i = 0; i < kSize; ++i) {
+    EXPECT_EQ(entries[i].index(), i);
+    EXPECT_EQ(entries[i].leaf(), leaves_[i]);
+  }
+  entries = ReadEntries(*stub_, 3, 5, &status);
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1].leaf(), leaves_[4]);
+  entries = ReadEntries(*stub_, 4, 4, &status);
+  EXPECT_TRUE(status.ok());
+  EXPECT_TRUE(entries.empty());
+}
+
+TEST_F(ReadTest, GetEntriesErrors) {
+  grpc::Status status;
+  ReadEntries(*stub_, 5, 4, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ReadEntries(*stub_, 5, kSize + 1, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  ReadEntries(*stub_, 0, limits_.max_entries_per_call + 1, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("at most 10000"), std::string::npos);
+}
+
+TEST_F(ReadTest, FindByDigest) {
+  // The same artifact released by a second vendor too.
+  AddResponse added;
+  ASSERT_TRUE(Add({Statement(1, "artifact-3")}, &added).ok());
+  ASSERT_TRUE(added.results(0).has_bundle());
+
+  vitrine::v1::FindByDigestRequest request;
+  request.set_sha256(std::string(ArtifactDigest("artifact-3", "1.0").AsStringView()));
+  vitrine::v1::FindByDigestResponse response;
+  ASSERT_TRUE(stub_->FindByDigest(ClientContext().get(), request, &response).ok());
+  ASSERT_EQ(response.bundles_size(), 2);
+  EXPECT_LT(response.bundles(0).leaf_index(), response.bundles(1).leaf_index());
+  EXPECT_EQ(response.bundles(0).checkpoint(), response.bundles(1).checkpoint());
+  for (const vitrine::v1::Bundle& bundle : response.bundles()) {
+    ExpectBundleVerifies(bundle);
+  }
+
+  request.set_sha256(std::string(ArtifactDigest("unknown", "1.0").AsStringView()));
+  EXPECT_EQ(stub_->FindByDigest(ClientContext().get(), request, &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.set_sha256("0123");
+  EXPECT_EQ(stub_->FindByDigest(ClientContext().get(), request, &response)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ReadTest, GetBundle) {
+  vitrine::v1::GetBundleRequest request;
+  request.set_leaf_index(4);
+  vitrine::v1::Bundle bundle;
+  ASSERT_TRUE(stub_->GetBundle(ClientContext().get(), request, &bundle).ok());
+  EXPECT_EQ(bundle.statement(), leaves_[4]);
+  ExpectBundleVerifies(bundle);
+  EXPECT_EQ(Open(bundle.checkpoint()).size, kSize);
+
+  request.set_leaf_hash(std::string(merkle::HashLeaf(leaves_[7]).AsStringView()));
+  ASSERT_TRUE(stub_->GetBundle(ClientContext().get(), request, &bundle).ok());
+  EXPECT_EQ(bundle.leaf_index(), 7u);
+  ExpectBundleVerifies(bundle);
+
+  auto code = [&](const vitrine::v1::GetBundleRequest& r) {
+    vitrine::v1::Bundle b;
+    return stub_->GetBundle(ClientContext().get(), r, &b).error_code();
+  };
+  request.set_leaf_index(kSize);
+  EXPECT_EQ(code(request), grpc::StatusCode::OUT_OF_RANGE);
+  request.set_leaf_hash(std::string(31, 'x'));
+  EXPECT_EQ(code(request), grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_leaf_hash(std::string(32, 'x'));
+  EXPECT_EQ(code(request), grpc::StatusCode::NOT_FOUND);
+  request.set_leaf_index(0);
+  request.set_witnessed(true);
+  EXPECT_EQ(code(request), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(code(vitrine::v1::GetBundleRequest()),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ReadTest, WatchCheckpointsSeesTheLogGrowInOrder) {
+  vitrine::v1::WatchCheckpointsRequest request;
+  request.set_after_size(sizes_[0]);
+  auto context = ClientContext();
+  std::unique_ptr<grpc::ClientReader<vitrine::v1::Checkpoint>> reader =
+      stub_->WatchCheckpoints(context.get(), request);
+
+  // First the latest one beyond after_size.
+  vitrine::v1::Checkpoint checkpoint;
+  ASSERT_TRUE(reader->Read(&checkpoint));
+  EXPECT_EQ(checkpoint.size(), kSize);
+  EXPECT_EQ(Open(checkpoint.note()).size, kSize);
+
+  // Then each new one, growing.
+  uint64_t last = kSize;
+  for (int round = 0; round < 5; ++round) {
+    AddResponse added;
+    ASSERT_TRUE(Add({Statement(0, absl::StrCat("watched-", round))}, &added).ok());
+    const uint64_t expected = added.results(0).bundle().leaf_index() + 1;
+    while (last < expected) {
+      ASSERT_TRUE(reader->Read(&checkpoint));
+      EXPECT_GT(checkpoint.size(), last);
+      EXPECT_EQ(Open(checkpoint.note()).size, checkpoint.size());
+      last = checkpoint.size();
+    }
+    EXPECT_EQ(last, expected);
+  }
+  context->TryCancel();
+  while (reader->Read(&checkpoint)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(ReadTest, WatchEndsWhenTheServiceShutsDown) {
+  vitrine::v1::WatchCheckpointsRequest request;
+  request.set_after_size(kSize);  // nothing newer yet
+  auto context = ClientContext();
+  std::unique_ptr<grpc::ClientReader<vitrine::v1::Checkpoint>> reader =
+      stub_->WatchCheckpoints(context.get(), request);
+  // Make sure the server has the call before shutting down.
+  AddResponse added;
+  ASSERT_TRUE(Add({Statement(0, "one-more")}, &added).ok());
+  vitrine::v1::Checkpoint checkpoint;
+  ASSERT_TRUE(reader->Read(&checkpoint));
+  EXPECT_EQ(checkpoint.size(), kSize + 1);
+
+  service_->Shutdown();
+  EXPECT_FALSE(reader->Read(&checkpoint));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  // New watchers are refused at once.
+  auto again = ClientContext();
+  auto refused = stub_->WatchCheckpoints(again.get(), request);
+  EXPECT_FALSE(refused->Read(&checkpoint));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(ReadTest, RpcMetricsByMethodAndCode) {
+  vitrine::v1::GetBundleRequest request;
+  request.set_leaf_index(kSize + 5);
+  vitrine::v1::Bundle bundle;
+  stub_->GetBundle(ClientContext().get(), request, &bundle);
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(text.find("vitrine_grpc_requests_total{code=\"OUT_OF_RANGE\","
+                      "method=\"GetBundle\"} 1"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace vitrine::server::testing

@@ -1,0 +1,254 @@
+#include "log/server/log_server.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "common/status_macros.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/security/server_credentials.h"
+#include "log/note/key_file.h"
+#include "log/note/keys.h"
+#include "log/sequencer/sequencer.h"
+#include "log/server/http_server.h"
+#include "log/server/log_service.h"
+#include "log/server/metrics.h"
+#include "log/server/rate_limiter.h"
+#include "log/server/vendor_registry.h"
+#include "log/storage/store.h"
+
+namespace vitrine::server {
+namespace {
+
+absl::Status MakeDirs(const std::string& path) {
+  std::string prefix;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || (path[i] == '/' && i > 0)) {
+      prefix = path.substr(0, i);
+      if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("cannot create folder ", prefix, ": ", strerror(errno)));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Splits "host:port" (port may be 0).
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address) {
+  size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("want host:port, got \"", address, "\""));
+  }
+  return std::make_pair(std::string(address.substr(0, colon)), port);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcCredentials(
+    const LogConfig& config) {
+  if (config.tls_cert_file.empty() && config.tls_key_file.empty()) {
+    if (!config.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError(
+          "tls_client_ca_file needs tls_cert_file and tls_key_file");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs both tls_cert_file and tls_key_file");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  VITRINE_ASSIGN_OR_RETURN(std::string cert, ReadFile(config.tls_cert_file));
+  VITRINE_ASSIGN_OR_RETURN(std::string key, ReadFile(config.tls_key_file));
+  ssl.pem_key_cert_pairs.push_back({key, cert});
+  if (!config.tls_client_ca_file.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(config.tls_client_ca_file));
+    ssl.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+absl::StatusOr<LogIdentity> InitLogData(const LogConfig& config) {
+  LogIdentity identity;
+  const std::string key_path = config.KeyPath();
+  if (!Exists(key_path)) {
+    VITRINE_RETURN_IF_ERROR(MakeDirs(config.data));
+    VITRINE_ASSIGN_OR_RETURN(
+        note::GeneratedKey key,
+        note::GenerateKey(config.origin, note::SignatureType::kEd25519));
+    VITRINE_RETURN_IF_ERROR(note::WriteSignerKeyFile(key_path, key.signer_key));
+    identity.created = true;
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::string signer_key, note::ReadSignerKeyFile(key_path));
+  VITRINE_ASSIGN_OR_RETURN(identity.verifier_key, note::VerifierKeyOf(signer_key));
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Signer> signer,
+                           note::NewSigner(signer_key));
+  identity.origin = signer->Name();
+  if (!Exists(config.VerifierKeyPath())) {
+    std::ofstream(config.VerifierKeyPath()) << identity.verifier_key << "\n";
+  }
+  if (!Exists(config.VendorsPath())) {
+    std::ofstream(config.VendorsPath())
+        << "# Vendor verifier keys, one per line (vitrine keygen --kind=vendor).\n"
+           "# A statement is accepted only when signed by a key named as its\n"
+           "# vendor. Reloaded on SIGHUP.\n";
+  }
+  return identity;
+}
+
+struct LogServer::Rep {
+  LogConfig config;
+  LogIdentity identity;
+  MetricsRegistry metrics;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<sequencer::Sequencer> sequencer;
+  std::unique_ptr<VendorRegistry> vendors;
+  std::unique_ptr<RateLimiter> rate_limiter;
+  std::unique_ptr<LogService> service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<HttpServer> http_server;
+  std::string grpc_host;
+  int grpc_port = 0;
+  std::string http_host;
+  bool shut_down = false;
+};
+
+LogServer::LogServer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+
+LogServer::~LogServer() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& config) {
+  auto rep = std::make_unique<Rep>();
+  rep->config = config;
+  if (config.init_if_missing) {
+    VITRINE_ASSIGN_OR_RETURN(rep->identity, InitLogData(config));
+  } else if (!Exists(config.KeyPath())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no log key at ", config.KeyPath(),
+        ": run `vitrine-log init` or pass --init_if_missing"));
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::string signer_key,
+                           note::ReadSignerKeyFile(config.KeyPath()));
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Signer> signer,
+                           note::NewSigner(signer_key));
+  VITRINE_ASSIGN_OR_RETURN(std::string vkey, note::VerifierKeyOf(signer_key));
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Verifier> verifier,
+                           note::NewVerifier(vkey));
+  rep->identity.origin = signer->Name();
+  rep->identity.verifier_key = vkey;
+
+  VITRINE_ASSIGN_OR_RETURN(auto grpc_address, SplitHostPort(config.grpc_listen));
+  VITRINE_ASSIGN_OR_RETURN(auto http_address, SplitHostPort(config.http_listen));
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                           GrpcCredentials(config));
+
+  storage::StoreOptions store_options;
+  store_options.path = config.StorePath();
+  store_options.tile_cache_tiles = static_cast<size_t>(config.tile_cache_tiles);
+  VITRINE_ASSIGN_OR_RETURN(rep->store, storage::Store::Open(store_options));
+
+  sequencer::SequencerOptions sequencer_options;
+  sequencer_options.max_batch = static_cast<size_t>(config.batch_size);
+  sequencer_options.max_delay = absl::Milliseconds(config.batch_delay_ms);
+  sequencer_options.max_queue = static_cast<size_t>(config.max_queue);
+  VITRINE_ASSIGN_OR_RETURN(
+      rep->sequencer,
+      sequencer::Sequencer::Start(rep->store.get(), std::move(signer),
+                                  std::shared_ptr<const note::Verifier>(std::move(verifier)),
+                                  sequencer_options));
+
+  VITRINE_ASSIGN_OR_RETURN(rep->vendors, VendorRegistry::Open(config.VendorsPath()));
+  RateLimiterOptions rate_options;
+  rate_options.rate_per_second = config.vendor_rate_per_second;
+  rate_options.burst = static_cast<double>(config.vendor_burst);
+  VITRINE_ASSIGN_OR_RETURN(rep->rate_limiter, RateLimiter::Create(rate_options));
+
+  ServiceLimits limits;
+  limits.max_statements_per_add = static_cast<size_t>(config.max_statements_per_add);
+  rep->service = std::make_unique<LogService>(
+      rep->store.get(), rep->sequencer.get(), rep->vendors.get(),
+      rep->rate_limiter.get(), &rep->metrics, limits);
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.grpc_listen, credentials, &rep->grpc_port);
+  builder.RegisterService(rep->service.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  rep->grpc_server = builder.BuildAndStart();
+  if (rep->grpc_server == nullptr || rep->grpc_port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for gRPC on ", config.grpc_listen));
+  }
+  rep->grpc_host = grpc_address.first;
+
+  HttpOptions http_options;
+  http_options.host = http_address.first;
+  http_options.port = http_address.second;
+  VITRINE_ASSIGN_OR_RETURN(
+      rep->http_server,
+      HttpServer::Start(http_options, rep->store.get(), rep->sequencer.get(),
+                        &rep->metrics));
+  rep->http_host = http_address.first;
+  return std::unique_ptr<LogServer>(new LogServer(std::move(rep)));
+}
+
+const LogIdentity& LogServer::identity() const { return rep_->identity; }
+int LogServer::grpc_port() const { return rep_->grpc_port; }
+int LogServer::http_port() const { return rep_->http_server->port(); }
+std::string LogServer::grpc_address() const {
+  return absl::StrCat(rep_->grpc_host, ":", rep_->grpc_port);
+}
+std::string LogServer::http_address() const {
+  return absl::StrCat(rep_->http_host, ":", http_port());
+}
+
+absl::Status LogServer::ReloadVendors() { return rep_->vendors->Reload(); }
+
+void LogServer::Shutdown() {
+  if (rep_ == nullptr || rep_->shut_down) return;
+  rep_->shut_down = true;
+  // 1. No new requests; in-flight ones (Adds waiting on the sequencer) get a
+  //    grace period to complete before being cancelled. Watch streams never
+  //    end by themselves: end them first so Shutdown need not wait.
+  if (rep_->service != nullptr) rep_->service->Shutdown();
+  if (rep_->grpc_server != nullptr) {
+    rep_->grpc_server->Shutdown(std::chrono::system_clock::now() +
+                                std::chrono::seconds(10));
+  }
+  if (rep_->http_server != nullptr) rep_->http_server->Stop();
+  // 2. Commit whatever is still queued, then stop the single writer.
+  if (rep_->sequencer != nullptr) rep_->sequencer->Stop();
+  rep_->grpc_server.reset();
+  rep_->service.reset();
+  rep_->http_server.reset();
+  rep_->sequencer.reset();
+  // 3. Close RocksDB last: everything above reads from it.
+  rep_->store.reset();
+}
+
+}  // namespace vitrine::server

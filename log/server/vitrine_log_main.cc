@@ -1,0 +1,97 @@
+// vitrine-log: the transparency log server.
+//
+//   vitrine-log init --data=data/log --origin=example.com/log
+//   vitrine-log serve --data=data/log          # or --config=FILE
+//
+// Signals: SIGTERM and SIGINT shut down gracefully (stop accepting, finish
+// and commit what is queued, close); SIGHUP rereads the vendor registry.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "log/server/config.h"
+#include "log/server/log_server.h"
+
+namespace vitrine::server {
+namespace {
+
+int Init(const LogConfig& config) {
+  absl::StatusOr<LogIdentity> identity = InitLogData(config);
+  if (!identity.ok()) {
+    std::fprintf(stderr, "vitrine-log init: %s\n", identity.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("%s log %s in %s\nverifier key: %s\nvendor registry: %s\n",
+              identity->created ? "created" : "found existing", identity->origin.c_str(),
+              config.data.c_str(), identity->verifier_key.c_str(),
+              config.VendorsPath().c_str());
+  return 0;
+}
+
+int Serve(const LogConfig& config) {
+  // Block the signals in every thread (threads inherit the mask) so that
+  // only the sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<LogServer>> log = LogServer::Start(config);
+  if (!log.ok()) {
+    std::fprintf(stderr, "vitrine-log: %s\n", log.status().ToString().c_str());
+    return 1;
+  }
+  const LogIdentity& id = (*log)->identity();
+  std::printf("vitrine-log serving %s\n"
+              "  verifier key: %s\n"
+              "  gRPC:         %s\n"
+              "  HTTP:         http://%s (tiles, /checkpoint, /metrics, /healthz)\n"
+              "  data:         %s\n",
+              id.origin.c_str(), id.verifier_key.c_str(),
+              (*log)->grpc_address().c_str(), (*log)->http_address().c_str(),
+              config.data.c_str());
+  std::fflush(stdout);
+
+  for (;;) {
+    int signal_number = 0;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number == SIGHUP) {
+      absl::Status reloaded = (*log)->ReloadVendors();
+      std::fprintf(stderr, "vitrine-log: SIGHUP: vendor registry %s\n",
+                   reloaded.ok() ? "reloaded" : reloaded.ToString().c_str());
+      continue;
+    }
+    std::fprintf(stderr, "vitrine-log: %s: shutting down\n",
+                 signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+    break;
+  }
+  (*log)->Shutdown();
+  std::fprintf(stderr, "vitrine-log: stopped cleanly\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace vitrine::server
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<vitrine::server::LogCommand> command =
+      vitrine::server::ParseLogCommand(args);
+  if (!command.ok()) {
+    std::fprintf(stderr, "vitrine-log: %s\n\n%s",
+                 std::string(command.status().message()).c_str(),
+                 vitrine::server::LogUsage().c_str());
+    return 2;
+  }
+  if (command->subcommand == "help") {
+    std::printf("%s", vitrine::server::LogUsage().c_str());
+    return 0;
+  }
+  if (command->subcommand == "init") return vitrine::server::Init(command->config);
+  return vitrine::server::Serve(command->config);
+}

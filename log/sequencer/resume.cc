@@ -163,8 +163,13 @@ absl::StatusOr<ResumedLog> ResumeLog(storage::Store& store,
     // Store::ReadTile is thread-safe; hashing dominates, so use the cores.
     const int threads = static_cast<int>(
         std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
-    VITRINE_RETURN_IF_ERROR(
-        Annotate(CheckFullTiles(size, fetch, threads), kRefuse));
+    // Stored interiors are what proofs read instead of hashing the tiles:
+    // compare each with the one these checks recompute anyway.
+    const InteriorFetcher fetch_interior = [&store](const TileId& t) {
+      return store.ReadTileInterior(t.level, t.index);
+    };
+    VITRINE_RETURN_IF_ERROR(Annotate(
+        CheckFullTiles(size, fetch, fetch_interior, threads), kRefuse));
   }
 
   // The compact range, read the way proofs will read: through the store's

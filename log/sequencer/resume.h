@@ -1,6 +1,7 @@
 // How a sequencer takes over a store at startup: it verifies what is stored
 // (the signed checkpoint is this log's, the tiles recompute its root, every
-// full tile hashes to its parent's entry, nothing lies beyond it) and
+// full tile hashes to its parent's entry and matches its stored interior,
+// nothing lies beyond it) and
 // rebuilds the in-memory right edge from it; a new store gets the signed
 // checkpoint of the empty tree. Part of the `sequencer` library.
 //

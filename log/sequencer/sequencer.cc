@@ -202,6 +202,8 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> Sequencer::Rep::Extend(
   }
   for (const ChangedTile& tile : next_edge.TakeChangedTiles()) {
     batch.PutTile(tile.id, tile.bytes);
+    // The interior comes from the compact range's own nodes: no hashing.
+    if (tile.id.full()) batch.PutTileInterior(tile.id, tile.interior);
   }
   const uint64_t new_size = next_range.end();
   const Hash root = next_range.Root();

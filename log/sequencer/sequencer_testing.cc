@@ -34,8 +34,12 @@ absl::StatusOr<AddResult> AddAndWait(Sequencer& sequencer, std::string leaf,
   return slot->result;
 }
 
-absl::Status OverwriteStoredTile(const std::string& path, uint8_t level,
-                                 uint64_t index, absl::string_view bytes) {
+namespace {
+
+// Puts `bytes` under tile key (level, index) of column family `family`.
+absl::Status OverwriteRaw(const std::string& path, absl::string_view family,
+                          uint8_t level, uint64_t index,
+                          absl::string_view bytes) {
   std::vector<std::string> names;
   rocksdb::Status s =
       rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
@@ -57,10 +61,10 @@ absl::Status OverwriteStoredTile(const std::string& path, uint8_t level,
   }
   rocksdb::ColumnFamilyHandle* tiles = nullptr;
   for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == "tiles") tiles = handles[i];
+    if (names[i] == family) tiles = handles[i];
   }
   if (tiles == nullptr) {
-    s = rocksdb::Status::NotFound("no tiles column family");
+    s = rocksdb::Status::NotFound("no such column family");
   } else {
     rocksdb::WriteOptions sync;
     sync.sync = true;
@@ -73,6 +77,19 @@ absl::Status OverwriteStoredTile(const std::string& path, uint8_t level,
   db->Close().PermitUncheckedError();
   if (!s.ok()) return absl::InternalError(s.ToString());
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status OverwriteStoredTile(const std::string& path, uint8_t level,
+                                 uint64_t index, absl::string_view bytes) {
+  return OverwriteRaw(path, "tiles", level, index, bytes);
+}
+
+absl::Status OverwriteStoredTileInterior(const std::string& path,
+                                         uint8_t level, uint64_t index,
+                                         absl::string_view bytes) {
+  return OverwriteRaw(path, "tile_interiors", level, index, bytes);
 }
 
 void Gate::Close() {

@@ -48,6 +48,10 @@ absl::StatusOr<AddResult> AddAndWait(
 // which only the sequencer's own checks can catch.
 absl::Status OverwriteStoredTile(const std::string& path, uint8_t level,
                                  uint64_t index, absl::string_view bytes);
+// The same for the stored interior of full tile (level, index).
+absl::Status OverwriteStoredTileInterior(const std::string& path,
+                                         uint8_t level, uint64_t index,
+                                         absl::string_view bytes);
 
 // A gate that signers wait at while it is closed. Thread-safe.
 class Gate {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "log/merkle/compact_range.h"
+#include "log/merkle/tile_interior.h"
 
 namespace vitrine::sequencer {
 namespace {
@@ -80,10 +81,42 @@ absl::StatusOr<Hash> RootFromTiles(uint64_t size, const TileFetcher& fetch) {
 
 namespace {
 
-// Checks the full tiles [begin, end) of tile level `l` against their parents.
+// Checks the stored interior of full tile `tile` (if any) against
+// `interior`, the one recomputed from its hashes.
+absl::Status CheckInterior(const TileId& tile,
+                           const std::vector<Hash>& interior,
+                           const InteriorFetcher& fetch_interior) {
+  absl::StatusOr<std::string> stored = fetch_interior(tile);
+  if (absl::IsNotFound(stored.status())) return absl::OkStatus();
+  if (!stored.ok()) return stored.status();
+  if (stored->size() != interior.size() * merkle::kHashSize) {
+    return absl::DataLossError(absl::StrCat(
+        "the stored interior of ", merkle::TilePath(tile), " holds ",
+        stored->size(), " bytes, not ", interior.size() * merkle::kHashSize));
+  }
+  for (size_t i = 0; i < interior.size(); ++i) {
+    const absl::string_view got(stored->data() + i * merkle::kHashSize,
+                                merkle::kHashSize);
+    if (got == interior[i].AsStringView()) continue;
+    int k = 1;
+    while (k < kTileHeight && merkle::TileInteriorOffset(k + 1) <= i) ++k;
+    const uint64_t per_tile = uint64_t{kTileWidth} >> k;
+    const NodeId node{static_cast<uint8_t>(kTileHeight * tile.level + k),
+                      tile.index * per_tile + (i - merkle::TileInteriorOffset(k))};
+    return absl::DataLossError(absl::StrCat(
+        "the stored interior of ", merkle::TilePath(tile), " holds a wrong hash for node ",
+        int{node.level}, "/", node.index, ": the tile's hashes give ",
+        interior[i].ToHex()));
+  }
+  return absl::OkStatus();
+}
+
+// Checks the full tiles [begin, end) of tile level `l` against their parents
+// (and their stored interiors, when `fetch_interior` is set).
 absl::Status CheckTileRun(const std::vector<merkle::TileLevel>& levels,
                           size_t l, uint64_t begin, uint64_t end,
-                          const TileFetcher& fetch) {
+                          const TileFetcher& fetch,
+                          const InteriorFetcher& fetch_interior) {
   const merkle::TileLevel& above = levels[l + 1];
   const uint8_t level = static_cast<uint8_t>(l);
   const uint8_t parent_level = static_cast<uint8_t>(l + 1);
@@ -92,9 +125,10 @@ absl::Status CheckTileRun(const std::vector<merkle::TileLevel>& levels,
   for (uint64_t n = begin; n < end; ++n) {
     const TileId tile{level, n, kTileWidth};
     VITRINE_ASSIGN_OR_RETURN(std::vector<Hash> hashes, FetchTile(fetch, tile));
-    absl::StatusOr<Hash> root = merkle::HashNodeInTile(
-        tile, hashes, NodeId{static_cast<uint8_t>(kTileHeight * (l + 1)), n});
-    if (!root.ok()) return Bug(root.status());
+    // The interior's last hash is the tile's root: the same 255 hashes.
+    absl::StatusOr<std::vector<Hash>> interior = merkle::TileInterior(hashes);
+    if (!interior.ok()) return Bug(interior.status());
+    const Hash& root = interior->back();
 
     const uint64_t p = n / kTileWidth;
     if (parent_hashes.empty() || parent.index != p) {
@@ -102,11 +136,15 @@ absl::Status CheckTileRun(const std::vector<merkle::TileLevel>& levels,
                       p < above.full_tiles ? kTileWidth : above.partial_width};
       VITRINE_ASSIGN_OR_RETURN(parent_hashes, FetchTile(fetch, parent));
     }
-    if (parent_hashes[n % kTileWidth] != *root) {
+    if (parent_hashes[n % kTileWidth] != root) {
       return absl::DataLossError(absl::StrCat(
-          merkle::TilePath(tile), " hashes to ", root->ToHex(), " but ",
+          merkle::TilePath(tile), " hashes to ", root.ToHex(), " but ",
           merkle::TilePath(parent), " holds ",
           parent_hashes[n % kTileWidth].ToHex(), " for it"));
+    }
+    // After the tile itself is known good, so the error names the culprit.
+    if (fetch_interior != nullptr) {
+      VITRINE_RETURN_IF_ERROR(CheckInterior(tile, *interior, fetch_interior));
     }
   }
   return absl::OkStatus();
@@ -115,6 +153,12 @@ absl::Status CheckTileRun(const std::vector<merkle::TileLevel>& levels,
 }  // namespace
 
 absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch,
+                            int threads) {
+  return CheckFullTiles(size, fetch, nullptr, threads);
+}
+
+absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch,
+                            const InteriorFetcher& fetch_interior,
                             int threads) {
   const std::vector<merkle::TileLevel> levels = merkle::TileLevelsForSize(size);
   for (size_t l = 0; l < levels.size(); ++l) {
@@ -135,7 +179,7 @@ absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch,
       const uint64_t begin = full * r / runs;
       const uint64_t end = full * (r + 1) / runs;
       auto work = [&, l, r, begin, end] {
-        results[r] = CheckTileRun(levels, l, begin, end, fetch);
+        results[r] = CheckTileRun(levels, l, begin, end, fetch, fetch_interior);
       };
       if (r + 1 == runs) {
         work();  // the calling thread takes the last run

@@ -11,6 +11,8 @@
 //   VITRINE_ASSIGN_OR_RETURN(Hash root, RootFromTiles(size, fetch));
 //   if (root != checkpoint.root) return absl::DataLossError(...);
 //   VITRINE_RETURN_IF_ERROR(CheckFullTiles(size, fetch));
+//   // and with the stored interiors (merkle/tile_interior.h) too:
+//   VITRINE_RETURN_IF_ERROR(CheckFullTiles(size, fetch, fetch_interior));
 //
 // Status codes: DataLoss when a tile the tree must have is missing (the
 // fetcher's NotFound), holds a number of bytes other than 32 * its width, or
@@ -36,6 +38,10 @@ namespace vitrine::sequencer {
 // expects), or NotFound when it is absent.
 using TileFetcher =
     std::function<absl::StatusOr<std::string>(const merkle::TileId& tile)>;
+// Returns the stored interior of full tile `tile` (255 * 32 bytes), or
+// NotFound when none is stored.
+using InteriorFetcher =
+    std::function<absl::StatusOr<std::string>(const merkle::TileId& tile)>;
 
 // Returns MTH(D[0:size)) folded from the hashes of RangeNodes(0, size), each
 // computed from the tile that holds it (at most one tile per tile level plus
@@ -52,6 +58,14 @@ absl::StatusOr<merkle::Hash> RootFromTiles(uint64_t size,
 // included), which then call `fetch` concurrently. Reports the error of the
 // lowest run that failed.
 absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch,
+                            int threads = 1);
+// Checks the same, and also that each full tile's stored interior (when
+// `fetch_interior` finds one) is exactly the one recomputed from its bytes:
+// the same hashes the check above makes, so it costs only the reads. A
+// missing interior is fine (readers hash the tile then); a wrong length or a
+// differing hash is DataLoss naming the first differing node.
+absl::Status CheckFullTiles(uint64_t size, const TileFetcher& fetch,
+                            const InteriorFetcher& fetch_interior,
                             int threads = 1);
 
 }  // namespace vitrine::sequencer

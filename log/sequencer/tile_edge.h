@@ -1,7 +1,10 @@
 // The right edge of a growing log's C2SP hash tiles, kept in memory so that
 // each sequencer batch writes every tile it touches exactly once: the full
-// tiles it completes and the new version of each partial tile that grew
-// (https://c2sp.org/tlog-tiles; tile level L holds tree level 8L, tile.h).
+// tiles it completes, each with its interior (the 255 complete subtrees
+// inside it, merkle/tile_interior.h, taken from the nodes the compact range
+// reports rather than hashed again), and the new version of each partial
+// tile that grew (https://c2sp.org/tlog-tiles; tile level L holds tree level
+// 8L, tile.h).
 //
 //   TileEdge edge;                               // the empty tree
 //   absl::Status visited;
@@ -10,10 +13,11 @@
 //   });
 //   for (const ChangedTile& tile : edge.TakeChangedTiles()) {
 //     batch.PutTile(tile.id, tile.bytes);
+//     if (tile.id.full()) batch.PutTileInterior(tile.id, tile.interior);
 //   }
 //
-// Memory: at most 255 hashes per tile level (8 levels for any 64-bit size),
-// plus the full tiles completed since the last TakeChangedTiles.
+// Memory: at most 256 + 255 hashes per tile level (8 levels for any 64-bit
+// size), plus the full tiles completed since the last TakeChangedTiles.
 //
 // A TileEdge is a value type (copy it to try a batch and keep the copy only
 // if the batch commits); not thread-safe for concurrent mutation.
@@ -29,6 +33,7 @@
 #include "log/merkle/hash.h"
 #include "log/merkle/hash_reader.h"
 #include "log/merkle/tile.h"
+#include "log/merkle/tile_interior.h"
 
 namespace vitrine::sequencer {
 
@@ -36,6 +41,9 @@ namespace vitrine::sequencer {
 struct ChangedTile {
   merkle::TileId id;
   std::string bytes;
+  // For a full tile, its 255 interior hashes (merkle::TileInterior's order,
+  // encoded like a tile); empty for a partial tile.
+  std::string interior;
 };
 
 class TileEdge {
@@ -47,15 +55,20 @@ class TileEdge {
   // partial tiles: partial[L] holds the hashes of tile level L's partial tile
   // (empty when that level has none; levels beyond the vector count as
   // empty). InvalidArgument when a count differs from what TileLevelsForSize
-  // (size) says that level's partial tile holds.
+  // (size) says that level's partial tile holds. Hashes the complete
+  // subtrees inside the partial tiles (fewer than 256 per level), which the
+  // interiors of the tiles they grow into need.
   static absl::StatusOr<TileEdge> FromPartialTiles(
       uint64_t size, std::vector<std::vector<merkle::Hash>> partial);
 
   // Records complete subtree `id` of the growing tree, as CompactRange's
-  // NodeVisitor reports it. Nodes at tree level 8L join tile level L; other
-  // levels are computed from tiles and are ignored. Internal when a node of
-  // level 8L is not the next one of its level (the edge and the compact
-  // range disagree: a bug, never bad input); the edge is unchanged then.
+  // NodeVisitor reports it: every complete subtree, bottom-up, none left out.
+  // Nodes at tree level 8L join tile level L; nodes at 8L + k (k = 1..7) are
+  // kept as the interior of the level's partial tile; node 8(L + 1) is also
+  // the root of tile L's partial tile, which it completes (its 256 hashes
+  // and interior become a changed full tile). Internal when a node is not
+  // the next one of its level (the edge and the compact range disagree: a
+  // bug, never bad input); the edge is unchanged then.
   absl::Status AddNode(merkle::NodeId id, const merkle::Hash& hash);
 
   // Returns every tile changed since the last call, once each, sorted by
@@ -70,9 +83,16 @@ class TileEdge {
  private:
   struct Level {
     uint64_t full_tiles = 0;               // full tiles before the partial one
-    std::vector<merkle::Hash> partial;     // 0..255 hashes
+    // 0..255 hashes; 256 between a tile's last hash and its root.
+    std::vector<merkle::Hash> partial;
+    // The complete subtrees of `partial` so far, at merkle::TileInterior's
+    // positions (the root slot is filled as the tile completes).
+    std::vector<merkle::Hash> interior =
+        std::vector<merkle::Hash>(merkle::kTileInteriorSize);
     bool changed = false;                  // since the last TakeChangedTiles
   };
+
+  absl::Status AddInteriorNode(merkle::NodeId id, const merkle::Hash& hash);
 
   std::vector<Level> levels_;
   std::vector<ChangedTile> completed_;  // full tiles not yet taken

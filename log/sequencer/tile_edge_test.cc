@@ -14,6 +14,7 @@
 #include "log/merkle/compact_range.h"
 #include "log/merkle/hash.h"
 #include "log/merkle/tile.h"
+#include "log/merkle/tile_interior.h"
 #include "log/merkle/tile_testing.h"
 
 namespace vitrine::sequencer {
@@ -38,7 +39,8 @@ using TileMap = std::map<std::pair<uint8_t, uint64_t>, std::string>;
 
 // Appends leaves [range.end(), end) in batches of random sizes, writing what
 // each TakeChangedTiles returns into `tiles`; checks that a batch writes
-// each tile once and each full tile is written once overall.
+// each tile once, each full tile is written once overall, and its interior
+// is exactly the one recomputed from its bytes.
 void Grow(CompactRange& range, TileEdge& edge, const std::vector<Hash>& leaves,
           uint64_t end, std::mt19937_64& rng, TileMap& tiles,
           std::set<std::pair<uint8_t, uint64_t>>& full_written) {
@@ -61,6 +63,15 @@ void Grow(CompactRange& range, TileEdge& edge, const std::vector<Hash>& leaves,
         EXPECT_TRUE(full_written.insert(key).second) << tile.id << " rewritten";
       }
       EXPECT_EQ(tile.bytes.size(), size_t{tile.id.width} * merkle::kHashSize);
+      if (tile.id.full()) {
+        ASSERT_OK_AND_ASSIGN(std::vector<Hash> hashes,
+                             merkle::DecodeTile(tile.id, tile.bytes));
+        ASSERT_OK_AND_ASSIGN(std::vector<Hash> interior,
+                             merkle::TileInterior(hashes));
+        EXPECT_EQ(tile.interior, merkle::EncodeTile(interior)) << tile.id;
+      } else {
+        EXPECT_TRUE(tile.interior.empty()) << tile.id;
+      }
       tiles[key] = tile.bytes;
     }
   }
@@ -111,6 +122,10 @@ TEST(TileEdgeTest, OneTileCompletedExactlyLeavesNoPartialTile) {
   ASSERT_EQ(tiles.size(), 2u);
   EXPECT_EQ(tiles[0].id, (TileId{0, 0, 256}));
   EXPECT_EQ(tiles[1].id, (TileId{1, 0, 1}));
+  // The interior's last hash is the tile's root: the one hash of tile 1/0.
+  ASSERT_EQ(tiles[0].interior.size(), merkle::kTileInteriorSize * 32);
+  EXPECT_EQ(tiles[0].interior.substr(tiles[0].interior.size() - 32),
+            tiles[1].bytes);
   EXPECT_TRUE(edge.TakeChangedTiles().empty());
 }
 
@@ -170,8 +185,14 @@ TEST(TileEdgeTest, AddNodeRejectsOutOfOrderNodes) {
               StatusIs(absl::StatusCode::kInternal, "not the next node"));
   EXPECT_THAT(edge.AddNode(NodeId{16, 0}, Hash()),
               StatusIs(absl::StatusCode::kInternal, "skips tile level"));
-  // Levels between tile levels are computed from tiles, never stored.
-  EXPECT_OK(edge.AddNode(NodeId{3, 7}, Hash()));
+  // Interior nodes must complete a subtree of the partial tile's hashes.
+  EXPECT_THAT(edge.AddNode(NodeId{3, 7}, Hash()),
+              StatusIs(absl::StatusCode::kInternal, "not the next node"));
+  EXPECT_THAT(edge.AddNode(NodeId{1, 0}, Hash()),
+              StatusIs(absl::StatusCode::kInternal, "not the next node"));
+  // Node 8/0 would be the root of a level-0 tile that is not full.
+  EXPECT_THAT(edge.AddNode(NodeId{8, 0}, Hash()),
+              StatusIs(absl::StatusCode::kInternal, "not the root"));
   EXPECT_EQ(edge.size(), 1u);
   const std::vector<ChangedTile> tiles = edge.TakeChangedTiles();
   ASSERT_EQ(tiles.size(), 1u);

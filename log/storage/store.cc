@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
+#include "log/merkle/tile_interior.h"
 #include "log/storage/internal/batch.h"
 #include "log/storage/internal/db.h"
 #include "log/storage/internal/keys.h"
@@ -64,7 +65,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   VITRINE_ASSIGN_OR_RETURN(rep->db, internal::OpenDb(options));
   VITRINE_ASSIGN_OR_RETURN(uint64_t count, ReadEntryCount(*rep->db));
   rep->entry_count.store(count);
-  rep->cache = std::make_unique<TileCache>(options.tile_cache_tiles);
+  rep->cache = std::make_unique<TileCache>(options.tile_cache_tiles,
+                                           options.tile_cache_bytes);
   rep->reader = std::make_unique<internal::StoreHashReader>(rep->db.get(),
                                                             rep->cache.get());
   return std::unique_ptr<Store>(new Store(std::move(rep)));
@@ -98,6 +100,12 @@ absl::Status Store::Commit(const WriteBatch& batch) {
                                   tile.bytes);
     if (!s.ok()) return FromRocksDb(s, "building the write batch");
   }
+  for (const auto& [key, interior] : b.interiors) {
+    rocksdb::Status s = write.Put(db.cf(Cf::kTileInteriors),
+                                  internal::TileKey(key.first, key.second),
+                                  interior);
+    if (!s.ok()) return FromRocksDb(s, "building the write batch");
+  }
   for (const auto& [size, note] : b.checkpoints) {
     rocksdb::Status s = write.Put(db.cf(Cf::kCheckpoints), IndexKey(size), note);
     if (!s.ok()) return FromRocksDb(s, "building the write batch");
@@ -110,12 +118,17 @@ absl::Status Store::Commit(const WriteBatch& batch) {
   rep_->entry_count.store(count + b.entries.size());
   // Write-through: the right-edge (partial) tiles are what every proof at the
   // new size reads, and a cached tile that grew must not be served narrow
-  // for longer than needed. New full tiles load on first use instead, so a
-  // commit does not pay their inner hashes up front.
+  // for longer than needed. A new full tile replaces its cached partial
+  // version (the right edge, always cached) from its interior, without
+  // hashing; others load on first use.
   for (const auto& [key, tile] : b.tiles) {
     if (tile.id.full() && !rep_->cache->Contains(key.first, key.second)) continue;
+    auto interior = b.interiors.find(key);
     absl::StatusOr<std::shared_ptr<const CachedTile>> cached =
-        CachedTile::Decode(key.first, key.second, tile.bytes);
+        tile.id.full() && interior != b.interiors.end()
+            ? CachedTile::DecodeFull(key.first, key.second, tile.bytes,
+                                     interior->second)
+            : CachedTile::Decode(key.first, key.second, tile.bytes);
     if (cached.ok()) rep_->cache->Insert(*std::move(cached));
   }
   return absl::OkStatus();
@@ -292,6 +305,23 @@ absl::StatusOr<std::string> Store::ReadTile(uint8_t level, uint64_t index,
         " hashes, fewer than ", min_width));
   }
   return *std::move(bytes);
+}
+
+absl::StatusOr<std::string> Store::ReadTileInterior(uint8_t level,
+                                                    uint64_t index) const {
+  VITRINE_ASSIGN_OR_RETURN(
+      std::vector<std::optional<std::string>> interiors,
+      internal::MultiGetTiles(*rep_->db, {{level, index}}, Cf::kTileInteriors));
+  if (!interiors[0].has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no interior is stored for tile ", int{level}, "/", index));
+  }
+  if (interiors[0]->size() != merkle::kTileInteriorSize * merkle::kHashSize) {
+    return absl::DataLossError(absl::StrCat(
+        "the stored interior of tile ", int{level}, "/", index, " has ",
+        interiors[0]->size(), " bytes"));
+  }
+  return *std::move(interiors[0]);
 }
 
 merkle::HashReader& Store::hash_reader() const { return *rep_->reader; }

@@ -16,7 +16,17 @@
 //   entries      index (8 bytes)                    -> the leaf, as submitted
 //   tiles        level (1) || index (8)             -> the tile's hashes (32*W);
 //                a partial tile is rewritten as it grows (every narrower
-//                width is a prefix of it); a full tile is written once
+//                width is a prefix of it); a full tile is written once.
+//                Exactly the C2SP tile bytes, servable as they are.
+//   tile_interiors level (1) || index (8)           -> a full tile's 255
+//                interior hashes (merkle/tile_interior.h; 8160 bytes, about
+//                32 bytes per entry), written once in the same batch as the
+//                full tile, so that proof reads copy them instead of hashing
+//                255 nodes per tile loaded. Absent for tiles written before
+//                this column family existed: those are hashed on load.
+//                Opening an older store adds the family; a binary from before
+//                it cannot open a store that has it (RocksDB must open every
+//                column family).
 //   leaf_index   leaf hash (32)                     -> index (8)
 //   digest_index artifact sha256 (32) || index (8)  -> empty
 //   checkpoints  tree size (8)                      -> signed checkpoint note
@@ -26,9 +36,30 @@
 // paranoid checks catch bytes changed on disk (DataLoss); a WAL damaged
 // anywhere but its torn tail fails Open (DataLoss) instead of silently
 // rolling back. Commit enforces append-only: entries extend the log
-// contiguously, a stored tile is only ever extended (never changed), and a
-// checkpoint is never replaced. The sequencer and startup recompute roots
-// from the stored tiles; hash reads are served through a bounded tile cache.
+// contiguously, a stored tile is only ever extended (never changed), a tile
+// interior is written once, for a full tile, and ends in the parent tile's
+// hash for that tile, and a checkpoint is never replaced. The sequencer and
+// startup recompute roots from the stored tiles; hash reads are served
+// through a bounded tile cache.
+//
+// Stored interiors are trusted by hash reads without rehashing them (that is
+// their point), so a wrong one would give wrong proofs. What binds them:
+//   - On disk, RocksDB's block checksums: a changed byte reads as DataLoss.
+//   - At Commit, only their root (last hash) is checked, against the parent
+//     tile's hash in the same batch (no hashing: the sequencer takes them
+//     from the compact range's nodes, the same values it signs).
+//   - At sequencer startup (verify_full_tiles_on_start, the default), every
+//     stored interior is compared with the one recomputed from its tile
+//     bytes while those are hashed against their parents anyway: a wrong
+//     interior stops the log from starting (DataLoss), as a wrong tile does.
+//   - When a reader loads a full tile and its interior into the cache while
+//     the parent tile is cached (nearly always: upper tiles are hot), the
+//     interior's root is compared with the parent's hash (DataLoss, and
+//     nothing cached, on a mismatch): catches an interior of another tile.
+// So an interior written wrong by the running sequencer itself (a memory
+// fault between the compact range and the write) is caught at the next
+// start, like a full tile written wrong, not before it is served; clients
+// verify proofs against the signed root and would reject such a proof.
 //
 // Thread-safety: all const methods are safe to call concurrently with each
 // other and with Commit and Flush. The log has one writer; Commit also
@@ -62,10 +93,15 @@ struct StoreOptions {
   // measure the cost of durability may turn this off.
   bool sync = true;
   // Decoded tiles kept in memory for hash reads, each with its inner subtrees
-  // precomputed (16 KiB per full tile): 8192 tiles = 128 MiB, enough for every
-  // tile above level 0 of a 500M-entry log plus the hot leaf tiles. 0 turns
-  // the cache off (every hash read goes to RocksDB).
-  size_t tile_cache_tiles = 8192;
+  // (16 KiB per full tile), bounded by both this count and
+  // tile_cache_bytes. 0 turns the cache off (every hash read goes to
+  // RocksDB). 65536 tiles hold every tile of a 16M-entry log.
+  size_t tile_cache_tiles = 65536;
+  // The memory the tile cache may hold: 1 GiB holds every tile of a
+  // 16M-entry log (about 64 bytes per entry), so proofs rarely read RocksDB;
+  // beyond it a miss reads the tile and its stored interior (two 8 KiB
+  // values, no hashing). A server with memory to spare can raise it.
+  size_t tile_cache_bytes = size_t{1} << 30;
   // RocksDB's block cache, for entries and index lookups.
   size_t block_cache_bytes = 256 << 20;
 };
@@ -91,12 +127,17 @@ class WriteBatch {
   // latest. The store refuses (at Commit) a size that already has one.
   void PutCheckpoint(uint64_t size, absl::string_view signed_note);
 
+  // Writes the 255 interior hashes of the full tile `tile`
+  // (merkle/tile_interior.h order, 32 bytes each), to be committed with the
+  // tile or after it. Checked at Commit (see Commit).
+  void PutTileInterior(const merkle::TileId& tile, absl::string_view interior);
+
   // Returns the tile bytes this batch writes for (level, index), if any
   // (the last PutTile of it): lets the sequencer read back what it is about
   // to commit.
   std::optional<std::string> PendingTile(uint8_t level, uint64_t index) const;
 
-  // Returns the bytes of leaves, tiles and checkpoints added so far.
+  // Returns the bytes of leaves, tiles, interiors and checkpoints added so far.
   size_t ByteSize() const;
   // Returns true when nothing was added.
   bool empty() const;
@@ -128,9 +169,14 @@ class Store {
   //     for the same size, when its entries are not exactly the indexes
   //     [EntryCount(), EntryCount() + k) (in any order), or when a tile it
   //     writes is not the stored version of that tile extended (a full tile
-  //     may be rewritten only identically; no stored hash ever changes);
+  //     may be rewritten only identically; no stored hash ever changes), or
+  //     when it writes an interior that differs from the stored one, for a
+  //     tile not full in the batch or store, or whose parent tile (in the
+  //     batch or store) does not hold its root yet;
   //   InvalidArgument for a malformed batch: one index or checkpoint size
-  //     added twice, tile bytes that are not 32 * width, an invalid TileId;
+  //     added twice, tile bytes that are not 32 * width, an invalid TileId,
+  //     an interior for a partial tile, not 255 hashes long, or whose root
+  //     differs from its parent tile's hash for the tile;
   //   DataLoss when reading the stored tiles to check them finds corruption.
   // The caller deduplicates leaves: a leaf hash already indexed would be
   // re-pointed to the new index.
@@ -170,6 +216,13 @@ class Store {
   // outside 1..256; DataLoss for a stored length that is not 32 * W.
   absl::StatusOr<std::string> ReadTile(uint8_t level, uint64_t index,
                                        uint16_t min_width = 1) const;
+
+  // The stored interior of full tile (level, index), exactly as stored
+  // (255 * 32 bytes), read from RocksDB (not the cache) for integrity
+  // checks. NotFound when none is stored (a tile written before interiors
+  // were, or not full); DataLoss for a stored length other than 255 * 32.
+  absl::StatusOr<std::string> ReadTileInterior(uint8_t level,
+                                               uint64_t index) const;
 
   // A HashReader over the stored tiles, through the tile cache: any complete
   // subtree of the stored tree, so proofs work for every past size. Owned by

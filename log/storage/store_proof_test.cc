@@ -2,6 +2,7 @@
 // sizes, for past sizes after the log grew, with and without the tile cache,
 // and under concurrent readers while the writer commits.
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -131,6 +132,30 @@ INSTANTIATE_TEST_SUITE_P(CacheSizes, StoreProofTest,
                          [](const auto& info) {
                            return absl::StrCat("Tiles", info.param);
                          });
+
+// A store whose first tiles were written before interiors were stored (an
+// older store, upgraded in place) proves the same: those tiles are hashed.
+TEST(StoreHashReaderTest, TilesWithAndWithoutInteriorsProveAlike) {
+  std::string dir = FreshTestDir("proof-mixed-interiors");
+  for (size_t cache_tiles : {size_t{0}, size_t{2}}) {
+    std::unique_ptr<Store> store = OpenStore(dir, cache_tiles);
+    ASSERT_NE(store, nullptr);
+    TestLog log(store.get());
+    std::vector<std::string> entries = TestEntries(3000);
+    log.set_write_interiors(false);
+    ASSERT_OK(log.Append(absl::MakeConstSpan(entries).subspan(0, 1500)));
+    log.set_write_interiors(true);
+    ASSERT_OK(log.Append(absl::MakeConstSpan(entries).subspan(1500)));
+    EXPECT_THAT(store->ReadTileInterior(0, 3),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_OK(store->ReadTileInterior(0, 7));
+    for (uint64_t size : {uint64_t{1000}, uint64_t{1536}, uint64_t{3000}}) {
+      CheckSize(size, 3000, *store, log);
+    }
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+}
 
 TEST(StoreHashReaderTest, NodesBeyondTheStoredTreeAreNotFound) {
   std::string dir = FreshTestDir("beyond");

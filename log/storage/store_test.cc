@@ -14,6 +14,7 @@
 #include "log/merkle/hash.h"
 #include "log/merkle/proof.h"
 #include "log/merkle/tile.h"
+#include "log/merkle/tile_interior.h"
 #include "log/merkle/tile_testing.h"
 #include "log/storage/testing/test_log.h"
 
@@ -261,6 +262,53 @@ TEST_F(StoreTest, CommitRefusesTilesThatChangeStoredHashes) {
   WriteBatch same;
   same.PutTile(TileId{0, 0, 10}, stored);
   EXPECT_OK(store_->Commit(same));
+}
+
+TEST_F(StoreTest, TileInteriorsAreWrittenOnceWithTheirFullTile) {
+  TestLog log(store_.get());
+  // Full level-0 tiles 0 and 1, partial tile 2 (88 hashes), level 1: 2.
+  ASSERT_OK(log.Append(TestEntries(600)));
+  ASSERT_OK_AND_ASSIGN(std::string tile, store_->ReadTile(0, 1, 256));
+  ASSERT_OK_AND_ASSIGN(std::vector<Hash> hashes,
+                       merkle::DecodeTile(TileId{0, 1, 256}, tile));
+  ASSERT_OK_AND_ASSIGN(std::vector<Hash> want, merkle::TileInterior(hashes));
+  ASSERT_OK_AND_ASSIGN(std::string interior, store_->ReadTileInterior(0, 1));
+  EXPECT_EQ(interior, merkle::EncodeTile(want));
+  EXPECT_THAT(store_->ReadTileInterior(0, 2),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  // Rewriting it identically is allowed (idempotent); changing it is not.
+  WriteBatch same;
+  same.PutTileInterior(TileId{0, 1, 256}, interior);
+  EXPECT_OK(store_->Commit(same));
+  std::string changed = interior;
+  changed[5] ^= 1;
+  WriteBatch change;
+  change.PutTileInterior(TileId{0, 1, 256}, changed);
+  EXPECT_THAT(store_->Commit(change),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "would change"));
+  // Its root must be the parent tile's hash for it.
+  std::string other_root = interior;
+  other_root[other_root.size() - 1] ^= 1;
+  WriteBatch wrong_root;
+  wrong_root.PutTileInterior(TileId{0, 1, 256}, other_root);
+  EXPECT_THAT(store_->Commit(wrong_root),
+              StatusIs(absl::StatusCode::kInvalidArgument, "parent"));
+  // Only full tiles have one, of exactly 255 hashes.
+  WriteBatch partial;
+  partial.PutTileInterior(TileId{0, 2, 88}, interior);
+  EXPECT_THAT(store_->Commit(partial),
+              StatusIs(absl::StatusCode::kInvalidArgument, "partial"));
+  WriteBatch not_full;
+  not_full.PutTileInterior(TileId{0, 2, 256}, interior);
+  EXPECT_THAT(store_->Commit(not_full),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "not full"));
+  WriteBatch short_interior;
+  short_interior.PutTileInterior(TileId{0, 1, 256}, interior.substr(32));
+  EXPECT_THAT(store_->Commit(short_interior),
+              StatusIs(absl::StatusCode::kInvalidArgument, "bytes"));
+  ASSERT_OK_AND_ASSIGN(std::string after, store_->ReadTileInterior(0, 1));
+  EXPECT_EQ(after, interior);
 }
 
 TEST_F(StoreTest, PendingTileShowsWhatABatchWillWrite) {

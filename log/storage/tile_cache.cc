@@ -1,10 +1,13 @@
 #include "log/storage/tile_cache.h"
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "log/merkle/tile_interior.h"
 
 namespace vitrine::storage {
 
@@ -13,55 +16,111 @@ using merkle::kHashSize;
 using merkle::kTileHeight;
 using merkle::kTileWidth;
 
-absl::StatusOr<std::shared_ptr<const CachedTile>> CachedTile::Decode(
-    uint8_t level, uint64_t index, absl::string_view bytes) {
+namespace {
+
+absl::Status CheckLevel(uint8_t level) {
   if (level > merkle::kMaxTileLevel) {
     return absl::InvalidArgumentError(
         absl::StrCat("tile level ", int{level}, " is above ",
                      int{merkle::kMaxTileLevel}));
   }
+  return absl::OkStatus();
+}
+
+// Copies `bytes` (a multiple of 32) into `out`.
+void CopyHashes(absl::string_view bytes, Hash* out) {
+  std::memcpy(static_cast<void*>(out), bytes.data(), bytes.size());
+}
+
+}  // namespace
+
+static_assert(sizeof(Hash) == kHashSize, "hashes are copied as raw bytes");
+
+CachedTile::CachedTile(uint8_t level, uint64_t index, uint16_t width,
+                       std::vector<Hash> nodes)
+    : level_(level), width_(width), index_(index), nodes_(std::move(nodes)) {
+  uint16_t offset = 0;
+  for (int k = 0; k <= kTileHeight + 1; ++k) {
+    offsets_[k] = offset;
+    if (k <= kTileHeight) offset = static_cast<uint16_t>(offset + (width >> k));
+  }
+}
+
+absl::StatusOr<std::shared_ptr<const CachedTile>> CachedTile::Decode(
+    uint8_t level, uint64_t index, absl::string_view bytes) {
+  if (absl::Status s = CheckLevel(level); !s.ok()) return s;
   if (bytes.empty() || bytes.size() % kHashSize != 0 ||
       bytes.size() > kTileWidth * kHashSize) {
     return absl::DataLossError(absl::StrCat(
         "stored tile ", int{level}, "/", index, " has ", bytes.size(),
         " bytes, not 32 * W for a width W in 1..256"));
   }
-  std::vector<std::vector<Hash>> levels;
-  levels.reserve(kTileHeight + 1);
-  std::vector<Hash>& stored = levels.emplace_back(bytes.size() / kHashSize);
-  for (size_t i = 0; i < stored.size(); ++i) {
-    std::copy_n(bytes.data() + i * kHashSize, kHashSize, stored[i].data());
-  }
+  const uint16_t width = static_cast<uint16_t>(bytes.size() / kHashSize);
+  size_t total = 0;
+  for (int k = 0; k <= kTileHeight; ++k) total += width >> k;
+  std::vector<Hash> nodes(total);
+  CopyHashes(bytes, nodes.data());
   // Pair up each level's complete subtrees (RFC 9162 2.1.1: a perfect
   // subtree's hash is HashChildren of its halves) until none are left.
-  while (levels.back().size() > 1) {
-    const std::vector<Hash>& below = levels.back();
-    std::vector<Hash> above(below.size() / 2);
-    for (size_t j = 0; j < above.size(); ++j) {
+  const Hash* below = nodes.data();
+  Hash* above = nodes.data() + width;
+  for (size_t count = width; count > 1; count /= 2) {
+    for (size_t j = 0; j < count / 2; ++j) {
       above[j] = merkle::HashChildren(below[2 * j], below[2 * j + 1]);
     }
-    levels.push_back(std::move(above));
+    below = above;
+    above += count / 2;
   }
   return std::shared_ptr<const CachedTile>(
-      new CachedTile(level, index, std::move(levels)));
+      new CachedTile(level, index, width, std::move(nodes)));
+}
+
+absl::StatusOr<std::shared_ptr<const CachedTile>> CachedTile::DecodeFull(
+    uint8_t level, uint64_t index, absl::string_view bytes,
+    absl::string_view interior) {
+  if (absl::Status s = CheckLevel(level); !s.ok()) return s;
+  if (bytes.size() != kTileWidth * kHashSize ||
+      interior.size() != merkle::kTileInteriorSize * kHashSize) {
+    return absl::DataLossError(absl::StrCat(
+        "stored full tile ", int{level}, "/", index, " has ", bytes.size(),
+        " bytes and an interior of ", interior.size(), ", not ",
+        kTileWidth * kHashSize, " and ", merkle::kTileInteriorSize * kHashSize));
+  }
+  std::vector<Hash> nodes(kTileWidth + merkle::kTileInteriorSize);
+  CopyHashes(bytes, nodes.data());
+  CopyHashes(interior, nodes.data() + kTileWidth);
+  return std::shared_ptr<const CachedTile>(
+      new CachedTile(level, index, kTileWidth, std::move(nodes)));
+}
+
+size_t CachedTile::MemoryBytes() const {
+  // The object, its hashes, and about what shared_ptr's control block and
+  // the cache's list and map entries take.
+  return sizeof(CachedTile) + nodes_.capacity() * sizeof(Hash) + 96;
+}
+
+const Hash* CachedTile::FindNode(merkle::NodeId node) const {
+  const int k = int{node.level} - int{kTileHeight} * level_;
+  if (k < 0 || k > kTileHeight) return nullptr;
+  const uint64_t per_tile = uint64_t{kTileWidth} >> k;
+  if (node.index / per_tile != index_) return nullptr;
+  const uint64_t j = node.index % per_tile;
+  if (j >= static_cast<uint64_t>(offsets_[k + 1] - offsets_[k])) return nullptr;
+  return &nodes_[offsets_[k] + j];
 }
 
 std::optional<Hash> CachedTile::NodeHash(merkle::NodeId node) const {
-  int k = int{node.level} - int{kTileHeight} * level_;
-  if (k < 0 || k > kTileHeight || static_cast<size_t>(k) >= levels_.size()) {
-    return std::nullopt;
-  }
-  uint64_t per_tile = uint64_t{kTileWidth} >> k;
-  if (node.index / per_tile != index_) return std::nullopt;
-  uint64_t j = node.index % per_tile;
-  if (j >= levels_[k].size()) return std::nullopt;
-  return levels_[k][j];
+  const Hash* hash = FindNode(node);
+  if (hash == nullptr) return std::nullopt;
+  return *hash;
 }
 
-TileCache::TileCache(size_t capacity_tiles) {
-  // Small caches (tests) keep exact LRU order in one shard.
+TileCache::TileCache(size_t capacity_tiles, size_t capacity_bytes) {
+  // Small caches (tests) keep one shard, so that eviction order is exact.
   size_t shards = capacity_tiles >= 1024 ? 16 : 1;
   per_shard_capacity_ = (capacity_tiles + shards - 1) / shards;
+  per_shard_bytes_ = capacity_bytes / shards + (capacity_bytes % shards != 0);
+  if (per_shard_bytes_ == 0) per_shard_capacity_ = 0;
   for (size_t i = 0; i < shards; ++i) {
     shards_.push_back(std::make_unique<Shard>());
   }
@@ -76,17 +135,22 @@ std::shared_ptr<const CachedTile> TileCache::Lookup(uint8_t level,
                                                     uint64_t index,
                                                     uint16_t min_width) {
   Shard& shard = ShardFor(level, index);
-  absl::MutexLock lock(&shard.mu);
+  absl::ReaderMutexLock lock(&shard.mu);
   auto it = shard.by_key.find(Key(level, index));
   if (it == shard.by_key.end()) return nullptr;
-  if ((*it->second)->width() < min_width) return nullptr;
-  shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-  return *it->second;
+  Entry& entry = *it->second;
+  if (entry.tile->width() < min_width) return nullptr;
+  // Read first: hot tiles are already marked, and a store would bounce
+  // their cache line between the cores on every proof.
+  if (!entry.used.load(std::memory_order_relaxed)) {
+    entry.used.store(true, std::memory_order_relaxed);
+  }
+  return entry.tile;
 }
 
 bool TileCache::Contains(uint8_t level, uint64_t index) {
   Shard& shard = ShardFor(level, index);
-  absl::MutexLock lock(&shard.mu);
+  absl::ReaderMutexLock lock(&shard.mu);
   return shard.by_key.contains(Key(level, index));
 }
 
@@ -95,21 +159,39 @@ void TileCache::Insert(std::shared_ptr<const CachedTile> tile) {
   Key key(tile->level(), tile->index());
   Shard& shard = ShardFor(key.first, key.second);
   // Dropped tiles are released after the lock, outside the critical section.
-  std::list<std::shared_ptr<const CachedTile>> evicted;
+  std::vector<std::shared_ptr<const CachedTile>> evicted;
   absl::MutexLock lock(&shard.mu);
   auto it = shard.by_key.find(key);
   if (it != shard.by_key.end()) {
-    shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+    Entry& entry = *it->second;
+    entry.used.store(true, std::memory_order_relaxed);
     // Never narrower: a reader's stale read must not undo a newer version.
-    if ((*it->second)->width() < tile->width()) *it->second = std::move(tile);
-    return;
+    if (entry.tile->width() < tile->width()) {
+      shard.bytes -= entry.tile->MemoryBytes();
+      shard.bytes += tile->MemoryBytes();
+      evicted.push_back(std::exchange(entry.tile, std::move(tile)));
+    }
+  } else {
+    shard.bytes += tile->MemoryBytes();
+    shard.entries.emplace_front(std::move(tile));
+    shard.by_key.emplace(key, shard.entries.begin());
   }
-  shard.lru.push_front(std::move(tile));
-  shard.by_key.emplace(key, shard.lru.begin());
-  while (shard.lru.size() > per_shard_capacity_) {
-    const CachedTile& last = *shard.lru.back();
-    shard.by_key.erase(Key(last.level(), last.index()));
-    evicted.splice(evicted.begin(), shard.lru, std::prev(shard.lru.end()));
+  // The newest tile stays even when it alone exceeds the byte budget. Each
+  // used tile at the back gets a second chance (to the front, bit cleared),
+  // so the sweep ends within one round.
+  while (shard.entries.size() > 1 &&
+         (shard.entries.size() > per_shard_capacity_ ||
+          shard.bytes > per_shard_bytes_)) {
+    auto last = std::prev(shard.entries.end());
+    if (last->used.load(std::memory_order_relaxed)) {
+      last->used.store(false, std::memory_order_relaxed);
+      shard.entries.splice(shard.entries.begin(), shard.entries, last);
+      continue;
+    }
+    shard.by_key.erase(Key(last->tile->level(), last->tile->index()));
+    shard.bytes -= last->tile->MemoryBytes();
+    evicted.push_back(std::move(last->tile));
+    shard.entries.erase(last);
   }
 }
 
@@ -117,7 +199,16 @@ size_t TileCache::size() {
   size_t total = 0;
   for (const auto& shard : shards_) {
     absl::MutexLock lock(&shard->mu);
-    total += shard->lru.size();
+    total += shard->entries.size();
+  }
+  return total;
+}
+
+size_t TileCache::MemoryBytes() {
+  size_t total = 0;
+  for (const auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    total += shard->bytes;
   }
   return total;
 }

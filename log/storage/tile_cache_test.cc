@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "log/merkle/hash.h"
 #include "log/merkle/tile.h"
+#include "log/merkle/tile_interior.h"
 
 namespace vitrine::storage {
 namespace {
@@ -61,6 +62,39 @@ TEST(CachedTileTest, NodeHashEqualsHashNodeInTileForEveryNode) {
   }
 }
 
+TEST(CachedTileTest, DecodeFullTakesTheStoredInteriorAsIs) {
+  std::vector<Hash> hashes = Hashes(0, 256);
+  ASSERT_OK_AND_ASSIGN(std::vector<Hash> interior, merkle::TileInterior(hashes));
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const CachedTile> hashed,
+                       CachedTile::Decode(2, 9, merkle::EncodeTile(hashes)));
+  ASSERT_OK_AND_ASSIGN(
+      std::shared_ptr<const CachedTile> loaded,
+      CachedTile::DecodeFull(2, 9, merkle::EncodeTile(hashes),
+                             merkle::EncodeTile(interior)));
+  EXPECT_EQ(loaded->id(), (TileId{2, 9, 256}));
+  for (int k = 0; k <= 8; ++k) {
+    for (uint64_t j = 0; j < (256u >> k); ++j) {
+      NodeId node{static_cast<uint8_t>(16 + k), 9 * (256u >> k) + j};
+      EXPECT_EQ(loaded->NodeHash(node), hashed->NodeHash(node)) << node;
+    }
+  }
+  // Not rehashed: a changed interior hash is what the tile then serves.
+  interior[3] = merkle::HashLeaf("not the node");
+  ASSERT_OK_AND_ASSIGN(
+      loaded, CachedTile::DecodeFull(2, 9, merkle::EncodeTile(hashes),
+                                     merkle::EncodeTile(interior)));
+  EXPECT_EQ(loaded->NodeHash(NodeId{17, 9 * 128 + 3}), interior[3]);
+
+  EXPECT_THAT(CachedTile::DecodeFull(2, 9, merkle::EncodeTile(hashes), ""),
+              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(CachedTile::DecodeFull(2, 9, std::string(255 * 32, 'x'),
+                                     std::string(255 * 32, 'x')),
+              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(CachedTile::DecodeFull(64, 0, std::string(256 * 32, 'x'),
+                                     std::string(255 * 32, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(CachedTileTest, DecodeRejectsBadLengthsAsDataLoss) {
   EXPECT_THAT(CachedTile::Decode(0, 0, ""), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(CachedTile::Decode(0, 0, std::string(33, 'x')),
@@ -92,20 +126,32 @@ TEST(TileCacheTest, InsertNeverReplacesAWiderTile) {
   EXPECT_EQ(cache.size(), 1u);
 }
 
-TEST(TileCacheTest, EvictsTheLeastRecentlyUsed) {
+TEST(TileCacheTest, EvictsTheOldestTileNotUsedSinceTheSweepPassed) {
   TileCache cache(3);
   cache.Insert(MakeTile(0, 0, 256));
   cache.Insert(MakeTile(0, 1, 256));
   cache.Insert(MakeTile(0, 2, 256));
   std::shared_ptr<const CachedTile> held = cache.Lookup(0, 1, 1);
   ASSERT_NE(cache.Lookup(0, 0, 256), nullptr);
-  ASSERT_NE(cache.Lookup(0, 2, 256), nullptr);  // 1 is now the oldest
+  // Oldest first: 0 and 1 were used, so they get a second chance (moved
+  // ahead of 3, their marks cleared); 2 was not, and goes.
   cache.Insert(MakeTile(0, 3, 256));
   EXPECT_EQ(cache.size(), 3u);
-  EXPECT_FALSE(cache.Contains(0, 1));
   EXPECT_TRUE(cache.Contains(0, 0));
-  EXPECT_TRUE(cache.Contains(0, 2));
+  EXPECT_TRUE(cache.Contains(0, 1));
+  EXPECT_FALSE(cache.Contains(0, 2));
   EXPECT_TRUE(cache.Contains(0, 3));
+  // Now 3 is the oldest and unused; then 0 and 1, whose chance is spent.
+  cache.Insert(MakeTile(0, 4, 256));
+  EXPECT_FALSE(cache.Contains(0, 3));
+  cache.Insert(MakeTile(0, 5, 256));
+  EXPECT_FALSE(cache.Contains(0, 0));
+  ASSERT_NE(cache.Lookup(0, 4, 1), nullptr);
+  cache.Insert(MakeTile(0, 6, 256));
+  EXPECT_FALSE(cache.Contains(0, 1));
+  EXPECT_TRUE(cache.Contains(0, 4));
+  EXPECT_TRUE(cache.Contains(0, 5));
+  EXPECT_TRUE(cache.Contains(0, 6));
   // An evicted tile a reader still holds stays valid.
   EXPECT_EQ(held->width(), 256);
 }
@@ -115,6 +161,23 @@ TEST(TileCacheTest, ZeroCapacityCachesNothing) {
   cache.Insert(MakeTile(0, 0, 256));
   EXPECT_EQ(cache.Lookup(0, 0, 1), nullptr);
   EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(TileCacheTest, StaysWithinItsByteBudget) {
+  const size_t full = MakeTile(0, 0, 256)->MemoryBytes();
+  EXPECT_GE(full, 511 * 32u);
+  TileCache cache(100, 3 * full);
+  for (uint64_t i = 0; i < 10; ++i) cache.Insert(MakeTile(0, i, 256));
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_LE(cache.MemoryBytes(), 3 * full);
+  EXPECT_TRUE(cache.Contains(0, 9));
+  // Small tiles: the count bound applies first.
+  TileCache small(4, 1 << 30);
+  for (uint64_t i = 0; i < 10; ++i) small.Insert(MakeTile(0, i, 1));
+  EXPECT_EQ(small.size(), 4u);
+  TileCache none(100, 0);
+  none.Insert(MakeTile(0, 0, 1));
+  EXPECT_EQ(none.size(), 0u);
 }
 
 TEST(TileCacheTest, ShardedCacheStaysBounded) {

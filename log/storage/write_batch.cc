@@ -31,6 +31,18 @@ void WriteBatch::PutTile(const merkle::TileId& tile, absl::string_view hashes) {
   slot = {tile, std::string(hashes)};
 }
 
+void WriteBatch::PutTileInterior(const merkle::TileId& tile,
+                                 absl::string_view interior) {
+  if (!tile.full() && rep_->contents.error.empty()) {
+    rep_->contents.error = absl::StrCat("an interior for the partial tile ",
+                                        merkle::TilePath(tile));
+  }
+  auto& slot = rep_->contents.interiors[{tile.level, tile.index}];
+  rep_->contents.bytes +=
+      interior.size() - std::min(slot.size(), interior.size());
+  slot = std::string(interior);
+}
+
 void WriteBatch::PutCheckpoint(uint64_t size, absl::string_view signed_note) {
   auto [it, inserted] =
       rep_->contents.checkpoints.emplace(size, std::string(signed_note));
@@ -51,7 +63,7 @@ size_t WriteBatch::ByteSize() const { return rep_->contents.bytes; }
 
 bool WriteBatch::empty() const {
   return rep_->contents.entries.empty() && rep_->contents.tiles.empty() &&
-         rep_->contents.checkpoints.empty();
+         rep_->contents.interiors.empty() && rep_->contents.checkpoints.empty();
 }
 
 }  // namespace vitrine::storage

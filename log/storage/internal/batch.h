@@ -1,6 +1,6 @@
 // What a WriteBatch holds, and the checks Commit makes before applying one
-// (store.h, Store::Commit): append-only entries, tiles that only grow, and
-// one checkpoint per size.
+// (store.h, Store::Commit): append-only entries, tiles that only grow, tile
+// interiors written once with their full tile, and one checkpoint per size.
 //
 //   BatchContents contents;   // filled by WriteBatch's methods
 //   VITRINE_RETURN_IF_ERROR(CheckBatch(db, contents, store_entry_count));
@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "log/merkle/hash.h"
 #include "log/merkle/tile.h"
+#include "log/merkle/tile_interior.h"
 #include "log/storage/internal/db.h"
 #include "log/storage/store.h"
 
@@ -45,11 +46,13 @@ struct BatchContents {
   std::vector<Entry> entries;
   // By (level, index); a later PutTile of the same tile replaces the earlier.
   std::map<std::pair<uint8_t, uint64_t>, Tile> tiles;
+  // Full tiles' interiors by (level, index); a later put replaces the earlier.
+  std::map<std::pair<uint8_t, uint64_t>, std::string> interiors;
   std::map<uint64_t, std::string> checkpoints;
   // The first malformation found while building (e.g. a checkpoint size
   // added twice); CheckBatch reports it as InvalidArgument.
   std::string error;
-  // Bytes of leaves, tiles and notes, for WriteBatch::ByteSize.
+  // Bytes of leaves, tiles, interiors and notes, for WriteBatch::ByteSize.
   size_t bytes = 0;
 };
 

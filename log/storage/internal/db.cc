@@ -18,8 +18,9 @@
 namespace vitrine::storage::internal {
 namespace {
 
-constexpr const char* kCfNames[] = {"entries", "tiles", "leaf_index",
-                                    "digest_index", "checkpoints"};
+constexpr const char* kCfNames[] = {"entries",     "tiles",
+                                    "leaf_index",  "digest_index",
+                                    "checkpoints", "tile_interiors"};
 static_assert(sizeof(kCfNames) / sizeof(kCfNames[0]) ==
               static_cast<size_t>(Cf::kCount));
 
@@ -58,8 +59,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
           rocksdb::NewCappedPrefixTransform(0));
       break;
     case Cf::kTiles:
-      // Hashes do not compress; tiles are read by exact key, mostly hits,
-      // and are cached above RocksDB: no filter.
+    case Cf::kTileInteriors:
+      // Hashes do not compress; tiles and interiors are read by exact key,
+      // mostly hits, and are cached above RocksDB: no filter.
       cf.compression = rocksdb::kNoCompression;
       break;
     case Cf::kLeafIndex:
@@ -128,7 +130,10 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   }
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
+  // Also for an existing store opened with create_if_missing off: a store
+  // written before a column family was added (tile_interiors) gets it empty,
+  // which every reader handles (a full tile without an interior is hashed).
+  db_options.create_missing_column_families = true;
   // Stop on the first inconsistency RocksDB notices (in files, the MANIFEST
   // or background work) instead of carrying on around it.
   db_options.paranoid_checks = true;
@@ -180,22 +185,24 @@ rocksdb::ReadOptions VerifiedReadOptions() {
 }
 
 absl::StatusOr<std::vector<std::optional<std::string>>> MultiGetTiles(
-    const Db& db, absl::Span<const std::pair<uint8_t, uint64_t>> tiles) {
+    const Db& db, absl::Span<const std::pair<uint8_t, uint64_t>> tiles,
+    Cf family) {
   std::vector<std::string> keys;
   keys.reserve(tiles.size());
   for (const auto& [level, index] : tiles) keys.push_back(TileKey(level, index));
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db.db->MultiGet(VerifiedReadOptions(), db.cf(Cf::kTiles), slices.size(),
+  db.db->MultiGet(VerifiedReadOptions(), db.cf(family), slices.size(),
                   slices.data(), values.data(), statuses.data());
   std::vector<std::optional<std::string>> result(tiles.size());
   for (size_t i = 0; i < tiles.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     if (!statuses[i].ok()) {
-      return FromRocksDb(statuses[i],
-                         absl::StrCat("reading tile ", int{tiles[i].first}, "/",
-                                      tiles[i].second));
+      return FromRocksDb(
+          statuses[i],
+          absl::StrCat(family == Cf::kTiles ? "reading tile " : "reading the interior of tile ",
+                       int{tiles[i].first}, "/", tiles[i].second));
     }
     result[i] = values[i].ToString();
   }

@@ -34,6 +34,8 @@ enum class Cf : int {
   kLeafIndex,
   kDigestIndex,
   kCheckpoints,
+  // Added after the first release: created on opening a store without it.
+  kTileInteriors,
   kCount,
 };
 
@@ -72,9 +74,11 @@ rocksdb::ReadOptions VerifiedReadOptions();
 
 // Returns the stored bytes of each tile (level, index) of `tiles`, read in
 // one MultiGet, in the same order; nullopt for an absent tile. Errors (read
-// failures, checksum mismatches) are converted with FromRocksDb.
+// failures, checksum mismatches) are converted with FromRocksDb. `family`
+// is Cf::kTiles or Cf::kTileInteriors (keyed alike).
 absl::StatusOr<std::vector<std::optional<std::string>>> MultiGetTiles(
-    const Db& db, absl::Span<const std::pair<uint8_t, uint64_t>> tiles);
+    const Db& db, absl::Span<const std::pair<uint8_t, uint64_t>> tiles,
+    Cf family = Cf::kTiles);
 
 }  // namespace vitrine::storage::internal
 

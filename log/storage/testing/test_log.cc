@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "log/merkle/tile.h"
+#include "log/merkle/tile_interior.h"
 
 namespace vitrine::storage::testing {
 
@@ -55,9 +56,17 @@ WriteBatch TestLog::Build(absl::Span<const std::string> entries,
     uint64_t first = index * kTileWidth;
     uint16_t width = static_cast<uint16_t>(
         std::min<uint64_t>(kTileWidth, hashes.size() - first));
-    batch.PutTile(merkle::TileId{level, index, width},
-                  merkle::EncodeTile(absl::MakeConstSpan(hashes).subspan(
-                      first, width)));
+    absl::Span<const Hash> tile = absl::MakeConstSpan(hashes).subspan(first, width);
+    batch.PutTile(merkle::TileId{level, index, width}, merkle::EncodeTile(tile));
+    // Hashed here, unlike the sequencer, which takes them from its compact
+    // range: a test's reference of what the store must hold.
+    if (write_interiors_ && width == kTileWidth) {
+      absl::StatusOr<std::vector<Hash>> interior = merkle::TileInterior(tile);
+      if (interior.ok()) {
+        batch.PutTileInterior(merkle::TileId{level, index, width},
+                              merkle::EncodeTile(*interior));
+      }
+    }
   }
   batch.PutCheckpoint(next.range.end(),
                       TestCheckpointNote(next.range.end(), next.range.Root()));

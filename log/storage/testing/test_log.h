@@ -1,6 +1,7 @@
 // Test support for log/storage and the layers above it: writes a log into a
 // Store the way the sequencer does (entries, the tiles an append changed and
-// a checkpoint for the new size, in one WriteBatch per append), keeps an
+// a checkpoint for the new size, in one WriteBatch per append; with each full
+// tile its interior, unless turned off to mimic an older store), keeps an
 // in-memory reference tree to compare proofs against, and damages store
 // files on disk for corruption tests. For tests only.
 //
@@ -46,6 +47,9 @@ class TestLog {
 
   // Points at another Store object for the same log, e.g. after reopening.
   void set_store(Store* store) { store_ = store; }
+  // Whether batches carry full tiles' interiors (default true), as the
+  // sequencer's do; false writes a store as it was before interiors.
+  void set_write_interiors(bool write) { write_interiors_ = write; }
 
   // Returns the batch that appends `entries` at size(): each entry with its
   // leaf hash and digests[i] (when `digests` is not empty it must be as long
@@ -79,6 +83,7 @@ class TestLog {
                    Next& next) const;
 
   Store* store_;
+  bool write_interiors_ = true;
   merkle::CompactRange range_;
   std::vector<std::vector<merkle::Hash>> tile_levels_;
   merkle::MemoryHashStore reference_;

@@ -1,0 +1,40 @@
+// Crash-safe whole-file writes and bounded reads, shared by bundle_file and
+// client_state. A write goes to a temporary file in the destination's
+// folder, is fsynced, renamed over the destination, and the folder is
+// fsynced: after a crash the path holds the old content or the new one,
+// never a mix (POSIX rename is atomic within a file system).
+//
+//   VITRINE_RETURN_IF_ERROR(WriteFileAtomically(path, contents, 0644));
+//   VITRINE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, 1 << 20));
+//
+// Status codes: NotFound for a missing file (or folder), ResourceExhausted
+// for a file over the read limit, Internal for other I/O errors with
+// errno's text. Thread-safe.
+#ifndef VITRINE_CLIENT_INTERNAL_ATOMIC_FILE_H_
+#define VITRINE_CLIENT_INTERNAL_ATOMIC_FILE_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace vitrine::client::internal {
+
+// Replaces the file at `path` with `contents`, crash-safely (above).
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view contents, mode_t mode);
+
+// Returns the whole file at `path`, refusing files over `max_size` bytes.
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
+                                          size_t max_size);
+
+// Returns an absl status for errno value `error` during `what`.
+absl::Status ErrnoStatus(int error, absl::string_view what);
+
+}  // namespace vitrine::client::internal
+
+#endif  // VITRINE_CLIENT_INTERNAL_ATOMIC_FILE_H_

@@ -1,0 +1,227 @@
+// LogClient: a gRPC client of the Vitrine Log service (proto/vitrine/v1/
+// log.proto) that hands the caller nothing it has not verified against a
+// checkpoint signed by the pinned log key (DESIGN.md "Clients").
+//
+//   LogClientOptions options;
+//   options.state = state.get();   // optional ClientState, outlives client
+//   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<LogClient> log,
+//       LogClient::Create("log.example.com:8443", log_vkey, options));
+//   VITRINE_ASSIGN_OR_RETURN(std::vector<AddOutcome> added,
+//                            log->Add({signed_statement}));
+//   if (added[0].bundle.ok()) WriteBundleFile(path, *added[0].bundle);
+//   VITRINE_ASSIGN_OR_RETURN(note::VerifiedCheckpoint head,
+//                            log->GetCheckpoint());
+//
+// What "verified" means, for every answer:
+//   - a checkpoint verifies under the pinned key and its origin is the key's
+//     name (note::OpenCheckpoint); with witness keys in the options, it also
+//     carries the witness quorum (note::OpenCosignedCheckpoint);
+//   - it is consistent with the last checkpoint this client saw (kept in
+//     memory, seeded from and written to options.state): a larger one is
+//     accepted only after a consistency proof (GetConsistencyProof, then
+//     merkle::VerifyConsistency) and becomes the last seen; a smaller one
+//     only after a consistency proof to the last seen (bundles may carry an
+//     older checkpoint than one seen since); the same size must have the
+//     same root (else kFork, DataLoss);
+//   - the latest checkpoint (GetCheckpoint, WatchCheckpoints) may never be
+//     smaller than the last seen (kRollback, FailedPrecondition);
+//   - bundles: their checkpoint as above, their inclusion proof against it
+//     (CheckInclusion in verifier.h), and the statement is the one asked
+//     for (Add: byte for byte; FindByDigest: names the digest; by leaf
+//     hash: HashLeaf(statement) matches). The vendor's signature is NOT
+//     judged here - that is the endpoint's policy (VerifyBundle); the log
+//     checked it against its registry.
+//   - entries: see GetEntries.
+// Failures of verification carry verifier.h's Refusal codes; errors of the
+// log or the transport keep the gRPC code as an absl code (same numbers),
+// message prefixed with the method ("GetCheckpoint: ...").
+//
+// Every call sets a deadline (options.deadline from its start).
+//
+// Thread-safe: calls may run concurrently from many threads; consistency
+// checks are serialised so the last-seen checkpoint only moves forward.
+#ifndef VITRINE_CLIENT_LOG_CLIENT_H_
+#define VITRINE_CLIENT_LOG_CLIENT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "client/client_state.h"
+#include "log/merkle/hash.h"
+#include "log/note/checkpoint.h"
+#include "log/note/note.h"
+#include "proto/vitrine/v1/bundle.pb.h"
+
+namespace vitrine::client {
+
+namespace internal {
+class LogStub;  // Hides the gRPC stub and channel from this header.
+}  // namespace internal
+
+struct LogClientOptions {
+  // Per-call deadline: long enough for an Add of 1000 statements to wait
+  // for the log's durable commit; a hung log fails calls instead of hanging
+  // the caller.
+  absl::Duration deadline = absl::Seconds(30);
+  // Optional, not owned, must outlive the client: the last checkpoint seen
+  // is read from it at Create and written at every advance.
+  ClientState* state = nullptr;
+  // TLS: when set, the channel uses TLS with these PEM root certificates
+  // (an empty string means the system's roots). Unset: plaintext, for
+  // loopback and tests - the answers are verified anyway, but TLS keeps
+  // what a client asks for private.
+  std::optional<std::string> tls_root_certs;
+  // Witness keys (type 0x04 vkeys) and quorum: when the quorum is > 0,
+  // every checkpoint must also carry that many valid cosignatures. Use with
+  // GetCheckpoint(/*witnessed=*/true) and GetBundle(..., witnessed).
+  std::vector<std::string> witness_vkeys;
+  size_t witness_quorum = 0;
+  // Largest answer accepted (GetEntries of 10000 statements of 16 KiB).
+  int max_receive_message_size = 256 << 20;
+  // GetEntries ranges not starting at 0 are checked with one inclusion
+  // proof per entry; longer ranges are refused (InvalidArgument) rather
+  // than costing thousands of calls. Ranges from 0 have no limit here.
+  uint64_t max_entries_checked_one_by_one = 1024;
+};
+
+// One statement's answer from Add.
+struct AddOutcome {
+  // The verified bundle, or the log's reason for refusing this statement.
+  absl::StatusOr<vitrine::v1::Bundle> bundle;
+  bool duplicate = false;  // Already logged: the bundle has its old index.
+};
+
+// A verified inclusion proof.
+struct InclusionProof {
+  uint64_t leaf_index = 0;
+  note::VerifiedCheckpoint checkpoint;  // The tree it is in.
+  std::vector<merkle::Hash> proof;
+};
+
+// A verified consistency proof between two verified checkpoints.
+struct ConsistencyProof {
+  note::Checkpoint old_checkpoint;
+  note::VerifiedCheckpoint new_checkpoint;
+  std::vector<merkle::Hash> proof;
+};
+
+// Verified entries [start, start + leaves.size()).
+struct Entries {
+  uint64_t start = 0;
+  std::vector<std::string> leaves;  // Signed statements exactly as logged.
+  note::VerifiedCheckpoint checkpoint;  // They are in this tree.
+};
+
+class LogClient {
+ public:
+  // Connects (lazily) to `target` ("host:port") and pins `log_vkey` (a type
+  // 0x01 vkey; its name is the log's origin). InvalidArgument for a bad key
+  // or options; DataLoss for unreadable state.
+  static absl::StatusOr<std::unique_ptr<LogClient>> Create(
+      const std::string& target, absl::string_view log_vkey,
+      LogClientOptions options = {});
+  ~LogClient();
+
+  const std::string& origin() const { return origin_; }
+
+  // Returns the log's latest checkpoint (witnessed: the latest with the
+  // witness quorum), verified and consistent with the last seen.
+  absl::StatusOr<note::VerifiedCheckpoint> GetCheckpoint(
+      bool witnessed = false);
+
+  // Submits signed statements; one outcome per statement, in order. The
+  // call fails only when the request does (transport, oversized request)
+  // or when the log answers with a bundle that does not verify (then the
+  // whole call fails with that Refusal: the log is misbehaving).
+  absl::StatusOr<std::vector<AddOutcome>> Add(
+      absl::Span<const std::string> statements);
+
+  // Returns the verified bundle of the leaf at `leaf_index`, or of the leaf
+  // whose hash is `leaf_hash`, against the latest (witnessed) checkpoint.
+  absl::StatusOr<vitrine::v1::Bundle> GetBundle(uint64_t leaf_index,
+                                                bool witnessed = false);
+  absl::StatusOr<vitrine::v1::Bundle> GetBundleByLeafHash(
+      const merkle::Hash& leaf_hash, bool witnessed = false);
+
+  // Returns every verified bundle whose statement names `artifact_sha256`
+  // (NotFound when none).
+  absl::StatusOr<std::vector<vitrine::v1::Bundle>> FindByDigest(
+      const merkle::Hash& artifact_sha256);
+
+  // Returns a verified proof that `leaf_hash` is in the latest tree.
+  absl::StatusOr<InclusionProof> GetInclusionProof(
+      const merkle::Hash& leaf_hash);
+
+  // Returns a verified proof that the log's latest tree extends
+  // `old_checkpoint`, a checkpoint of this log that the caller verified
+  // (for example one from a bundle or ClientState).
+  absl::StatusOr<ConsistencyProof> GetConsistencyProof(
+      const note::Checkpoint& old_checkpoint);
+
+  // Returns the entries [start, end) of the latest tree, verified:
+  //   - start == 0: their leaf hashes are folded into the root of the tree
+  //     of size `end` and one consistency proof from `end` to the latest
+  //     checkpoint is verified (one extra call, any length);
+  //   - start > 0: one inclusion proof per entry against the latest
+  //     checkpoint (at most options.max_entries_checked_one_by_one).
+  // The log streams at most 10000 entries per call; longer ranges are read
+  // in several calls. OutOfRange when end is beyond the latest checkpoint.
+  absl::StatusOr<Entries> GetEntries(uint64_t start, uint64_t end);
+
+  // Streams checkpoints larger than `after_size` as the log signs them;
+  // each is verified and consistency-checked before `on_checkpoint` sees it.
+  // Returns OK when `on_checkpoint` returns false, the status of the stream
+  // when it ends (UNAVAILABLE when the log shuts down), the first
+  // verification failure, or DeadlineExceeded at `until`.
+  absl::Status WatchCheckpoints(
+      uint64_t after_size, absl::Time until,
+      const std::function<bool(const note::VerifiedCheckpoint&)>&
+          on_checkpoint);
+
+  // Returns the last checkpoint this client saw (and verified), if any.
+  std::optional<note::Checkpoint> LastSeen() const;
+
+ private:
+  LogClient(std::string origin, note::VerifierSet log_keys,
+            note::VerifierSet witness_keys, LogClientOptions options,
+            std::unique_ptr<internal::LogStub> stub);
+
+  // Verifies a checkpoint note from the log (signature, origin, quorum).
+  absl::StatusOr<note::VerifiedCheckpoint> OpenFromLog(
+      absl::string_view signed_note) const;
+  // Makes `checkpoint` consistent with the last seen (rules above);
+  // `latest` refuses a smaller one as a rollback.
+  absl::Status Reconcile(const note::VerifiedCheckpoint& checkpoint,
+                         bool latest);
+  // Verifies a bundle from the log; returns its opened checkpoint.
+  absl::StatusOr<note::VerifiedCheckpoint> VerifyLogBundle(
+      const vitrine::v1::Bundle& bundle);
+
+  const std::string origin_;
+  const note::VerifierSet log_keys_;
+  const note::VerifierSet witness_keys_;
+  const LogClientOptions options_;
+  const std::unique_ptr<internal::LogStub> stub_;
+
+  // Held across the consistency-proof call of Reconcile so that the last
+  // seen checkpoint moves forward one verified step at a time.
+  absl::Mutex reconcile_mu_;
+  mutable absl::Mutex mu_;
+  std::optional<note::Checkpoint> last_seen_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace vitrine::client
+
+#endif  // VITRINE_CLIENT_LOG_CLIENT_H_

@@ -95,7 +95,7 @@ const std::map<std::string, Option>& Options() {
         },
         [](const LogConfig& c) { return absl::StrCat(c.vendor_rate_per_second); }}},
       VITRINE_INT_OPTION(vendor_burst, 1, "statements a vendor may send at once"),
-      VITRINE_INT_OPTION(tile_cache_tiles, 16, "tiles cached in memory for proofs"),
+      VITRINE_INT_OPTION(tile_cache_mib, 0, "MiB of tiles cached in memory for proofs"),
   };
   return *options;
 }

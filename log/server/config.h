@@ -64,8 +64,10 @@ struct LogConfig {
   double vendor_rate_per_second = 2000;
   int64_t vendor_burst = 10000;
 
-  // RocksDB: tiles kept decoded in memory for proofs.
-  int64_t tile_cache_tiles = 8192;
+  // Tiles kept in memory for proofs (with their interior hashes, ~16 KiB a
+  // full tile): 1 GiB holds every tile of a 16M-entry log. Beyond that,
+  // proofs read RocksDB; give ~64 bytes per entry to keep them in memory.
+  int64_t tile_cache_mib = 1024;
 
   // The effective paths, after defaults.
   std::string StorePath() const;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -170,7 +171,10 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
 
   storage::StoreOptions store_options;
   store_options.path = config.StorePath();
-  store_options.tile_cache_tiles = static_cast<size_t>(config.tile_cache_tiles);
+  store_options.tile_cache_bytes = static_cast<size_t>(config.tile_cache_mib) << 20;
+  // The byte budget is the bound; the tile count only guards small tiles.
+  store_options.tile_cache_tiles =
+      std::max<size_t>(store_options.tile_cache_bytes / 4096, 16);
   VITRINE_ASSIGN_OR_RETURN(rep->store, storage::Store::Open(store_options));
 
   sequencer::SequencerOptions sequencer_options;

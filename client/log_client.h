@@ -14,8 +14,9 @@
 //
 // What "verified" means, for every answer:
 //   - a checkpoint verifies under the pinned key and its origin is the key's
-//     name (note::OpenCheckpoint); with witness keys in the options, it also
-//     carries the witness quorum (note::OpenCosignedCheckpoint);
+//     name (note::OpenCheckpoint); one asked for as witnessed
+//     (GetCheckpoint(true), GetBundle(..., true)) must also carry the
+//     options' witness quorum (note::OpenCosignedCheckpoint);
 //   - it is consistent with the last checkpoint this client saw (kept in
 //     memory, seeded from and written to options.state): a larger one is
 //     accepted only after a consistency proof (GetConsistencyProof, then
@@ -64,6 +65,10 @@
 #include "log/note/note.h"
 #include "proto/vitrine/v1/bundle.pb.h"
 
+namespace vitrine::v1 {
+class GetBundleRequest;
+}  // namespace vitrine::v1
+
 namespace vitrine::client {
 
 namespace internal {
@@ -83,9 +88,10 @@ struct LogClientOptions {
   // loopback and tests - the answers are verified anyway, but TLS keeps
   // what a client asks for private.
   std::optional<std::string> tls_root_certs;
-  // Witness keys (type 0x04 vkeys) and quorum: when the quorum is > 0,
-  // every checkpoint must also carry that many valid cosignatures. Use with
-  // GetCheckpoint(/*witnessed=*/true) and GetBundle(..., witnessed).
+  // Witness keys (type 0x04 vkeys) and quorum that checkpoints asked for
+  // as witnessed must carry (GetCheckpoint(true), GetBundle(..., true)).
+  // Add answers with the log's newest checkpoint, which witnesses have not
+  // seen yet, so the quorum does not apply there.
   std::vector<std::string> witness_vkeys;
   size_t witness_quorum = 0;
   // Largest answer accepted (GetEntries of 10000 statements of 16 KiB).
@@ -198,16 +204,29 @@ class LogClient {
             note::VerifierSet witness_keys, LogClientOptions options,
             std::unique_ptr<internal::LogStub> stub);
 
-  // Verifies a checkpoint note from the log (signature, origin, quorum).
+  // Verifies a checkpoint note from the log (signature, origin, and the
+  // witness quorum when `witnessed`).
   absl::StatusOr<note::VerifiedCheckpoint> OpenFromLog(
-      absl::string_view signed_note) const;
-  // Makes `checkpoint` consistent with the last seen (rules above);
-  // `latest` refuses a smaller one as a rollback.
+      absl::string_view signed_note, bool witnessed) const;
+  // Fetches and verifies the consistency proof between two checkpoints.
+  absl::StatusOr<std::vector<merkle::Hash>> ProveConsistency(
+      const note::Checkpoint& older, const note::Checkpoint& newer);
+  // Makes `checkpoint` consistent with the last seen (rules above). A
+  // checkpoint smaller than `min_size` is a rollback: callers of the
+  // latest checkpoint pass the last seen size from before their call
+  // (a concurrent call may have moved it since, which is no rollback).
   absl::Status Reconcile(const note::VerifiedCheckpoint& checkpoint,
-                         bool latest);
+                         uint64_t min_size);
+  // Returns the size of the last checkpoint seen, 0 if none.
+  uint64_t LastSeenSize() const;
   // Verifies a bundle from the log; returns its opened checkpoint.
   absl::StatusOr<note::VerifiedCheckpoint> VerifyLogBundle(
-      const vitrine::v1::Bundle& bundle);
+      const vitrine::v1::Bundle& bundle, bool witnessed);
+  absl::StatusOr<vitrine::v1::Bundle> FetchBundle(
+      const vitrine::v1::GetBundleRequest& request);
+  // Checks entries against `head` (GetEntries' two methods).
+  absl::Status CheckEntries(uint64_t start, absl::Span<const std::string> leaves,
+                            const note::VerifiedCheckpoint& head);
 
   const std::string origin_;
   const note::VerifierSet log_keys_;

@@ -107,6 +107,7 @@ void LogServiceFixture::SetUp() {
   server_ = builder.BuildAndStart();
   ASSERT_NE(server_, nullptr);
   ASSERT_GT(port, 0);
+  address_ = absl::StrCat("127.0.0.1:", port);
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);

@@ -103,6 +103,7 @@ class LogServiceFixture : public ::testing::Test {
   std::unique_ptr<LogService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<vitrine::v1::Log::Stub> stub_;
+  std::string address_;  // "127.0.0.1:<port>", for clients of their own
 };
 
 }  // namespace vitrine::server::testing

@@ -1,0 +1,53 @@
+// What the online subcommands (submit, bundle, checkpoint, proof, entries)
+// share: the flags that name and pin a log, and one verifying LogClient
+// built from them, with the optional client state behind it.
+//
+//   const FlagSpec kFlags[] = {kLogFlag, kLogKeyFlag, kStateFlag,
+//                              kTimeoutFlag, {"out", "", "..."}};
+//   VITRINE_ASSIGN_OR_RETURN(LogConnection log, ConnectToLog(flags));
+//   absl::StatusOr<note::VerifiedCheckpoint> head = log.client->GetCheckpoint();
+//   if (!head.ok()) return LogFailure("checkpoint", head.status());
+//
+// Thread-compatible.
+#ifndef VITRINE_CLIENT_CLI_LOG_FLAGS_H_
+#define VITRINE_CLIENT_CLI_LOG_FLAGS_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "client/cli/flags.h"
+#include "client/client_state.h"
+#include "client/log_client.h"
+
+namespace vitrine::cli {
+
+inline constexpr FlagSpec kLogFlag{"log", "127.0.0.1:7400",
+                                   "the log's gRPC address host:port"};
+inline constexpr FlagSpec kLogKeyFlag{
+    "log_key", "", "file holding the log's verifier key (required; e.g. DATA/log.vkey)"};
+inline constexpr FlagSpec kStateFlag{
+    "state", "", "client state folder: remembers the last checkpoint seen, refuses "
+                 "rollbacks and forks (optional)"};
+inline constexpr FlagSpec kTimeoutFlag{"timeout_seconds", "30",
+                                       "deadline of each call to the log"};
+
+// A verifying client and the state it writes to (declared first: the
+// client holds a pointer to it).
+struct LogConnection {
+  std::unique_ptr<client::ClientState> state;
+  std::unique_ptr<client::LogClient> client;
+};
+
+// Reads --log_key, opens --state when given, and creates the client.
+absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags);
+
+// Returns the exit code for a failed call: a verification failure (a
+// client::Refusal) is printed as "refused: <name>: <reason>" and is exit 1;
+// anything else (network, the log's own error, I/O) is exit 2.
+int LogFailure(absl::string_view command, const absl::Status& status);
+
+}  // namespace vitrine::cli
+
+#endif  // VITRINE_CLIENT_CLI_LOG_FLAGS_H_

@@ -21,12 +21,14 @@ JOBS=(--jobs="$(nproc)" --local_test_jobs="$(nproc)")
 echo "== bazel test //... (gcc, fastbuild)"
 bazel test "${JOBS[@]}" //...
 
-PURE_CORES=(//common/... //log/merkle/... //log/note/...)
+# The pure cores and the offline verifier an updater embeds (no gRPC).
+OFFLINE_CLIENT=(//client:verifier_test //client:bundle_file_test //client:client_state_test)
+PURE_CORES=(//common/... //log/merkle/... //log/note/... "${OFFLINE_CLIENT[@]}")
 echo "== bazel test --config=asan ${PURE_CORES[*]} (clang-14, ASan+UBSan)"
 bazel test "${JOBS[@]}" --config=asan "${PURE_CORES[@]}"
 
 # The crypto code again against BoringSSL (never with gRPC: see .bazelrc).
-BORINGSSL_TESTS=(//log/merkle/... //log/note/...)
+BORINGSSL_TESTS=(//log/merkle/... //log/note/... "${OFFLINE_CLIENT[@]}")
 echo "== bazel test --config=boringssl ${BORINGSSL_TESTS[*]} (BoringSSL instead of OpenSSL 3)"
 bazel test "${JOBS[@]}" --config=boringssl "${BORINGSSL_TESTS[@]}"
 

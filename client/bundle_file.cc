@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "client/internal/atomic_file.h"
+#include "common/file.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace vitrine::client {
@@ -53,7 +53,7 @@ absl::StatusOr<vitrine::v1::Bundle> ParseBundleJson(absl::string_view json) {
 
 absl::StatusOr<vitrine::v1::Bundle> ReadBundleFile(const std::string& path) {
   absl::StatusOr<std::string> json =
-      internal::ReadSmallFile(path, kMaxBundleFileSize);
+      ReadSmallFile(path, kMaxBundleFileSize);
   if (!json.ok()) return json.status();
   absl::StatusOr<vitrine::v1::Bundle> bundle = ParseBundleJson(*json);
   if (!bundle.ok()) {
@@ -68,7 +68,7 @@ absl::Status WriteBundleFile(const std::string& path,
                              const vitrine::v1::Bundle& bundle) {
   absl::StatusOr<std::string> json = FormatBundleJson(bundle);
   if (!json.ok()) return json.status();
-  return internal::WriteFileAtomically(path, *json, 0644);
+  return WriteFileAtomically(path, *json, 0644);
 }
 
 }  // namespace vitrine::client

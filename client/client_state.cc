@@ -12,7 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "client/internal/atomic_file.h"
+#include "common/file.h"
 #include "client/verifier.h"
 #include "log/note/note.h"
 
@@ -25,7 +25,7 @@ constexpr size_t kMaxStateFileSize = 1 << 20;
 
 absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return internal::ErrnoStatus(errno, "opendir " + dir);
+  if (d == nullptr) return ErrnoStatus(errno, "opendir " + dir);
   std::vector<std::string> names;
   while (struct dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
@@ -55,7 +55,7 @@ absl::StatusOr<std::unique_ptr<ClientState>> ClientState::Open(
     std::string dir) {
   if (dir.empty()) return absl::InvalidArgumentError("empty state folder");
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return internal::ErrnoStatus(errno, "mkdir " + dir);
+    return ErrnoStatus(errno, "mkdir " + dir);
   }
   std::unique_ptr<ClientState> state(new ClientState(dir));
   absl::StatusOr<std::vector<std::string>> names = ListFiles(dir);
@@ -64,7 +64,7 @@ absl::StatusOr<std::unique_ptr<ClientState>> ClientState::Open(
   for (const std::string& name : *names) {
     const std::string path = absl::StrCat(dir, "/", name);
     absl::StatusOr<std::string> text =
-        internal::ReadSmallFile(path, kMaxStateFileSize);
+        ReadSmallFile(path, kMaxStateFileSize);
     if (!text.ok()) {
       if (text.status().code() == absl::StatusCode::kNotFound) continue;
       return absl::DataLossError(
@@ -124,7 +124,7 @@ absl::Status ClientState::Update(const note::VerifiedCheckpoint& verified) {
   Entry entry{checkpoint, note::FormatNote(verified.note.note)};
   // Written under the lock: two updates of one origin must reach the disk
   // in the order they reach memory.
-  const absl::Status written = internal::WriteFileAtomically(
+  const absl::Status written = WriteFileAtomically(
       absl::StrCat(dir_, "/", StateFileName(checkpoint.origin)), entry.note,
       0600);
   if (!written.ok()) return written;

@@ -26,7 +26,7 @@
 // checkpoint is a no-op (no write).
 //
 // Writes are crash-safe: temporary file, fsync, rename, fsync of the folder
-// (internal/atomic_file.h): a crash leaves the old checkpoint or the new
+// (common/file.h): a crash leaves the old checkpoint or the new
 // one. Open re-reads every file and parses it as a checkpoint note (it does
 // not verify signatures again: the folder is the client's own, and whatever
 // it holds can only make the client stricter); a damaged file is DataLoss

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "client/internal/atomic_file.h"
+#include "common/file.h"
 
 namespace vitrine::client {
 namespace {
@@ -31,11 +31,11 @@ struct Fd {
 absl::StatusOr<merkle::Hash> HashFile(const std::string& path) {
   Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) {
-    return internal::ErrnoStatus(errno, absl::StrCat("open ", path));
+    return ErrnoStatus(errno, absl::StrCat("open ", path));
   }
   struct stat st;
   if (::fstat(file.fd, &st) != 0) {
-    return internal::ErrnoStatus(errno, absl::StrCat("stat ", path));
+    return ErrnoStatus(errno, absl::StrCat("stat ", path));
   }
   if (S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is a folder"));
@@ -51,7 +51,7 @@ absl::StatusOr<merkle::Hash> HashFile(const std::string& path) {
     const ssize_t n = ::read(file.fd, buffer.get(), 256 * 1024);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return internal::ErrnoStatus(errno, absl::StrCat("read ", path));
+      return ErrnoStatus(errno, absl::StrCat("read ", path));
     }
     if (n == 0) break;
     if (EVP_DigestUpdate(ctx.get(), buffer.get(), static_cast<size_t>(n)) !=

@@ -30,6 +30,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRefused = 1;
 inline constexpr int kExitError = 2;
 
+// The largest statement, policy or checkpoint file a command reads: far
+// above any valid one (a statement is at most 16 KiB), so a wrong path to a
+// huge file fails fast instead of filling memory.
+inline constexpr size_t kMaxInputFileSize = 1 << 20;
+
 struct Command {
   const char* name;
   const char* summary;  // One line for `vitrine --help`.

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "client/cli/command.h"
-#include "client/cli/files.h"
+#include "common/file.h"
 #include "client/cli/log_flags.h"
 #include "common/status_macros.h"
 #include "log/note/checkpoint.h"
@@ -47,7 +47,7 @@ absl::StatusOr<note::Checkpoint> OldCheckpoint(const Flags& flags,
     }
     return *seen;
   }
-  VITRINE_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(flags.Get("checkpoint")));
+  VITRINE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(flags.Get("checkpoint"), kMaxInputFileSize));
   VITRINE_ASSIGN_OR_RETURN(std::string vkey, note::ReadVerifierKeyFile(flags.Get("log_key")));
   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Verifier> verifier,
                            note::NewVerifier(absl::StripAsciiWhitespace(vkey)));
@@ -101,7 +101,7 @@ int Run(const Flags& flags) {
   if (flags.Has("leaf_hash")) {
     leaf_hash = merkle::Hash::FromHex(flags.Get("leaf_hash"));
   } else {
-    absl::StatusOr<std::string> statement = ReadWholeFile(flags.Get("statement"));
+    absl::StatusOr<std::string> statement = ReadSmallFile(flags.Get("statement"), kMaxInputFileSize);
     if (!statement.ok()) return Fail("proof", statement.status());
     leaf_hash = merkle::HashLeaf(*statement);
   }

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/command.h"
-#include "client/cli/files.h"
+#include "common/file.h"
 #include "client/file_digest.h"
 #include "common/status_macros.h"
 #include "log/note/key_file.h"
@@ -49,7 +49,7 @@ absl::StatusOr<std::string> Sign(const Flags& flags) {
   VITRINE_ASSIGN_OR_RETURN(std::string note, note::SignStatement(statement, *vendor));
   const std::string out =
       flags.Has("out") ? flags.Get("out") : absl::StrCat(artifact, ".statement");
-  VITRINE_RETURN_IF_ERROR(WriteFileAtomically(out, note));
+  VITRINE_RETURN_IF_ERROR(WriteFileAtomically(out, note, 0644));
   return out;
 }
 
@@ -60,10 +60,10 @@ absl::StatusOr<std::string> Cosign(const Flags& flags) {
   }
   const std::string& in = flags.positional()[0];
   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Signer> supervisor, LoadSigner(flags));
-  VITRINE_ASSIGN_OR_RETURN(std::string note, ReadWholeFile(in));
+  VITRINE_ASSIGN_OR_RETURN(std::string note, ReadSmallFile(in, kMaxInputFileSize));
   VITRINE_ASSIGN_OR_RETURN(note, note::CosignStatement(note, *supervisor));
   const std::string out = flags.Has("out") ? flags.Get("out") : in;
-  VITRINE_RETURN_IF_ERROR(WriteFileAtomically(out, note));
+  VITRINE_RETURN_IF_ERROR(WriteFileAtomically(out, note, 0644));
   return out;
 }
 

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/bundle_file.h"
 #include "client/cli/command.h"
-#include "client/cli/files.h"
+#include "common/file.h"
 #include "client/cli/log_flags.h"
 #include "client/cli/progress.h"
 
@@ -42,7 +42,7 @@ int Run(const Flags& flags) {
   std::vector<std::string> statements;
   statements.reserve(files.size());
   for (const std::string& file : files) {
-    absl::StatusOr<std::string> statement = ReadWholeFile(file);
+    absl::StatusOr<std::string> statement = ReadSmallFile(file, kMaxInputFileSize);
     if (!statement.ok()) return Fail("submit", statement.status());
     statements.push_back(*std::move(statement));
   }

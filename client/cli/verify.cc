@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/bundle_file.h"
 #include "client/cli/command.h"
-#include "client/cli/files.h"
+#include "common/file.h"
 #include "client/client_state.h"
 #include "client/file_digest.h"
 #include "client/verifier.h"
@@ -30,7 +30,7 @@ int Run(const Flags& flags) {
   const std::string& artifact = flags.positional()[0];
   absl::StatusOr<std::string> policy_path = flags.Require("policy");
   if (!policy_path.ok()) return Fail("verify", policy_path.status());
-  absl::StatusOr<std::string> policy_text = ReadWholeFile(*policy_path);
+  absl::StatusOr<std::string> policy_text = ReadSmallFile(*policy_path, kMaxInputFileSize);
   if (!policy_text.ok()) return Fail("verify", policy_text.status());
   absl::StatusOr<note::Policy> policy = note::ParsePolicy(*policy_text);
   if (!policy.ok()) {

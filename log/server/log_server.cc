@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/file.h"
 #include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/server_credentials.h"
@@ -47,13 +47,8 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+// TLS files are a few KiB; anything near this is not a PEM file.
+constexpr size_t kMaxPemFileSize = 1 << 20;
 
 // Splits "host:port" (port may be 0).
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address) {
@@ -82,11 +77,15 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcCredentials(
         "TLS needs both tls_cert_file and tls_key_file");
   }
   grpc::SslServerCredentialsOptions ssl;
-  VITRINE_ASSIGN_OR_RETURN(std::string cert, ReadFile(config.tls_cert_file));
-  VITRINE_ASSIGN_OR_RETURN(std::string key, ReadFile(config.tls_key_file));
+  VITRINE_ASSIGN_OR_RETURN(
+      std::string cert, ReadSmallFile(config.tls_cert_file, kMaxPemFileSize));
+  VITRINE_ASSIGN_OR_RETURN(
+      std::string key, ReadSmallFile(config.tls_key_file, kMaxPemFileSize));
   ssl.pem_key_cert_pairs.push_back({key, cert});
   if (!config.tls_client_ca_file.empty()) {
-    VITRINE_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(config.tls_client_ca_file));
+    VITRINE_ASSIGN_OR_RETURN(
+        ssl.pem_root_certs,
+        ReadSmallFile(config.tls_client_ca_file, kMaxPemFileSize));
     ssl.client_certificate_request =
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }

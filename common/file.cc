@@ -1,4 +1,4 @@
-#include "client/internal/atomic_file.h"
+#include "common/file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace vitrine::client::internal {
+namespace vitrine {
 namespace {
 
 // Distinguishes temporary files of concurrent writers in one process.
@@ -79,6 +79,12 @@ absl::Status WriteFileAtomically(const std::string& path,
   return status;
 }
 
+std::string BaseName(absl::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const size_t slash = path.rfind('/');
+  return std::string(slash == absl::string_view::npos ? path : path.substr(slash + 1));
+}
+
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
                                           size_t max_size) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -116,4 +122,4 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
   return data;
 }
 
-}  // namespace vitrine::client::internal
+}  // namespace vitrine

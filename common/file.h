@@ -1,5 +1,5 @@
-// Crash-safe whole-file writes and bounded reads, shared by bundle_file and
-// client_state. A write goes to a temporary file in the destination's
+// Crash-safe whole-file writes and bounded reads: bundles, client state,
+// statements and config files all go through these. A write goes to a temporary file in the destination's
 // folder, is fsynced, renamed over the destination, and the folder is
 // fsynced: after a crash the path holds the old content or the new one,
 // never a mix (POSIX rename is atomic within a file system).
@@ -10,8 +10,8 @@
 // Status codes: NotFound for a missing file (or folder), ResourceExhausted
 // for a file over the read limit, Internal for other I/O errors with
 // errno's text. Thread-safe.
-#ifndef VITRINE_CLIENT_INTERNAL_ATOMIC_FILE_H_
-#define VITRINE_CLIENT_INTERNAL_ATOMIC_FILE_H_
+#ifndef VITRINE_COMMON_FILE_H_
+#define VITRINE_COMMON_FILE_H_
 
 #include <sys/types.h>
 
@@ -22,7 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace vitrine::client::internal {
+namespace vitrine {
 
 // Replaces the file at `path` with `contents`, crash-safely (above).
 absl::Status WriteFileAtomically(const std::string& path,
@@ -32,9 +32,12 @@ absl::Status WriteFileAtomically(const std::string& path,
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
                                           size_t max_size);
 
+// Returns the last path component ("dist/tool.tar.gz" -> "tool.tar.gz").
+std::string BaseName(absl::string_view path);
+
 // Returns an absl status for errno value `error` during `what`.
 absl::Status ErrnoStatus(int error, absl::string_view what);
 
-}  // namespace vitrine::client::internal
+}  // namespace vitrine
 
-#endif  // VITRINE_CLIENT_INTERNAL_ATOMIC_FILE_H_
+#endif  // VITRINE_COMMON_FILE_H_

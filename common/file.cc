@@ -40,11 +40,21 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
 
 absl::Status ErrnoStatus(int error, absl::string_view what) {
   const std::string message = absl::StrCat(what, ": ", std::strerror(error));
-  if (error == ENOENT) return absl::NotFoundError(message);
-  if (error == EACCES || error == EPERM) {
-    return absl::PermissionDeniedError(message);
+  switch (error) {
+    case EEXIST:
+      return absl::AlreadyExistsError(message);
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(message);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::InternalError(message);
   }
-  return absl::InternalError(message);
 }
 
 absl::Status WriteFileAtomically(const std::string& path,

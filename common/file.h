@@ -7,9 +7,10 @@
 //   VITRINE_RETURN_IF_ERROR(WriteFileAtomically(path, contents, 0644));
 //   VITRINE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, 1 << 20));
 //
-// Status codes: NotFound for a missing file (or folder), ResourceExhausted
-// for a file over the read limit, Internal for other I/O errors with
-// errno's text. Thread-safe.
+// Status codes (ErrnoStatus): NotFound for a missing file (or folder),
+// AlreadyExists, PermissionDenied when the OS refuses, ResourceExhausted
+// for a full disk or a file over the read limit, Internal for other I/O
+// errors; messages carry errno's text. Thread-safe.
 #ifndef VITRINE_COMMON_FILE_H_
 #define VITRINE_COMMON_FILE_H_
 

@@ -10,48 +10,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/file.h"
 #include "common/status_macros.h"
 #include "log/note/keys.h"
 
 namespace vitrine::server {
 namespace {
-
-absl::Status ErrnoStatus(int err, const std::string& path) {
-  const std::string message =
-      absl::StrCat("vendor file ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
-  FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return ErrnoStatus(errno, path);
-  std::string contents;
-  char buffer[1 << 14];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
-    contents.append(buffer, n);
-    if (contents.size() > kMaxVendorFileSize) {
-      std::fclose(file);
-      return absl::ResourceExhaustedError(
-          absl::StrCat("vendor file ", path, " is larger than ",
-                       kMaxVendorFileSize, " bytes"));
-    }
-  }
-  const bool failed = std::ferror(file) != 0;
-  const int err = errno;
-  std::fclose(file);
-  if (failed) return ErrnoStatus(err, path);
-  return contents;
-}
 
 }  // namespace
 
@@ -108,7 +72,8 @@ namespace {
 
 absl::StatusOr<std::shared_ptr<const VendorKeys>> LoadVendorFile(
     const std::string& path) {
-  VITRINE_ASSIGN_OR_RETURN(const std::string text, ReadSmallFile(path));
+  VITRINE_ASSIGN_OR_RETURN(const std::string text,
+                           ReadSmallFile(path, kMaxVendorFileSize));
   absl::StatusOr<std::shared_ptr<const VendorKeys>> keys = ParseVendorKeys(text);
   if (!keys.ok()) {
     return absl::Status(keys.status().code(),

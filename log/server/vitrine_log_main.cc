@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "log/server/config.h"
 #include "log/server/log_server.h"
 
@@ -79,6 +80,11 @@ int Serve(const LogConfig& config) {
 }  // namespace vitrine::server
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built without NDEBUG, so every absl::Mutex (gRPC's
+  // locks are absl::Mutex too) records lock order in a global graph behind
+  // one spinlock: ~9% of the server's CPU on proof RPCs (bench/RESULTS.md,
+  // issue 5). That is a debugging aid; tests keep it, the server does not.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<vitrine::server::LogCommand> command =
       vitrine::server::ParseLogCommand(args);

@@ -1,0 +1,311 @@
+#include "bench/internal/load_phases.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "log/merkle/hash.h"
+#include "log/merkle/verify.h"
+#include "log/note/checkpoint.h"
+#include "log/note/keys.h"
+#include "log/note/note.h"
+
+namespace vitrine::bench {
+namespace {
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// `clients` closed loops over jobs 0..jobs-1: Run calls start(client, job)
+// for each client's first job; the code that completes a job calls
+// Next(client), which starts that client's next job or retires the client.
+// Jobs are taken in order from one counter, so with a limit the jobs done
+// are a prefix.
+class ClosedLoop {
+ public:
+  using Start = std::function<void(int client, uint64_t job)>;
+
+  ClosedLoop(int clients, uint64_t jobs, absl::Duration limit, Start start)
+      : clients_(clients), jobs_(jobs), limit_(limit), start_(std::move(start)) {}
+
+  // Blocks until every client has retired; returns the elapsed seconds.
+  double Run() {
+    const absl::Time begin = absl::Now();
+    stop_ = begin + limit_;
+    active_.store(clients_);
+    for (int c = 0; c < clients_; ++c) Next(c);
+    std::unique_lock<std::mutex> lock(mu_);
+    finished_cv_.wait(lock, [this] { return finished_; });
+    return absl::ToDoubleSeconds(absl::Now() - begin);
+  }
+
+  void Next(int client) {
+    const uint64_t job = next_.fetch_add(1, std::memory_order_relaxed);
+    if (job < jobs_ && absl::Now() < stop_) {
+      start_(client, job);
+      return;
+    }
+    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mu_);
+      finished_ = true;
+      finished_cv_.notify_all();
+    }
+  }
+
+ private:
+  const int clients_;
+  const uint64_t jobs_;
+  const absl::Duration limit_;
+  const Start start_;
+  absl::Time stop_;
+  std::atomic<uint64_t> next_{0};
+  std::atomic<int> active_{0};
+  std::mutex mu_;
+  std::condition_variable finished_cv_;
+  bool finished_ = false;  // guarded by mu_
+};
+
+void Merge(PhaseResult& into, PhaseResult& from) {
+  into.calls += from.calls;
+  into.calls_ok += from.calls_ok;
+  into.items_ok += from.items_ok;
+  into.items_failed += from.items_failed;
+  into.duplicates += from.duplicates;
+  into.bundles_verified += from.bundles_verified;
+  for (const auto& [key, count] : from.errors) into.errors[key] += count;
+  into.latencies_ms.insert(into.latencies_ms.end(), from.latencies_ms.begin(),
+                           from.latencies_ms.end());
+}
+
+// Checks a bundle against the log's key: checkpoint signature, then the
+// inclusion proof of its statement to the checkpoint's root.
+absl::Status VerifyBundle(const vitrine::v1::Bundle& bundle, const note::VerifierSet& log_keys,
+                          const std::string& origin) {
+  absl::StatusOr<note::VerifiedCheckpoint> checkpoint =
+      note::OpenCheckpoint(bundle.checkpoint(), origin, log_keys);
+  if (!checkpoint.ok()) return checkpoint.status();
+  std::vector<merkle::Hash> proof;
+  for (const std::string& bytes : bundle.inclusion_proof()) {
+    absl::StatusOr<merkle::Hash> hash = merkle::Hash::FromBytes(bytes);
+    if (!hash.ok()) return hash.status();
+    proof.push_back(*hash);
+  }
+  return merkle::VerifyInclusion(bundle.leaf_index(), checkpoint->checkpoint.size,
+                                 merkle::HashLeaf(bundle.statement()), proof,
+                                 checkpoint->checkpoint.root);
+}
+
+// One client of the Add phase: the call in flight and what it has seen.
+struct AddClient {
+  std::unique_ptr<grpc::ClientContext> context;
+  vitrine::v1::AddResponse response;
+  absl::Time start;
+  PhaseResult result;
+};
+
+}  // namespace
+
+LoadTarget ConnectLoadTarget(const std::string& address, int channels) {
+  LoadTarget target;
+  target.address = address;
+  for (int i = 0; i < std::max(1, channels); ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(64 << 20);
+    target.stubs.push_back(vitrine::v1::Log::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
+  }
+  return target;
+}
+
+LatencySummary Summarize(std::vector<double>& latencies_ms) {
+  LatencySummary summary;
+  if (latencies_ms.empty()) return summary;
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  auto at = [&](double q) {
+    const size_t k = static_cast<size_t>(q * static_cast<double>(latencies_ms.size()));
+    return latencies_ms[std::min(latencies_ms.size() - 1, k)];
+  };
+  summary.p50_ms = at(0.50);
+  summary.p99_ms = at(0.99);
+  summary.p999_ms = at(0.999);
+  summary.max_ms = latencies_ms.back();
+  double total = 0;
+  for (double v : latencies_ms) total += v;
+  summary.mean_ms = total / static_cast<double>(latencies_ms.size());
+  return summary;
+}
+
+std::string StatusCodeName(int code) {
+  static const char* const kNames[] = {
+      "OK",         "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS", "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",    "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  if (code >= 0 && code < static_cast<int>(sizeof(kNames) / sizeof(kNames[0]))) {
+    return kNames[code];
+  }
+  return absl::StrCat("CODE_", code);
+}
+
+PhaseResult RunAddPhase(LoadTarget& target, const std::vector<vitrine::v1::AddRequest>& requests,
+                        const AddPhaseOptions& options) {
+  // Statement number of each request's first statement, for the index check.
+  std::vector<uint64_t> first(requests.size() + 1, 0);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    first[i + 1] = first[i] + static_cast<uint64_t>(requests[i].statements_size());
+  }
+  constexpr uint64_t kNone = std::numeric_limits<uint64_t>::max();
+  std::vector<uint64_t> indexes(first.back(), kNone);
+
+  note::VerifierSet log_keys;
+  bool verify = options.verify_every > 0 && !options.log_key.empty();
+  if (verify) {
+    absl::StatusOr<std::unique_ptr<note::Verifier>> verifier = note::NewVerifier(options.log_key);
+    verify = verifier.ok() && log_keys.Add(*std::move(verifier)).ok();
+  }
+
+  std::vector<AddClient> clients(static_cast<size_t>(options.clients));
+  ClosedLoop* loop_ptr = nullptr;
+  auto finish = [&](int c, uint64_t job, const grpc::Status& status) {
+    AddClient& client = clients[c];
+    PhaseResult& result = client.result;
+    const vitrine::v1::AddRequest& request = requests[job];
+    result.latencies_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - client.start));
+    ++result.calls;
+    if (!status.ok()) {
+      ++result.errors[absl::StrCat("call ", StatusCodeName(status.error_code()))];
+      result.items_failed += static_cast<uint64_t>(request.statements_size());
+    } else if (client.response.results_size() != request.statements_size()) {
+      ++result.errors["bad answer: result count"];
+      result.items_failed += static_cast<uint64_t>(request.statements_size());
+    } else {
+      ++result.calls_ok;
+      for (int k = 0; k < request.statements_size(); ++k) {
+        const vitrine::v1::AddResult& added = client.response.results(k);
+        if (added.has_error()) {
+          ++result.errors[absl::StrCat("statement ", StatusCodeName(added.error().code()))];
+          ++result.items_failed;
+        } else if (!added.has_bundle() || added.bundle().statement() != request.statements(k)) {
+          ++result.errors["bad answer: bundle missing or for another statement"];
+          ++result.items_failed;
+        } else if (added.duplicate()) {
+          ++result.duplicates;
+        } else {
+          ++result.items_ok;
+          indexes[first[job] + static_cast<uint64_t>(k)] = added.bundle().leaf_index();
+        }
+      }
+      if (verify && job % options.verify_every == 0 && client.response.results(0).has_bundle()) {
+        if (VerifyBundle(client.response.results(0).bundle(), log_keys, options.log_origin).ok()) {
+          ++result.bundles_verified;
+        } else {
+          ++result.errors["bad answer: bundle does not verify"];
+        }
+      }
+    }
+    loop_ptr->Next(c);
+  };
+  auto start = [&](int c, uint64_t job) {
+    AddClient& client = clients[c];
+    client.context = std::make_unique<grpc::ClientContext>();
+    client.context->set_deadline(std::chrono::system_clock::now() +
+                                 absl::ToChronoSeconds(options.rpc_deadline));
+    client.response.Clear();
+    client.start = absl::Now();
+    target.stubs[c % target.stubs.size()]->async()->Add(
+        client.context.get(), &requests[job], &client.response,
+        [&finish, c, job](grpc::Status status) { finish(c, job, status); });
+  };
+  ClosedLoop loop(options.clients, requests.size(), options.limit, start);
+  loop_ptr = &loop;
+  const double cpu_before = ProcessCpuSeconds();
+  PhaseResult total;
+  total.seconds = loop.Run();
+  total.client_cpu_seconds = ProcessCpuSeconds() - cpu_before;
+  for (AddClient& client : clients) Merge(total, client.result);
+
+  std::vector<uint64_t> logged;
+  logged.reserve(total.items_ok);
+  for (uint64_t index : indexes) {
+    if (index != kNone) logged.push_back(index);
+  }
+  std::sort(logged.begin(), logged.end());
+  const uint64_t repeated = static_cast<uint64_t>(
+      logged.size() - static_cast<size_t>(std::unique(logged.begin(), logged.end()) -
+                                          logged.begin()));
+  if (repeated > 0) total.errors["bad answer: leaf index given twice"] += repeated;
+  return total;
+}
+
+PhaseResult RunProofPhase(LoadTarget& target, const ProofPhaseOptions& options) {
+  struct ProofClient {
+    std::unique_ptr<grpc::ClientContext> context;
+    vitrine::v1::GetInclusionProofRequest request;
+    vitrine::v1::GetInclusionProofResponse response;
+    absl::Time start;
+    absl::InsecureBitGen random;
+    PhaseResult result;
+  };
+  std::vector<ProofClient> clients(static_cast<size_t>(options.clients));
+  ClosedLoop* loop_ptr = nullptr;
+  auto finish = [&](int c, const grpc::Status& status) {
+    ProofClient& client = clients[c];
+    PhaseResult& result = client.result;
+    result.latencies_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - client.start));
+    ++result.calls;
+    if (!status.ok()) {
+      ++result.errors[absl::StrCat("call ", StatusCodeName(status.error_code()))];
+      ++result.items_failed;
+    } else if (client.response.leaf_index() != client.request.leaf_index() ||
+               client.response.tree_size() < options.tree_size ||
+               (client.response.tree_size() > 1 && client.response.proof_size() == 0) ||
+               !client.response.has_checkpoint()) {
+      ++result.errors["bad answer: proof"];
+      ++result.items_failed;
+    } else {
+      ++result.calls_ok;
+      ++result.items_ok;
+    }
+    loop_ptr->Next(c);
+  };
+  auto start = [&](int c, uint64_t /*job*/) {
+    ProofClient& client = clients[c];
+    client.context = std::make_unique<grpc::ClientContext>();
+    client.context->set_deadline(std::chrono::system_clock::now() +
+                                 absl::ToChronoSeconds(options.rpc_deadline));
+    client.request.set_leaf_index(absl::Uniform<uint64_t>(client.random, 0, options.tree_size));
+    client.request.set_tree_size(0);  // the latest checkpoint's size
+    client.response.Clear();
+    client.start = absl::Now();
+    target.stubs[c % target.stubs.size()]->async()->GetInclusionProof(
+        client.context.get(), &client.request, &client.response,
+        [&finish, c](grpc::Status status) { finish(c, status); });
+  };
+  ClosedLoop loop(options.clients, options.tree_size == 0 ? 0 : options.rpcs, options.limit,
+                  start);
+  loop_ptr = &loop;
+  const double cpu_before = ProcessCpuSeconds();
+  PhaseResult total;
+  total.seconds = loop.Run();
+  total.client_cpu_seconds = ProcessCpuSeconds() - cpu_before;
+  for (ProofClient& client : clients) Merge(total, client.result);
+  return total;
+}
+
+}  // namespace vitrine::bench

@@ -1,0 +1,101 @@
+// The two timed phases of vitrine-loadgen, driven through gRPC's callback
+// client API: `clients` closed loops (each keeps exactly one call in flight
+// and starts its next call from the previous one's completion), spread over
+// a few channels (HTTP/2 connections). No thread of the generator waits per
+// call, so the generator costs little CPU next to the server it measures.
+//
+//   LoadTarget target = ConnectLoadTarget("127.0.0.1:7400", /*channels=*/4);
+//   PhaseResult adds = RunAddPhase(target, requests, add_options);
+//   PhaseResult proofs = RunProofPhase(target, proof_options);
+//
+// Every answer is checked: an Add's results must each carry a bundle for its
+// own statement (errors are counted by code), a sample of bundles is
+// verified against the log's key (the checkpoint signature and the RFC 9162
+// inclusion proof), and every acknowledged leaf index must be distinct.
+//
+// Thread-safety: each Run* call blocks its caller until the phase ends; run
+// one phase at a time.
+#ifndef VITRINE_BENCH_INTERNAL_LOAD_PHASES_H_
+#define VITRINE_BENCH_INTERNAL_LOAD_PHASES_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "proto/vitrine/v1/log.grpc.pb.h"
+
+namespace vitrine::bench {
+
+// Stubs over `channels` separate connections to one server.
+struct LoadTarget {
+  std::string address;
+  std::vector<std::unique_ptr<vitrine::v1::Log::Stub>> stubs;
+};
+
+// Opens `channels` (>= 1) distinct HTTP/2 connections (a local subchannel
+// pool per channel: otherwise gRPC shares one connection between them).
+LoadTarget ConnectLoadTarget(const std::string& address, int channels);
+
+struct LatencySummary {
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
+};
+
+// Returns percentiles of `latencies_ms` (reorders it).
+LatencySummary Summarize(std::vector<double>& latencies_ms);
+
+// Returns the canonical name of a grpc::StatusCode value ("UNAVAILABLE").
+std::string StatusCodeName(int code);
+
+struct PhaseResult {
+  uint64_t calls = 0;      // calls answered (OK or not)
+  uint64_t calls_ok = 0;
+  uint64_t items_ok = 0;   // statements logged, or proofs received
+  uint64_t items_failed = 0;
+  uint64_t duplicates = 0;  // statements the log already held
+  // "call <CODE>" or "statement <CODE>" -> count; "bad answer" for answers
+  // that came back OK but did not check out.
+  std::map<std::string, uint64_t> errors;
+  uint64_t bundles_verified = 0;  // sample checked with the log's key
+  double seconds = 0;             // first call started .. last call answered
+  double client_cpu_seconds = 0;  // this process (getrusage) in the phase
+  std::vector<double> latencies_ms;  // one per answered call
+};
+
+struct AddPhaseOptions {
+  int clients = 32;
+  // Stop starting calls after this long (calls in flight still finish).
+  absl::Duration limit = absl::Minutes(10);
+  absl::Duration rpc_deadline = absl::Seconds(30);
+  // Verify every Nth answer's first bundle (checkpoint signature and
+  // inclusion proof; ~150 us of client CPU each); 0: never.
+  uint64_t verify_every = 1000;
+  // The log's verifier key and origin; verification is skipped when empty.
+  std::string log_key;
+  std::string log_origin;
+};
+
+// Sends every request once (or until the limit). Adds answered per second
+// are result.items_ok / result.seconds.
+PhaseResult RunAddPhase(LoadTarget& target,
+                        const std::vector<vitrine::v1::AddRequest>& requests,
+                        const AddPhaseOptions& options);
+
+struct ProofPhaseOptions {
+  int clients = 32;
+  uint64_t rpcs = 100000;
+  // Leaf indexes are drawn uniformly from [0, tree_size); each request asks
+  // for the latest tree size (tree_size = 0), which must be tree_size.
+  uint64_t tree_size = 0;
+  absl::Duration limit = absl::Minutes(10);
+  absl::Duration rpc_deadline = absl::Seconds(30);
+};
+
+// Sends `rpcs` GetInclusionProof calls (or until the limit).
+PhaseResult RunProofPhase(LoadTarget& target, const ProofPhaseOptions& options);
+
+}  // namespace vitrine::bench
+
+#endif  // VITRINE_BENCH_INTERNAL_LOAD_PHASES_H_

@@ -1,0 +1,218 @@
+#include "bench/internal/log_child.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace vitrine::bench {
+namespace {
+
+// Starts `args` with stdout on a pipe (returned in *stdout_fd) and stderr
+// inherited. The child dies with SIGTERM when its parent does.
+absl::StatusOr<pid_t> StartChild(const std::vector<std::string>& args,
+                                 int* stdout_fd) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  }
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(126);  // the parent died before prctl
+    dup2(fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  *stdout_fd = fds[0];
+  return pid;
+}
+
+// Reads one line (without its newline) from `fd`, waiting until `deadline`.
+// NotFound at end of file, DeadlineExceeded on timeout.
+absl::StatusOr<std::string> ReadLine(int fd, absl::Time deadline, std::string& buffer) {
+  for (;;) {
+    const size_t newline = buffer.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = buffer.substr(0, newline);
+      buffer.erase(0, newline + 1);
+      return line;
+    }
+    const int64_t wait_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (wait_ms <= 0) return absl::DeadlineExceededError("no line in time");
+    pollfd p{fd, POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(wait_ms));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    char chunk[4096];
+    const ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return absl::NotFoundError("end of output");
+    buffer.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+// Waits for `pid` up to `timeout`, then SIGKILLs it. Returns its exit code,
+// or 128 + signal.
+int WaitOrKill(pid_t pid, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  int status = 0;
+  for (;;) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return -1;
+    if (absl::Now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Runs `vitrine-log init` and returns the verifier key it prints.
+absl::StatusOr<std::string> Init(const LogChildOptions& options, const std::string& data) {
+  int out = -1;
+  absl::StatusOr<pid_t> pid =
+      StartChild({options.binary, "init", "--data=" + data, "--origin=" + options.origin}, &out);
+  if (!pid.ok()) return pid.status();
+  std::string buffer, text, verifier_key;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  for (;;) {
+    absl::StatusOr<std::string> line = ReadLine(out, deadline, buffer);
+    if (!line.ok()) break;
+    absl::StrAppend(&text, *line, "\n");
+    absl::string_view rest = *line;
+    if (absl::ConsumePrefix(&rest, "verifier key: ")) verifier_key = std::string(rest);
+  }
+  close(out);
+  const int code = WaitOrKill(*pid, absl::Seconds(10));
+  if (code != 0 || verifier_key.empty()) {
+    return absl::InternalError(absl::StrCat(options.binary, " init exited with ", code,
+                                            " and printed: ", text));
+  }
+  return verifier_key;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LogChild>> LogChild::Spawn(const LogChildOptions& options) {
+  std::unique_ptr<LogChild> child(new LogChild());
+  child->origin_ = options.origin;
+  if (options.data.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = absl::StrCat(tmp != nullptr && *tmp ? tmp : "/tmp",
+                                       "/vitrine-loadgen-XXXXXX");
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));
+    }
+    child->data_ = pattern + "/log";
+    child->remove_data_ = true;
+  } else {
+    child->data_ = options.data;
+  }
+  absl::StatusOr<std::string> verifier_key = Init(options, child->data_);
+  if (!verifier_key.ok()) return verifier_key.status();
+  child->verifier_key_ = *std::move(verifier_key);
+  {
+    std::ofstream vendors(child->data_ + "/vendors", std::ios::trunc);
+    for (const std::string& key : options.vendor_keys) vendors << key << "\n";
+    if (!vendors.flush()) {
+      return absl::InternalError(absl::StrCat("cannot write ", child->data_, "/vendors"));
+    }
+  }
+
+  std::vector<std::string> args = {options.binary, "serve", "--data=" + child->data_,
+                                   "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
+                                   // Every statement reaches verification and
+                                   // the sequencer: no vendor is throttled.
+                                   "--vendor_rate_per_second=1000000",
+                                   "--vendor_burst=1000000"};
+  args.insert(args.end(), options.serve_flags.begin(), options.serve_flags.end());
+  int out = -1;
+  absl::StatusOr<pid_t> pid = StartChild(args, &out);
+  if (!pid.ok()) return pid.status();
+  child->pid_ = *pid;
+  std::string buffer, text;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (child->grpc_address_.empty()) {
+    absl::StatusOr<std::string> line = ReadLine(out, deadline, buffer);
+    if (!line.ok()) break;
+    absl::StrAppend(&text, *line, "\n");
+    absl::string_view rest = absl::StripAsciiWhitespace(*line);
+    if (absl::ConsumePrefix(&rest, "gRPC:")) {
+      child->grpc_address_ = std::string(absl::StripAsciiWhitespace(rest));
+    }
+  }
+  // The server prints nothing more on stdout; closing the pipe is safe.
+  close(out);
+  if (child->grpc_address_.empty()) {
+    return absl::InternalError(absl::StrCat("vitrine-log serve (", absl::StrJoin(args, " "),
+                                            ") printed no gRPC address: ", text));
+  }
+  return child;
+}
+
+LogChild::~LogChild() {
+  if (pid_ > 0) Stop().IgnoreError();
+}
+
+double LogChild::CpuSeconds() const {
+  std::ifstream in(absl::StrCat("/proc/", pid_, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the parenthesised command name; utime and stime are the
+  // 14th and 15th fields of the whole line (proc(5)).
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::vector<std::string> fields =
+      absl::StrSplit(absl::string_view(stat).substr(paren + 2), ' ', absl::SkipEmpty());
+  if (fields.size() < 13) return 0;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (std::strtod(fields[11].c_str(), nullptr) + std::strtod(fields[12].c_str(), nullptr)) /
+         ticks;
+}
+
+absl::Status LogChild::Stop() {
+  if (pid_ <= 0) return absl::OkStatus();
+  kill(pid_, SIGTERM);
+  const int code = WaitOrKill(pid_, absl::Seconds(60));
+  pid_ = -1;
+  if (remove_data_) {
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::path(data_).parent_path(), ignored);
+  }
+  if (code != 0) {
+    return absl::InternalError(absl::StrCat("vitrine-log exited with ", code, " after SIGTERM"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace vitrine::bench

@@ -65,6 +65,8 @@ struct Sequencer::Rep {
   // Start before that thread exists).
   merkle::CompactRange range;
   TileEdge edge;
+  // How long the last Extend's Commit took (for BatchStats).
+  absl::Duration last_commit;
 
   absl::Mutex join_mu;  // makes concurrent Stop calls join once
   std::thread thread ABSL_GUARDED_BY(join_mu);
@@ -113,6 +115,10 @@ void Sequencer::Rep::Run() {
 }
 
 void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
+  const absl::Time started = absl::Now();
+  BatchStats stats;
+  stats.requests = batch.size();
+  stats.queue_wait = started - batch.front().enqueued;
   const std::shared_ptr<const PublishedState> state = std::atomic_load(&published);
   const uint64_t size = state->checkpoint.size;
 
@@ -123,6 +129,8 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
   for (const Pending& p : batch) batch_hashes.push_back(p.leaf_hash);
   absl::StatusOr<std::vector<std::optional<uint64_t>>> stored_indexes =
       store->FindLeaves(batch_hashes);
+  const absl::Time looked_up = absl::Now();
+  stats.lookup = looked_up - started;
   std::vector<Outcome> outcomes(batch.size());
   absl::flat_hash_map<Hash, uint64_t> batch_index;
   batch_index.reserve(batch.size());
@@ -160,10 +168,15 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
 
   // A batch of duplicates only signs nothing: the current state covers it.
   absl::StatusOr<std::shared_ptr<const PublishedState>> next = state;
+  last_commit = absl::ZeroDuration();
   if (!hashes.empty()) {
     next = Extend(*state, leaves, hashes);
     if (next.ok()) Publish(*next);
   }
+  const absl::Time extended = absl::Now();
+  stats.extend = extended - looked_up;
+  stats.commit = last_commit;
+  stats.appended = next.ok() && *next != state ? hashes.size() : 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Outcome& outcome = outcomes[i];
     if (!outcome.status.ok()) {
@@ -174,6 +187,10 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
       batch[i].done(AddResult{outcome.index, outcome.duplicate,
                               outcome.index >= size ? *next : state});
     }
+  }
+  if (options.on_batch) {
+    stats.callbacks = absl::Now() - extended;
+    options.on_batch(stats);
   }
 }
 
@@ -244,7 +261,10 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> Sequencer::Rep::Extend(
   }
   batch.PutCheckpoint(new_size, signed_note);
 
-  if (absl::Status committed = store->Commit(batch); !committed.ok()) {
+  const absl::Time commit_start = absl::Now();
+  absl::Status committed = store->Commit(batch);
+  last_commit = absl::Now() - commit_start;
+  if (!committed.ok()) {
     // The write may or may not be on disk: only a restart, which verifies
     // the store, can tell which tree to continue.
     return Fail(absl::Status(

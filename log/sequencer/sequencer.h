@@ -51,6 +51,17 @@
 
 namespace vitrine::sequencer {
 
+// What one batch cost, for metrics and for finding where latency goes.
+struct BatchStats {
+  size_t requests = 0;           // Adds taken from the queue in this batch
+  size_t appended = 0;           // new leaves committed (0: all duplicates)
+  absl::Duration queue_wait;     // the first request's wait in the queue
+  absl::Duration lookup;         // the batched dedup lookup
+  absl::Duration extend;         // tree, tiles, root check, signing, commit
+  absl::Duration commit;         // the synced RocksDB commit within extend
+  absl::Duration callbacks;      // completing every request of the batch
+};
+
 struct SequencerOptions {
   // Most entries in one commit: bounds the batch's memory and commit time.
   size_t max_batch = 4096;
@@ -69,6 +80,9 @@ struct SequencerOptions {
   // are compared with the hashes this check computes anyway: it adds only
   // their reads (about 32 bytes per entry).
   bool verify_full_tiles_on_start = true;
+  // Called on the sequencer's thread after each batch's callbacks: keep it
+  // to a few atomic updates (metrics). Unset: nothing is reported.
+  std::function<void(const BatchStats&)> on_batch;
 };
 
 // An immutable snapshot of the published log: what readers serve.

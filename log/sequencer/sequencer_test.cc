@@ -144,6 +144,32 @@ TEST_F(SequencerTest, ManyThreadsGetDenseDistinctIndexesWithValidProofs) {
   }
 }
 
+TEST_F(SequencerTest, ReportsEveryBatch) {
+  absl::Mutex mu;
+  std::vector<BatchStats> batches;
+  SequencerOptions options;
+  options.on_batch = [&](const BatchStats& stats) {
+    absl::MutexLock lock(&mu);
+    batches.push_back(stats);
+  };
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Sequencer> sequencer, StartSequencer(options));
+  for (int i = 0; i < 5; ++i) ASSERT_OK(AddAndWait(*sequencer, Leaf(i)).status());
+  ASSERT_OK(AddAndWait(*sequencer, Leaf(2)).status());  // a duplicate
+  sequencer->Stop();
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(batches.size(), 6u);
+  size_t appended = 0;
+  for (const BatchStats& b : batches) {
+    EXPECT_EQ(b.requests, 1u);
+    EXPECT_GE(b.extend, b.commit);
+    appended += b.appended;
+  }
+  EXPECT_EQ(appended, 5u);
+  EXPECT_GT(batches[0].commit, absl::ZeroDuration());
+  EXPECT_EQ(batches[5].appended, 0u);  // the duplicate signs and commits nothing
+  EXPECT_EQ(batches[5].commit, absl::ZeroDuration());
+}
+
 TEST_F(SequencerTest, DeduplicatesWithinABatch) {
   SequencerOptions options;
   options.max_batch = 3;

@@ -216,6 +216,34 @@ void PrintDisk(storage::Store& store, uint64_t size) {
               kStatementSize + 100);
 }
 
+// The slowest batches seen since the last Reset: where a latency tail
+// comes from (queue wait, lookup, extend, commit, callbacks).
+class SlowBatches {
+ public:
+  void Record(const sequencer::BatchStats& b) {
+    absl::MutexLock lock(&mu_);
+    worst_.push_back(b);
+    std::sort(worst_.begin(), worst_.end(), [](const auto& x, const auto& y) {
+      return x.lookup + x.extend + x.callbacks > y.lookup + y.extend + y.callbacks;
+    });
+    if (worst_.size() > 5) worst_.pop_back();
+  }
+  void Print(const char* phase) {
+    absl::MutexLock lock(&mu_);
+    for (const auto& b : worst_) {
+      std::printf("  slow batch (%s): %zu requests, %zu new; queue wait %.2f ms, lookup %.2f ms, extend %.2f ms (commit %.2f ms), callbacks %.2f ms\n",
+                  phase, b.requests, b.appended, absl::ToDoubleMilliseconds(b.queue_wait),
+                  absl::ToDoubleMilliseconds(b.lookup), absl::ToDoubleMilliseconds(b.extend),
+                  absl::ToDoubleMilliseconds(b.commit), absl::ToDoubleMilliseconds(b.callbacks));
+    }
+    worst_.clear();
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<sequencer::BatchStats> worst_;
+};
+
 int Main(const Flags& flags) {
   // Line by line, so that progress shows while the long runs go on.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -232,7 +260,10 @@ int Main(const Flags& flags) {
     std::fprintf(stderr, "append_bench: %s\n", store.status().ToString().c_str());
     return 1;
   }
-  auto seq = sequencer::Sequencer::Start(store->get(), LogSigner(), LogVerifier(), {});
+  SlowBatches slow;
+  sequencer::SequencerOptions seq_options;
+  seq_options.on_batch = [&slow](const sequencer::BatchStats& b) { slow.Record(b); };
+  auto seq = sequencer::Sequencer::Start(store->get(), LogSigner(), LogVerifier(), seq_options);
   if (!seq.ok()) {
     std::fprintf(stderr, "append_bench: %s\n", seq.status().ToString().c_str());
     return 1;
@@ -247,6 +278,7 @@ int Main(const Flags& flags) {
   std::printf("full load: %llu entries, %.0f durable appends/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms (target >= 200000/s)\n",
               static_cast<unsigned long long>(flags.entries),
               full.entries_per_second, full.p50_ms, full.p99_ms, full.max_ms);
+  slow.Print("full load");
   // Half load is a steady state, not the tail of the burst above: let
   // RocksDB flush what the burst left in memtables before pacing starts,
   // then pace for long enough that the background work of the half load
@@ -255,6 +287,7 @@ int Main(const Flags& flags) {
     std::fprintf(stderr, "append_bench: flush: %s\n", flushed.ToString().c_str());
   }
   absl::SleepFor(absl::Seconds(2));
+  slow.Print("flush");
   const double half_rate = full.entries_per_second / 2;
   LoadResult half = Load(
       **seq, Statements(2, static_cast<uint64_t>(half_rate * flags.half_seconds)),
@@ -262,6 +295,7 @@ int Main(const Flags& flags) {
   std::printf("half load: paced at %.0f/s for %d s after a flush, achieved %.0f/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms (target p99 < 10 ms)\n",
               half_rate, flags.half_seconds, half.entries_per_second, half.p50_ms,
               half.p99_ms, half.max_ms);
+  slow.Print("half load");
 
   uint64_t size = (*seq)->Published()->checkpoint.size;
   PrintDisk(**store, size);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/file.h"
 #include "common/status_macros.h"
 
 namespace vitrine::note {
@@ -16,23 +17,6 @@ namespace {
 
 // Key strings are under 200 bytes; anything much larger is not a key file.
 constexpr size_t kMaxKeyFileSize = 4096;
-
-absl::Status ErrnoStatus(int error, absl::string_view what,
-                         const std::string& path) {
-  std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(error));
-  switch (error) {
-    case EEXIST:
-      return absl::AlreadyExistsError(message);
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
 
 class Fd {
  public:
@@ -58,15 +42,17 @@ absl::Status WriteAndSync(int fd, const std::string& path,
                           absl::string_view key, mode_t mode) {
   // The umask may have cleared bits of `mode` but never adds any; fchmod
   // makes the mode exact either way.
-  if (fchmod(fd, mode) != 0) return ErrnoStatus(errno, "chmod", path);
+  if (fchmod(fd, mode) != 0)
+    return ErrnoStatus(errno, absl::StrCat("chmod ", path));
   const std::string content = absl::StrCat(key, "\n");
   for (size_t done = 0; done < content.size();) {
     const ssize_t n = write(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, "cannot write", path);
+    if (n < 0) return ErrnoStatus(errno, absl::StrCat("cannot write ", path));
     done += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0) return ErrnoStatus(errno, "cannot sync", path);
+  if (fsync(fd) != 0)
+    return ErrnoStatus(errno, absl::StrCat("cannot sync ", path));
   return absl::OkStatus();
 }
 
@@ -76,7 +62,8 @@ absl::Status WriteKeyFile(const std::string& path, absl::string_view key,
     return absl::InvalidArgumentError("a key file holds one non-empty line");
   }
   Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-  if (fd.get() < 0) return ErrnoStatus(errno, "cannot create", path);
+  if (fd.get() < 0)
+    return ErrnoStatus(errno, absl::StrCat("cannot create ", path));
   absl::Status written = WriteAndSync(fd.get(), path, key, mode);
   if (!written.ok()) {
     // Leave no partial key behind: O_EXCL would refuse the next attempt.
@@ -86,21 +73,26 @@ absl::Status WriteKeyFile(const std::string& path, absl::string_view key,
   // Sync the directory too, or a crash can lose the new name.
   const std::string dir = DirectoryOf(path);
   Fd dir_fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() < 0) return ErrnoStatus(errno, "cannot open", dir);
-  if (fsync(dir_fd.get()) != 0) return ErrnoStatus(errno, "cannot sync", dir);
+  if (dir_fd.get() < 0)
+    return ErrnoStatus(errno, absl::StrCat("cannot open ", dir));
+  if (fsync(dir_fd.get()) != 0)
+    return ErrnoStatus(errno, absl::StrCat("cannot sync ", dir));
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path,
                                         bool must_be_private) {
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", path);
+  if (fd.get() < 0)
+    return ErrnoStatus(errno, absl::StrCat("cannot open ", path));
   // fstat of the open file, not stat of the path, so the checked file is
   // the one read even if the path is replaced meanwhile.
   struct stat info;
-  if (fstat(fd.get(), &info) != 0) return ErrnoStatus(errno, "cannot stat", path);
+  if (fstat(fd.get(), &info) != 0)
+    return ErrnoStatus(errno, absl::StrCat("cannot stat ", path));
   if (!S_ISREG(info.st_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is not a regular file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a regular file"));
   }
   if (must_be_private && (info.st_mode & 077) != 0) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -117,7 +109,7 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path,
   while (size < content.size()) {
     const ssize_t n = read(fd.get(), &content[size], content.size() - size);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, "cannot read", path);
+    if (n < 0) return ErrnoStatus(errno, absl::StrCat("cannot read ", path));
     if (n == 0) break;
     size += static_cast<size_t>(n);
   }

@@ -228,14 +228,7 @@ int main(int argc, char** argv) {
     }
     args.push_back(argv[i]);
   }
-  // Repeat and interleave by default: the machine is shared, and a ratio of
-  // two benchmarks run minutes apart would measure the neighbours' load.
-  static char repetitions[] = "--benchmark_repetitions=5";
-  static char interleave[] = "--benchmark_enable_random_interleaving=true";
-  static char aggregates[] = "--benchmark_report_aggregates_only=true";
-  args.insert(args.begin() + 1, {repetitions, interleave, aggregates});
-  int args_count = static_cast<int>(args.size());
-  benchmark::Initialize(&args_count, args.data());
+  vitrine::bench::InitializeInterleaved(std::move(args));
   vitrine::merkle::RegisterProofBenchmarks(max_log_size);
 
   vitrine::bench::RatioReporter reporter;

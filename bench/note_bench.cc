@@ -285,15 +285,7 @@ int main(int argc, char** argv) {
               vitrine::note::Statements().texts[0].size(),
               vitrine::note::Checkpoints().texts[0].size());
 
-  // Repeat and interleave by default (as merkle_bench): the machine is
-  // shared, and a ratio of runs minutes apart would measure the neighbours.
-  std::vector<char*> args(argv, argv + argc);
-  static char repetitions[] = "--benchmark_repetitions=5";
-  static char interleave[] = "--benchmark_enable_random_interleaving=true";
-  static char aggregates[] = "--benchmark_report_aggregates_only=true";
-  args.insert(args.begin() + 1, {repetitions, interleave, aggregates});
-  int args_count = static_cast<int>(args.size());
-  benchmark::Initialize(&args_count, args.data());
+  vitrine::bench::InitializeInterleaved(std::vector<char*>(argv, argv + argc));
 
   vitrine::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

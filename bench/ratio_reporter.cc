@@ -4,6 +4,16 @@
 
 namespace vitrine::bench {
 
+void InitializeInterleaved(std::vector<char*> args) {
+  static char repetitions[] = "--benchmark_repetitions=5";
+  static char interleave[] = "--benchmark_enable_random_interleaving=true";
+  static char aggregates[] = "--benchmark_report_aggregates_only=true";
+  args.insert(args.begin() + (args.empty() ? 0 : 1),
+              {repetitions, interleave, aggregates});
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+}
+
 void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
   ConsoleReporter::ReportRuns(runs);
   for (const Run& run : runs) {

@@ -23,6 +23,12 @@
 
 namespace vitrine::bench {
 
+// Initializes Google Benchmark from `args` (argv, possibly filtered) with
+// 5 repetitions, random interleaving and aggregates-only reports put first,
+// so flags given by the user still override them. The machine is shared: a
+// ratio of two benchmarks run minutes apart would measure the neighbours.
+void InitializeInterleaved(std::vector<char*> args);
+
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override;

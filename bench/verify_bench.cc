@@ -189,14 +189,7 @@ int main(int argc, char** argv) {
       "inclusion proof %d hashes; 4 Ed25519 verifications per bundle\n",
       OpenSSL_version(OPENSSL_VERSION), vitrine::client::kLeaves,
       vitrine::client::kBundles, corpus.bundles[0].inclusion_proof_size());
-  // Repeat and interleave (as note_bench): the machine is shared.
-  std::vector<char*> args(argv, argv + argc);
-  static char repetitions[] = "--benchmark_repetitions=5";
-  static char interleave[] = "--benchmark_enable_random_interleaving=true";
-  static char aggregates[] = "--benchmark_report_aggregates_only=true";
-  args.insert(args.begin() + 1, {repetitions, interleave, aggregates});
-  int args_count = static_cast<int>(args.size());
-  benchmark::Initialize(&args_count, args.data());
+  vitrine::bench::InitializeInterleaved(std::vector<char*>(argv, argv + argc));
 
   vitrine::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

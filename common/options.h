@@ -160,55 +160,68 @@ std::string OptionsUsage(const OptionTable<Config>& table) {
 
 // Table entries for the common field types.
 template <typename Config>
+std::pair<const std::string, Option<Config>> MakeOption(
+    std::string name, std::string help,
+    std::function<absl::Status(absl::string_view, Config&)> set,
+    std::function<std::string(const Config&)> show) {
+  Option<Config> option;
+  option.help = std::move(help);
+  option.set = std::move(set);
+  option.show = std::move(show);
+  return {std::move(name), std::move(option)};
+}
+
+template <typename Config>
 std::pair<const std::string, Option<Config>> StringOption(
     std::string Config::*field, std::string name, std::string help) {
-  return {name,
-          {std::move(help),
-           [field](absl::string_view v, Config& c) {
-             c.*field = std::string(v);
-             return absl::OkStatus();
-           },
-           [field](const Config& c) { return c.*field; }}};
+  return MakeOption<Config>(
+      std::move(name), std::move(help),
+      [field](absl::string_view v, Config& c) {
+        c.*field = std::string(v);
+        return absl::OkStatus();
+      },
+      [field](const Config& c) { return c.*field; });
 }
 
 template <typename Config>
 std::pair<const std::string, Option<Config>> IntOption(int64_t Config::*field,
                                                        std::string name,
                                                        int64_t min, std::string help) {
-  return {name,
-          {std::move(help),
-           [field, name, min](absl::string_view v, Config& c) {
-             return ParseInt(name, v, c.*field, min);
-           },
-           [field](const Config& c) { return absl::StrCat(c.*field); }}};
+  return MakeOption<Config>(
+      name, std::move(help),
+      [field, name, min](absl::string_view v, Config& c) {
+        return ParseInt(name, v, c.*field, min);
+      },
+      [field](const Config& c) { return absl::StrCat(c.*field); });
 }
 
 template <typename Config>
 std::pair<const std::string, Option<Config>> BoolOption(bool Config::*field,
                                                         std::string name,
                                                         std::string help) {
-  return {name,
-          {std::move(help),
-           [field, name](absl::string_view v, Config& c) {
-             return ParseBool(name, v, c.*field);
-           },
-           [field](const Config& c) { return std::string(c.*field ? "true" : "false"); },
-           /*boolean=*/true}};
+  auto entry = MakeOption<Config>(
+      name, std::move(help),
+      [field, name](absl::string_view v, Config& c) {
+        return ParseBool(name, v, c.*field);
+      },
+      [field](const Config& c) { return std::string(c.*field ? "true" : "false"); });
+  entry.second.boolean = true;
+  return entry;
 }
 
 template <typename Config>
 std::pair<const std::string, Option<Config>> RepeatedOption(
     std::vector<std::string> Config::*field, std::string name, std::string help) {
-  Option<Config> option{
-      std::move(help),
+  auto entry = MakeOption<Config>(
+      std::move(name), std::move(help),
       [field](absl::string_view v, Config& c) {
         (c.*field).emplace_back(v);
         return absl::OkStatus();
       },
-      [field](const Config& c) { return absl::StrJoin(c.*field, " "); }};
-  option.repeated = true;
-  option.clear = [field](Config& c) { (c.*field).clear(); };
-  return {name, std::move(option)};
+      [field](const Config& c) { return absl::StrJoin(c.*field, " "); });
+  entry.second.repeated = true;
+  entry.second.clear = [field](Config& c) { (c.*field).clear(); };
+  return entry;
 }
 
 }  // namespace vitrine

@@ -1,0 +1,106 @@
+// The configuration of vitrine-monitor: one struct, filled from an optional
+// config file and then from flags (common/options.h), a default and a
+// reason for every field.
+//
+//   # /etc/vitrine/monitor.conf
+//   data = /var/lib/vitrine/monitor
+//   name = example.org/monitor
+//   log = example.com/log+1a2b3c4d+AVG...=@log.example.com:7400
+//   peer = monitor.example.net:7500
+//   watch_vendor = example.com/acme
+//
+//   vitrine-monitor serve --config=/etc/vitrine/monitor.conf
+//   vitrine-monitor check-evidence data/monitor/evidence/X.evidence.json
+//
+// Pure parsing: no file is opened except the named config file. Thread-safe.
+#ifndef VITRINE_MONITOR_SERVER_CONFIG_H_
+#define VITRINE_MONITOR_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace vitrine::monitor {
+
+struct MonitorConfig {
+  // The data folder: one verified copy of each log under <data>/logs/, the
+  // witness state in <data>/witness/, evidence in <data>/evidence/.
+  std::string data = "data/monitor";
+  // The monitor's name: its witness key's name (cosignatures carry it) and
+  // the observer named in its evidence.
+  std::string name = "localhost/vitrine-monitor";
+  // The witness signer key (type 0x04, mode 0600); empty: <data>/witness.key.
+  std::string key_file;
+  // Create the data folder and a witness key on first start.
+  bool init_if_missing = false;
+
+  // The logs to follow, audit and witness: `<log vkey>@<host:port>` each.
+  // The vkey's name is the log's origin.
+  std::vector<std::string> logs;
+  // Vendor verifier keys (the log's vendor registry format) to check every
+  // statement's signature with; statements of vendors not in it are
+  // counted as unknown, not refused. Empty: no file.
+  std::string vendors_file;
+  bool check_vendor_signatures = true;
+  // Vendors whose every new statement is written to watch_file as JSON
+  // lines; empty watch_file: <data>/vendor-watch.jsonl.
+  std::vector<std::string> watch_vendors;
+  std::string watch_file;
+
+  // gRPC (Witness and Gossip services) and HTTP (/metrics, /healthz);
+  // loopback by default.
+  std::string grpc_listen = "127.0.0.1:7500";
+  std::string http_listen = "127.0.0.1:7580";
+  // Peer monitors to gossip with (host:port of their gRPC), and how often.
+  std::vector<std::string> peers;
+  int64_t gossip_interval_ms = 10000;
+  // Polling interval when a log's WatchCheckpoints stream is down.
+  int64_t poll_interval_ms = 1000;
+  // Entries asked for in one GetEntries call (the log allows up to 10000).
+  int64_t entries_per_fetch = 1000;
+
+  std::string KeyPath() const;
+  std::string VerifierKeyPath() const;
+  std::string WitnessDir() const;
+  std::string EvidenceDir() const;
+  std::string WatchPath() const;
+  // <data>/logs/<hex HashLeaf(origin)>: origins are URL-like names, not
+  // safe file names.
+  std::string LogStorePath(const std::string& origin) const;
+};
+
+// One `log = <vkey>@<address>`, parsed.
+struct FollowedLog {
+  std::string vkey;
+  std::string origin;  // the vkey's name
+  std::string address;
+};
+
+// Parses config.logs strictly: InvalidArgument naming the entry for a bad
+// vkey (not type 0x01), an empty address, or one origin twice.
+absl::StatusOr<std::vector<FollowedLog>> ParseFollowedLogs(
+    const MonitorConfig& config);
+
+// A command line: the subcommand ("serve", "init", "check-evidence",
+// "help"), its config and positional arguments (check-evidence's FILEs);
+// --log_key pins the log key for check-evidence.
+struct MonitorCommand {
+  std::string subcommand = "serve";
+  MonitorConfig config;
+  std::vector<std::string> files;
+  std::string log_key;
+};
+
+// Parses argv (without the program name). InvalidArgument for unknown
+// subcommands or options and bad values.
+absl::StatusOr<MonitorCommand> ParseMonitorCommand(
+    const std::vector<std::string>& args);
+
+// The usage text: subcommands and every option with its default.
+std::string MonitorUsage();
+
+}  // namespace vitrine::monitor
+
+#endif  // VITRINE_MONITOR_SERVER_CONFIG_H_

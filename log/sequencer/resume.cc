@@ -122,20 +122,16 @@ absl::StatusOr<TileEdge> ReadEdge(const storage::Store& store, uint64_t size) {
   return edge;
 }
 
-}  // namespace
-
-absl::StatusOr<ResumedLog> ResumeLog(storage::Store& store,
-                                     const note::Signer& signer,
-                                     const note::VerifierSet& log_keys,
-                                     bool verify_full_tiles) {
-  VITRINE_ASSIGN_OR_RETURN(std::optional<storage::StoredCheckpoint> latest,
-                           store.LatestCheckpoint());
-  if (!latest.has_value()) return CreateLog(store, signer, log_keys);
-
+// Verifies the stored state under `latest` (see ResumeLog).
+absl::StatusOr<ResumedLog> ResumeStored(storage::Store& store,
+                                        const storage::StoredCheckpoint& latest,
+                                        absl::string_view origin,
+                                        const note::VerifierSet& log_keys,
+                                        bool verify_full_tiles) {
   ResumedLog log;
-  log.signed_note = latest->signed_note;
+  log.signed_note = latest.signed_note;
   VITRINE_ASSIGN_OR_RETURN(log.checkpoint,
-                           OpenStored(*latest, signer.Name(), log_keys));
+                           OpenStored(latest, origin, log_keys));
   const uint64_t size = log.checkpoint.size;
 
   // Every commit carries its checkpoint, so the entries are exactly those
@@ -193,6 +189,38 @@ absl::StatusOr<ResumedLog> ResumeLog(storage::Store& store,
   }
   log.range = *std::move(range);
   VITRINE_ASSIGN_OR_RETURN(log.edge, ReadEdge(store, size));
+  return log;
+}
+
+}  // namespace
+
+absl::StatusOr<ResumedLog> ResumeLog(storage::Store& store,
+                                     const note::Signer& signer,
+                                     const note::VerifierSet& log_keys,
+                                     bool verify_full_tiles) {
+  VITRINE_ASSIGN_OR_RETURN(std::optional<storage::StoredCheckpoint> latest,
+                           store.LatestCheckpoint());
+  if (!latest.has_value()) return CreateLog(store, signer, log_keys);
+  return ResumeStored(store, *latest, signer.Name(), log_keys,
+                      verify_full_tiles);
+}
+
+absl::StatusOr<ResumedLog> ResumeLog(storage::Store& store,
+                                     absl::string_view origin,
+                                     const note::VerifierSet& log_keys,
+                                     bool verify_full_tiles) {
+  VITRINE_ASSIGN_OR_RETURN(std::optional<storage::StoredCheckpoint> latest,
+                           store.LatestCheckpoint());
+  if (latest.has_value()) {
+    return ResumeStored(store, *latest, origin, log_keys, verify_full_tiles);
+  }
+  if (const uint64_t entries = store.EntryCount(); entries != 0) {
+    return absl::DataLossError(absl::StrCat(
+        kRefuse, "the store holds ", entries,
+        " entries but no signed checkpoint"));
+  }
+  ResumedLog log;
+  log.checkpoint = note::Checkpoint{std::string(origin), 0, merkle::EmptyRoot(), {}};
   return log;
 }
 

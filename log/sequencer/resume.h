@@ -3,7 +3,8 @@
 // full tile hashes to its parent's entry and matches its stored interior,
 // nothing lies beyond it) and
 // rebuilds the in-memory right edge from it; a new store gets the signed
-// checkpoint of the empty tree. Part of the `sequencer` library.
+// checkpoint of the empty tree. A monitor's verified copy of a log
+// (monitor/follow) resumes the same way, by origin, without the log's signer.
 //
 //   VITRINE_ASSIGN_OR_RETURN(
 //       ResumedLog log,
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "log/merkle/compact_range.h"
 #include "log/note/checkpoint.h"
 #include "log/note/note.h"
@@ -40,6 +42,15 @@ struct ResumedLog {
 // codes as Sequencer::Start.
 absl::StatusOr<ResumedLog> ResumeLog(storage::Store& store,
                                      const note::Signer& signer,
+                                     const note::VerifierSet& log_keys,
+                                     bool verify_full_tiles);
+
+// Returns the verified state of `store` for the log named `origin`, as the
+// overload above, except that a store with no checkpoint (and no entries) is
+// returned as the empty tree with an empty signed_note and left unchanged:
+// for a copy of a log kept by someone who cannot sign for it.
+absl::StatusOr<ResumedLog> ResumeLog(storage::Store& store,
+                                     absl::string_view origin,
                                      const note::VerifierSet& log_keys,
                                      bool verify_full_tiles);
 

@@ -1,0 +1,56 @@
+// vitrine-monitor's HTTP port: operators and Prometheus read it.
+//
+//   GET /metrics   Prometheus text format 0.0.4 (render() below)
+//   GET /healthz   200 "ok\n" and one line per log, or 503 and why: an
+//                  alarm (evidence against a log) is loud on purpose
+//
+//   StatusHttp::Handlers handlers{
+//       .metrics = [&] { return registry.RenderPrometheus(); },
+//       .health = [&] { return Health{true, "ok\n"}; }};
+//   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<StatusHttp> http,
+//                            StatusHttp::Start("127.0.0.1", 0, handlers));
+//
+// Other paths 404, other methods 405. Thread-safety: Start, port and Stop
+// from any thread; handlers are called on the server's worker threads.
+#ifndef VITRINE_MONITOR_SERVER_STATUS_HTTP_H_
+#define VITRINE_MONITOR_SERVER_STATUS_HTTP_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace vitrine::monitor {
+
+struct Health {
+  bool ok = true;
+  std::string text;  // the body: "ok\n" or the reasons, one per line
+};
+
+class StatusHttp {
+ public:
+  struct Handlers {
+    std::function<std::string()> metrics;
+    std::function<Health()> health;
+  };
+
+  // Binds host:port (0 picks a port) and serves on a few threads.
+  // Unavailable when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<StatusHttp>> Start(const std::string& host,
+                                                           int port, Handlers handlers);
+  ~StatusHttp();
+
+  int port() const;
+  // Stops accepting and waits for requests in progress. Idempotent.
+  void Stop();
+
+ private:
+  struct Rep;
+  explicit StatusHttp(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace vitrine::monitor
+
+#endif  // VITRINE_MONITOR_SERVER_STATUS_HTTP_H_

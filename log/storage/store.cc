@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
@@ -34,6 +35,9 @@ struct Store::Rep {
   std::unique_ptr<TileCache> cache;
   std::unique_ptr<internal::StoreHashReader> reader;
   absl::Mutex writer_mu;
+  // Serialises PutWitnessedCheckpoint's check-then-write; separate from
+  // writer_mu so that a witnessed write never holds up a Commit.
+  absl::Mutex witnessed_mu;
   // Published after each commit: readers never wait for the writer.
   std::atomic<uint64_t> entry_count{0};
 };
@@ -136,10 +140,13 @@ absl::Status Store::Commit(const WriteBatch& batch) {
 
 uint64_t Store::EntryCount() const { return rep_->entry_count.load(); }
 
-absl::StatusOr<std::optional<StoredCheckpoint>> Store::LatestCheckpoint() const {
-  const internal::Db& db = *rep_->db;
+namespace {
+
+// Returns the last (largest) key of `family` and its value, or nullopt.
+absl::StatusOr<std::optional<StoredCheckpoint>> LastCheckpointIn(
+    const internal::Db& db, Cf family) {
   std::unique_ptr<rocksdb::Iterator> it(
-      db.db->NewIterator(VerifiedReadOptions(), db.cf(Cf::kCheckpoints)));
+      db.db->NewIterator(VerifiedReadOptions(), db.cf(family)));
   it->SeekToLast();
   if (!it->Valid()) {
     VITRINE_RETURN_IF_ERROR(
@@ -151,6 +158,66 @@ absl::StatusOr<std::optional<StoredCheckpoint>> Store::LatestCheckpoint() const 
                            internal::DecodeIndexKey(internal::ToView(it->key())));
   checkpoint.signed_note = it->value().ToString();
   return checkpoint;
+}
+
+// Returns the part of a stored checkpoint note that every note adding
+// signatures to it starts with: its text and the blank line after it (the
+// whole note for one without signatures, as test logs write).
+absl::string_view SignedPrefix(absl::string_view note) {
+  const size_t blank = note.find("\n\n");
+  return blank == absl::string_view::npos ? note : note.substr(0, blank + 2);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<StoredCheckpoint>> Store::LatestCheckpoint() const {
+  return LastCheckpointIn(*rep_->db, Cf::kCheckpoints);
+}
+
+absl::StatusOr<std::optional<StoredCheckpoint>>
+Store::LatestWitnessedCheckpoint() const {
+  return LastCheckpointIn(*rep_->db, Cf::kWitnessed);
+}
+
+absl::Status Store::PutWitnessedCheckpoint(uint64_t size,
+                                           absl::string_view note) {
+  internal::Db& db = *rep_->db;
+  absl::MutexLock lock(&rep_->witnessed_mu);
+  VITRINE_ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> witnessed,
+                           LatestWitnessedCheckpoint());
+  if (witnessed.has_value() && size < witnessed->size) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "witnessed checkpoint ", size, " is older than the stored one of size ",
+        witnessed->size));
+  }
+  // The latest checkpoint only grows, so checking it outside writer_mu
+  // cannot let a size beyond it through.
+  VITRINE_ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> latest,
+                           LatestCheckpoint());
+  if (!latest.has_value() || size > latest->size) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "witnessed checkpoint ", size, " is beyond the log's latest checkpoint ",
+        latest.has_value() ? latest->size : 0));
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::string signed_note, CheckpointAt(size));
+  if (!absl::StartsWith(note, SignedPrefix(signed_note))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the witnessed note for size ", size,
+        " is not the checkpoint the log signed for that size"));
+  }
+  rocksdb::WriteBatch write;
+  rocksdb::Status s = write.Put(db.cf(Cf::kWitnessed), IndexKey(size),
+                                internal::ToSlice(note));
+  if (s.ok() && witnessed.has_value() && witnessed->size != size) {
+    // Keep only the latest (there is never more than one older key): older
+    // ones would never be read again.
+    s = write.Delete(db.cf(Cf::kWitnessed), IndexKey(witnessed->size));
+  }
+  if (!s.ok()) return FromRocksDb(s, "building the witnessed write");
+  rocksdb::WriteOptions options;
+  options.sync = rep_->options.sync;
+  return FromRocksDb(db.db->Write(options, &write),
+                     "storing the witnessed checkpoint");
 }
 
 absl::StatusOr<std::string> Store::CheckpointAt(uint64_t size) const {

@@ -31,6 +31,12 @@
 //   digest_index artifact sha256 (32) || index (8)  -> empty
 //   checkpoints  tree size (8)                      -> signed checkpoint note
 //                (one per size, never replaced: "never two heads for a size")
+//   witnessed    tree size (8)                      -> the latest witnessed
+//                checkpoint: the log's checkpoint note of that size with the
+//                witness cosignatures that met the quorum (DESIGN.md format
+//                4). Only the latest is kept; written apart from Commit by
+//                the witness pusher, never smaller than before. Opening an
+//                older store adds the family, as for tile_interiors.
 //
 // Integrity: RocksDB block checksums (XXH3, verified on every read) and
 // paranoid checks catch bytes changed on disk (DataLoss); a WAL damaged
@@ -148,7 +154,7 @@ class WriteBatch {
   std::unique_ptr<Rep> rep_;
 };
 
-// The latest signed state found in the store.
+// The latest signed (or witnessed) state found in the store.
 struct StoredCheckpoint {
   uint64_t size = 0;
   std::string signed_note;
@@ -189,6 +195,23 @@ class Store {
   absl::StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
   // The checkpoint signed for exactly `size`; NotFound when none was.
   absl::StatusOr<std::string> CheckpointAt(uint64_t size) const;
+
+  // Stores `note`, the checkpoint of tree `size` with the cosignatures that
+  // met the witness quorum, as the latest witnessed checkpoint (synced with
+  // options.sync; older ones are deleted in the same write). Storage does
+  // not verify signatures - the caller (witness_pusher.h) did - but checks
+  // that the note is the log's own checkpoint of that size with more
+  // signature lines: it must begin with the stored checkpoint note of
+  // `size` (InvalidArgument otherwise). FailedPrecondition for a size
+  // smaller than the stored latest witnessed one (the same size may be
+  // rewritten, e.g. with more cosignatures) or larger than the latest
+  // stored checkpoint; NotFound when the log never signed `size`.
+  // Thread-safe; does not wait for Commit.
+  absl::Status PutWitnessedCheckpoint(uint64_t size, absl::string_view note);
+  // The latest witnessed checkpoint (size and cosigned note), or nullopt
+  // when none was stored.
+  absl::StatusOr<std::optional<StoredCheckpoint>> LatestWitnessedCheckpoint()
+      const;
 
   // The leaf at `index`; NotFound beyond the stored entries, DataLoss when
   // an entry below EntryCount() is missing.

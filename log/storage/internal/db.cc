@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* kCfNames[] = {"entries",     "tiles",
                                     "leaf_index",  "digest_index",
-                                    "checkpoints", "tile_interiors"};
+                                    "checkpoints", "tile_interiors",
+                                    "witnessed"};
 static_assert(sizeof(kCfNames) / sizeof(kCfNames[0]) ==
               static_cast<size_t>(Cf::kCount));
 
@@ -84,6 +85,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
       cf.compression = rocksdb::kNoCompression;
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
       break;
+    case Cf::kWitnessed:
+      // One small value (the latest witnessed checkpoint), read at start.
+      cf.compression = rocksdb::kNoCompression;
+      break;
     case Cf::kCheckpoints:
       cf.compression = rocksdb::kNoCompression;
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
@@ -131,8 +136,9 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
   // Also for an existing store opened with create_if_missing off: a store
-  // written before a column family was added (tile_interiors) gets it empty,
-  // which every reader handles (a full tile without an interior is hashed).
+  // written before a column family was added (tile_interiors, witnessed)
+  // gets it empty, which every reader handles (a full tile without an
+  // interior is hashed; no witnessed checkpoint yet).
   db_options.create_missing_column_families = true;
   // Stop on the first inconsistency RocksDB notices (in files, the MANIFEST
   // or background work) instead of carrying on around it.

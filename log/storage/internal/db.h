@@ -36,6 +36,8 @@ enum class Cf : int {
   kCheckpoints,
   // Added after the first release: created on opening a store without it.
   kTileInteriors,
+  // Added with witnessing (issue 7): created on opening a store without it.
+  kWitnessed,
   kCount,
 };
 

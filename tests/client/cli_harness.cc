@@ -109,14 +109,12 @@ std::string InitLog(const std::string& data, const std::string& origin) {
   return "";
 }
 
-LogProcess LogProcess::Start(const std::string& data) {
-  LogProcess log;
+ServerProcess ServerProcess::Start(const std::string& binary,
+                                   const std::vector<std::string>& args,
+                                   const std::string& ready_prefix) {
+  ServerProcess server;
   int fds[2];
-  if (pipe(fds) != 0) return log;
-  const std::string binary = BinaryPath("log/server/vitrine-log");
-  std::vector<std::string> args = {"serve", "--data=" + data,
-                                   "--grpc_listen=127.0.0.1:0",
-                                   "--http_listen=127.0.0.1:0"};
+  if (pipe(fds) != 0) return server;
   std::vector<char*> argv = Argv(binary, args);
   const pid_t pid = fork();
   if (pid == 0) {
@@ -127,52 +125,75 @@ LogProcess LogProcess::Start(const std::string& data) {
     _exit(127);
   }
   close(fds[1]);
-  log.pid_ = pid;
-  // Lines until the gRPC address; EOF (the child died) ends the loop.
+  server.pid_ = pid;
+  // Lines until the ready line; EOF (the child died) ends the loop.
   std::string line;
   char c;
-  while (read(fds[0], &c, 1) == 1) {
-    log.startup_output_.push_back(c);
+  bool ready = false;
+  while (!ready && read(fds[0], &c, 1) == 1) {
+    server.startup_output_.push_back(c);
     if (c != '\n') {
       line.push_back(c);
       continue;
     }
     absl::string_view rest = absl::StripAsciiWhitespace(line);
-    line.clear();
+    ready = absl::StartsWith(rest, ready_prefix);
     if (absl::ConsumePrefix(&rest, "gRPC:")) {
-      log.grpc_address_ = std::string(absl::StripAsciiWhitespace(rest));
-      break;
+      server.grpc_address_ = std::string(absl::StripAsciiWhitespace(rest));
+    } else if (absl::ConsumePrefix(&rest, "HTTP:")) {
+      rest = absl::StripAsciiWhitespace(rest);
+      absl::ConsumePrefix(&rest, "http://");
+      server.http_address_ = std::string(rest.substr(0, rest.find(' ')));
     }
+    line.clear();
   }
   close(fds[0]);  // It writes nothing more to stdout.
-  return log;
+  if (!ready) server.grpc_address_.clear();
+  return server;
 }
 
-LogProcess::LogProcess(LogProcess&& other) noexcept { *this = std::move(other); }
+ServerProcess StartLog(const std::string& data,
+                       const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {"serve", "--data=" + data,
+                                   "--grpc_listen=127.0.0.1:0",
+                                   "--http_listen=127.0.0.1:0"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return ServerProcess::Start(BinaryPath("log/server/vitrine-log"), args, "data:");
+}
 
-LogProcess& LogProcess::operator=(LogProcess&& other) noexcept {
+ServerProcess::ServerProcess(ServerProcess&& other) noexcept { *this = std::move(other); }
+
+ServerProcess& ServerProcess::operator=(ServerProcess&& other) noexcept {
   if (this != &other) {
     Stop();
     pid_ = other.pid_;
     grpc_address_ = std::move(other.grpc_address_);
+    http_address_ = std::move(other.http_address_);
     startup_output_ = std::move(other.startup_output_);
     other.pid_ = -1;
   }
   return *this;
 }
 
-LogProcess::~LogProcess() { Stop(); }
+ServerProcess::~ServerProcess() { Stop(); }
 
-void LogProcess::Reload() const {
+void ServerProcess::Reload() const {
   if (pid_ > 0) kill(pid_, SIGHUP);
 }
 
-int LogProcess::Stop() {
+int ServerProcess::Stop() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
   const int code = WaitExitCode(pid_);
   pid_ = -1;
   return code;
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  WaitExitCode(pid_);
+  pid_ = -1;
 }
 
 }  // namespace vitrine::tests

@@ -43,31 +43,47 @@ Outcome RunVitrine(const std::vector<std::string>& args);
 // verifier key it printed ("" on failure).
 std::string InitLog(const std::string& data, const std::string& origin);
 
-// A `vitrine-log serve` child on 127.0.0.1 with kernel-picked ports.
-class LogProcess {
+// A server child (vitrine-log, vitrine-monitor) that prints its addresses
+// as "  gRPC:  host:port" and "  HTTP:  http://host:port ..." lines when
+// ready.
+class ServerProcess {
  public:
-  // Starts it and reads its stdout until it prints the gRPC address.
-  static LogProcess Start(const std::string& data);
+  // Starts `binary` with `args` and reads its stdout up to and including the
+  // first line starting (after spaces) with `ready_prefix`.
+  static ServerProcess Start(const std::string& binary,
+                             const std::vector<std::string>& args,
+                             const std::string& ready_prefix);
 
-  LogProcess() = default;
-  LogProcess(LogProcess&& other) noexcept;
-  LogProcess& operator=(LogProcess&& other) noexcept;
-  ~LogProcess();  // SIGTERM and wait, if still running.
+  ServerProcess() = default;
+  ServerProcess(ServerProcess&& other) noexcept;
+  ServerProcess& operator=(ServerProcess&& other) noexcept;
+  ~ServerProcess();  // SIGTERM and wait, if still running.
 
   bool running() const { return pid_ > 0 && !grpc_address_.empty(); }
   const std::string& grpc_address() const { return grpc_address_; }
+  // "host:port" of the "HTTP:" line, "" when none was printed.
+  const std::string& http_address() const { return http_address_; }
   // What it printed before it was ready (or died).
   const std::string& startup_output() const { return startup_output_; }
-  // Sends SIGHUP (reload the vendor registry).
+  // Sends SIGHUP (vitrine-log: reload the vendor registry).
   void Reload() const;
   // SIGTERM, then waits; returns the exit code.
   int Stop();
+  // SIGKILL, then waits: a crash.
+  void Kill();
 
  private:
   pid_t pid_ = -1;
   std::string grpc_address_;
+  std::string http_address_;
   std::string startup_output_;
 };
+using LogProcess = ServerProcess;
+
+// A `vitrine-log serve --data=DATA` child on 127.0.0.1 with kernel-picked
+// ports and `extra_args` (e.g. witnesses).
+ServerProcess StartLog(const std::string& data,
+                       const std::vector<std::string>& extra_args = {});
 
 // Reads a whole file ("" when missing).
 std::string ReadFileOrEmpty(const std::string& path);

@@ -41,7 +41,7 @@ class RefusalsTest : public ::testing::Test {
     // Same origin, another key: what a policy pinning the wrong key holds.
     impostor_vkey_ = new std::string(Keygen("log", "refusal.test/log", *dir_ + "/impostor"));
     WriteFileOrDie(*data_ + "/vendors", *acme_vkey_ + *other_vkey_);
-    log_ = new LogProcess(LogProcess::Start(*data_));
+    log_ = new LogProcess(StartLog(*data_));
     if (!log_->running()) return;
 
     for (const char* name : {"a1", "a2", "a3"}) {

@@ -39,7 +39,7 @@ TEST(ReleaseFlowTest, KeygenRegisterStatementSubmitVerifyThenOffline) {
             2);
 
   // Register the vendor while the log runs: append, SIGHUP.
-  LogProcess log = LogProcess::Start(data);
+  LogProcess log = StartLog(data);
   ASSERT_TRUE(log.running()) << log.startup_output();
   WriteFileOrDie(data + "/vendors", vendor_vkey);
   log.Reload();

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "absl/status/status.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "log/note/keys.h"
 
 namespace vitrine::server {
 namespace {
@@ -31,6 +33,40 @@ absl::Status ParseNumber(absl::string_view name, absl::string_view text, T& out,
         name, " wants a whole number >= ", min, ", got \"", text, "\""));
   }
   return absl::OkStatus();
+}
+
+// Parses "<vkey>@<host:port>": a type 0x04 vkey (its base64 never holds
+// '@') and an address with a port.
+absl::StatusOr<WitnessAddress> ParseWitness(absl::string_view text) {
+  const size_t at = text.rfind('@');
+  if (at == absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "witness wants <vkey>@<host:port>, got \"", text, "\""));
+  }
+  WitnessAddress witness{std::string(text.substr(0, at)),
+                         std::string(text.substr(at + 1))};
+  absl::StatusOr<note::VerifierKey> key = note::ParseVerifierKey(witness.vkey);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("witness key: ", key.status().message()));
+  }
+  if (key->type != note::SignatureType::kCosignatureV1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "witness key ", key->name,
+        " is not a cosignature/v1 (type 0x04) key: make one with "
+        "`vitrine keygen --kind=witness`"));
+  }
+  const size_t colon = witness.address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(absl::string_view(witness.address).substr(colon + 1),
+                        &port) ||
+      port <= 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "witness ", key->name, ": address wants host:port, got \"",
+        witness.address, "\""));
+  }
+  return witness;
 }
 
 #define VITRINE_STRING_OPTION(field, help)                                   \
@@ -96,6 +132,27 @@ const std::map<std::string, Option>& Options() {
         [](const LogConfig& c) { return absl::StrCat(c.vendor_rate_per_second); }}},
       VITRINE_INT_OPTION(vendor_burst, 1, "statements a vendor may send at once"),
       VITRINE_INT_OPTION(tile_cache_mib, 0, "MiB of tiles cached in memory for proofs"),
+      {"witness",
+       {"a witness, <type 0x04 vkey>@<host:port>; repeat for each",
+        [](absl::string_view v, LogConfig& c) {
+          VITRINE_ASSIGN_OR_RETURN(WitnessAddress witness, ParseWitness(v));
+          c.witnesses.push_back(std::move(witness));
+          return absl::OkStatus();
+        },
+        [](const LogConfig& c) {
+          return c.witnesses.empty() ? std::string("none")
+                                     : absl::StrCat(c.witnesses.size());
+        }}},
+      {"witness_quorum",
+       {"witnesses that must cosign a witnessed checkpoint",
+        [](absl::string_view v, LogConfig& c) {
+          return ParseNumber<int64_t>("witness_quorum", v, c.witness_quorum, 1);
+        },
+        [](const LogConfig& c) {
+          return c.witness_quorum == 0 ? std::string("all")
+                                       : absl::StrCat(c.witness_quorum);
+        }}},
+      VITRINE_INT_OPTION(witness_timeout_ms, 1, "deadline of one push to one witness, ms"),
   };
   return *options;
 }
@@ -117,6 +174,11 @@ std::string DataPath(const LogConfig& c, absl::string_view name) {
 }
 
 }  // namespace
+
+size_t LogConfig::WitnessQuorum() const {
+  return witness_quorum > 0 ? static_cast<size_t>(witness_quorum)
+                            : witnesses.size();
+}
 
 std::string LogConfig::StorePath() const { return DataPath(*this, "store"); }
 std::string LogConfig::KeyPath() const {
@@ -147,6 +209,35 @@ absl::Status ApplyConfigText(absl::string_view text, LogConfig& config) {
       return absl::InvalidArgumentError(
           absl::StrCat("config line ", number, ": ", s.message()));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateLogConfig(const LogConfig& config) {
+  const size_t count = config.witnesses.size();
+  if (count == 0 && config.witness_quorum != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "witness_quorum ", config.witness_quorum, " but no witness is configured"));
+  }
+  if (count > 0 && (config.witness_quorum < 0 ||
+                    config.witness_quorum > static_cast<int64_t>(count))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("witness_quorum ", config.witness_quorum,
+                     " is outside 1..", count, " (the witnesses configured)"));
+  }
+  std::set<std::string> names;
+  for (const WitnessAddress& witness : config.witnesses) {
+    VITRINE_ASSIGN_OR_RETURN(WitnessAddress checked,
+                             ParseWitness(absl::StrCat(witness.vkey, "@",
+                                                       witness.address)));
+    const std::string name = note::ParseVerifierKey(checked.vkey)->name;
+    if (!names.insert(name).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "witness ", name, " is configured twice: a quorum counts names"));
+    }
+  }
+  if (config.witness_timeout_ms < 1) {
+    return absl::InvalidArgumentError("witness_timeout_ms must be >= 1");
   }
   return absl::OkStatus();
 }
@@ -207,6 +298,7 @@ absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args)
       return absl::InvalidArgumentError(absl::StrCat("--", s.message()));
     }
   }
+  VITRINE_RETURN_IF_ERROR(ValidateLogConfig(command.config));
   return command;
 }
 

@@ -6,6 +6,10 @@
 //   data = /var/lib/vitrine/log
 //   grpc_listen = 127.0.0.1:7400
 //   batch_delay_ms = 2
+//   # Witnesses (repeatable): <type 0x04 vkey>@<host:port>
+//   witness = w1.example.org+81d3b2aa+BG9X...@w1.example.org:7600
+//   witness = w2.example.net+0c5e6f71+BJ2m...@10.0.0.7:7600
+//   witness_quorum = 2
 //
 //   absl::StatusOr<LogConfig> config = ParseLogConfig(argc, argv);
 //   // vitrine-log serve --config=/etc/vitrine/log.conf --http_listen=127.0.0.1:0
@@ -22,6 +26,16 @@
 #include "absl/strings/string_view.h"
 
 namespace vitrine::server {
+
+// One witness the log pushes its checkpoints to (witness_pusher.h).
+struct WitnessAddress {
+  std::string vkey;     // its cosignature/v1 (type 0x04) verifier key
+  std::string address;  // its Witness gRPC service, host:port
+
+  friend bool operator==(const WitnessAddress& a, const WitnessAddress& b) {
+    return a.vkey == b.vkey && a.address == b.address;
+  }
+};
 
 struct LogConfig {
   // The data folder: the RocksDB store lives in <data>/store, and the key,
@@ -69,6 +83,23 @@ struct LogConfig {
   // proofs read RocksDB; give ~64 bytes per entry to keep them in memory.
   int64_t tile_cache_mib = 1024;
 
+  // Witnesses (DESIGN.md format 4): each new checkpoint is pushed to every
+  // one, and the latest checkpoint cosigned by `witness_quorum` of them is
+  // stored and served as the witnessed checkpoint. Every `witness` line of
+  // the config file and every --witness flag adds one (the only option
+  // that accumulates). None: the log serves no witnessed checkpoint.
+  std::vector<WitnessAddress> witnesses;
+  // Distinct witnesses whose cosignatures make a checkpoint witnessed,
+  // 1..witnesses.size(); 0 (unset) means all of them, so that a forgotten
+  // quorum is the strictest one.
+  int64_t witness_quorum = 0;
+  // Deadline of one push to one witness: a slow or dead witness is
+  // retried later with backoff; appends never wait for it.
+  int64_t witness_timeout_ms = 5000;
+
+  // The quorum in effect: witness_quorum, or every witness when unset.
+  size_t WitnessQuorum() const;
+
   // The effective paths, after defaults.
   std::string StorePath() const;
   std::string KeyPath() const;
@@ -87,9 +118,15 @@ struct LogCommand {
 // values or malformed lines.
 absl::Status ApplyConfigText(absl::string_view text, LogConfig& config);
 
+// Checks what no single option can: witness_quorum within 1..the number of
+// witnesses (and unset when there are none), no witness key named twice.
+// InvalidArgument naming the problem.
+absl::Status ValidateLogConfig(const LogConfig& config);
+
 // Parses argv: `vitrine-log [serve|init|help] [--config=FILE] [--name=value
 // | --name value ...]`. The config file (if named) is applied first, then
-// the flags. Boolean flags also accept `--name` alone.
+// the flags; then ValidateLogConfig. Boolean flags also accept `--name`
+// alone.
 absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args);
 
 // The usage text: subcommands and every option with its default.

@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
+#include "log/note/keys.h"
 
 namespace vitrine::server {
 namespace {
@@ -89,6 +91,93 @@ TEST(ConfigTest, HelpListsEveryOptionWithItsDefault) {
             std::string::npos)
       << usage;
   EXPECT_NE(usage.find("--batch_size  most entries per group commit [4096]"),
+            std::string::npos);
+}
+
+std::string Vkey(absl::string_view name, note::SignatureType type) {
+  return note::GenerateKey(name, type).value().verifier_key;
+}
+
+TEST(ConfigTest, WitnessesAccumulateFromFileAndFlags) {
+  const std::string w1 = Vkey("w1.example", note::SignatureType::kCosignatureV1);
+  const std::string w2 = Vkey("w2.example", note::SignatureType::kCosignatureV1);
+  const std::string w3 = Vkey("w3.example", note::SignatureType::kCosignatureV1);
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/w.conf";
+  std::ofstream(path) << "witness = " << w1 << "@w1.example:7600\n"
+                      << "witness=" << w2 << "@127.0.0.1:7601\n"
+                      << "witness_timeout_ms = 250\n";
+  ASSERT_OK_AND_ASSIGN(
+      LogCommand command,
+      ParseLogCommand({"--config", path, "--witness", w3 + "@[::1]:7602",
+                       "--witness_quorum=2"}));
+  ASSERT_EQ(command.config.witnesses.size(), 3u);
+  EXPECT_EQ(command.config.witnesses[0], (WitnessAddress{w1, "w1.example:7600"}));
+  EXPECT_EQ(command.config.witnesses[1], (WitnessAddress{w2, "127.0.0.1:7601"}));
+  EXPECT_EQ(command.config.witnesses[2], (WitnessAddress{w3, "[::1]:7602"}));
+  EXPECT_EQ(command.config.WitnessQuorum(), 2u);
+  EXPECT_EQ(command.config.witness_timeout_ms, 250);
+
+  // Unset, the quorum is every witness; by default there are none.
+  ASSERT_OK_AND_ASSIGN(command, ParseLogCommand({"--witness=" + w1 + "@h:1",
+                                                 "--witness=" + w2 + "@h:2"}));
+  EXPECT_EQ(command.config.WitnessQuorum(), 2u);
+  ASSERT_OK_AND_ASSIGN(command, ParseLogCommand({}));
+  EXPECT_TRUE(command.config.witnesses.empty());
+  EXPECT_EQ(command.config.WitnessQuorum(), 0u);
+  EXPECT_EQ(command.config.witness_timeout_ms, 5000);
+}
+
+TEST(ConfigTest, RejectsBadWitnessesWithTheirReason) {
+  const std::string w1 = Vkey("w1.example", note::SignatureType::kCosignatureV1);
+  const std::string w1_again =
+      Vkey("w1.example", note::SignatureType::kCosignatureV1);
+  const std::string log = Vkey("log.example", note::SignatureType::kEd25519);
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  } cases[] = {
+      {{"--witness=" + w1}, "witness wants <vkey>@<host:port>"},
+      {{"--witness=" + log + "@h:1"}, "is not a cosignature/v1 (type 0x04) key"},
+      {{"--witness=notakey@h:1"}, "witness key: "},
+      {{"--witness=" + w1 + "@h"}, "address wants host:port, got \"h\""},
+      {{"--witness=" + w1 + "@h:0"}, "address wants host:port"},
+      {{"--witness=" + w1 + "@:7"}, "address wants host:port"},
+      {{"--witness=" + w1 + "@h:1", "--witness_quorum=2"},
+       "witness_quorum 2 is outside 1..1"},
+      {{"--witness=" + w1 + "@h:1", "--witness_quorum=0"},
+       "witness_quorum wants a whole number >= 1"},
+      {{"--witness_quorum=1"}, "witness_quorum 1 but no witness is configured"},
+      {{"--witness=" + w1 + "@h:1", "--witness=" + w1_again + "@h:2"},
+       "witness w1.example is configured twice"},
+      {{"--witness_timeout_ms=0"}, "witness_timeout_ms wants a whole number >= 1"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(ParseLogCommand(c.args),
+                StatusIs(absl::StatusCode::kInvalidArgument, c.message))
+        << c.args.front();
+  }
+  // A config line names its line.
+  LogConfig config;
+  EXPECT_THAT(ApplyConfigText("data = /x\nwitness = " + log + "@h:1\n", config),
+              StatusIs(absl::StatusCode::kInvalidArgument, "config line 2: witness key log.example"));
+  // A config built in code is checked the same way (LogServer::Start does).
+  config = LogConfig();
+  config.witnesses.push_back({w1, "h:1"});
+  config.witness_quorum = 3;
+  EXPECT_THAT(ValidateLogConfig(config),
+              StatusIs(absl::StatusCode::kInvalidArgument, "outside 1..1"));
+  config.witness_quorum = 1;
+  EXPECT_OK(ValidateLogConfig(config));
+}
+
+TEST(ConfigTest, HelpShowsTheWitnessOptions) {
+  std::string usage = LogUsage();
+  EXPECT_NE(usage.find("--witness  a witness, <type 0x04 vkey>@<host:port>; repeat for each [none]"),
+            std::string::npos)
+      << usage;
+  EXPECT_NE(usage.find("--witness_quorum  witnesses that must cosign a witnessed checkpoint [all]"),
+            std::string::npos);
+  EXPECT_NE(usage.find("--witness_timeout_ms  deadline of one push to one witness, ms [5000]"),
             std::string::npos);
 }
 

@@ -1,0 +1,192 @@
+#include "monitor/follow/verified_copy.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "log/merkle/proof.h"
+#include "log/note/keys.h"
+#include "log/note/statement.h"
+#include "log/sequencer/resume.h"
+
+namespace vitrine::monitor {
+namespace {
+
+using merkle::Hash;
+
+// The payload that marks Append's root mismatch (see IsRootMismatch).
+constexpr absl::string_view kRootMismatchPayload =
+    "type.vitrine.dev/monitor.RootMismatch";
+
+// Returns the artifact digest named by `leaf` when it parses as a statement
+// (for FindByDigest); a leaf that does not is still stored, without one.
+std::optional<Hash> ArtifactDigest(absl::string_view leaf) {
+  absl::StatusOr<note::Note> parsed =
+      note::ParseNote(leaf, note::StatementNoteLimits());
+  if (!parsed.ok()) return std::nullopt;
+  absl::StatusOr<note::Statement> statement = note::ParseStatement(parsed->text);
+  if (!statement.ok()) return std::nullopt;
+  return statement->sha256;
+}
+
+}  // namespace
+
+bool IsRootMismatch(const absl::Status& status) {
+  return absl::IsDataLoss(status) &&
+         status.GetPayload(kRootMismatchPayload).has_value();
+}
+
+absl::StatusOr<std::unique_ptr<VerifiedCopy>> VerifiedCopy::Open(
+    std::string path, std::string log_vkey, storage::StoreOptions store_options,
+    VerifiedCopyOptions options) {
+  absl::StatusOr<note::VerifierKey> key = note::ParseVerifierKey(log_vkey);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the log verifier key: ", key.status().message()));
+  }
+  absl::StatusOr<std::unique_ptr<note::Verifier>> verifier =
+      note::NewVerifier(log_vkey);
+  if (!verifier.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the log verifier key: ", verifier.status().message()));
+  }
+  note::VerifierSet log_keys;
+  VITRINE_RETURN_IF_ERROR(
+      log_keys.Add(std::shared_ptr<const note::Verifier>(*std::move(verifier))));
+
+  store_options.path = std::move(path);
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
+                           storage::Store::Open(store_options));
+  VITRINE_ASSIGN_OR_RETURN(
+      sequencer::ResumedLog resumed,
+      sequencer::ResumeLog(*store, key->name, log_keys,
+                           options.verify_full_tiles));
+  auto head = std::make_shared<VerifiedHead>();
+  head->checkpoint = resumed.checkpoint;
+  head->signed_note = std::move(resumed.signed_note);
+  return std::unique_ptr<VerifiedCopy>(new VerifiedCopy(
+      key->name, std::move(log_vkey), std::move(log_keys), std::move(store),
+      std::move(head), std::move(resumed.range), std::move(resumed.edge)));
+}
+
+VerifiedCopy::VerifiedCopy(std::string origin, std::string log_vkey,
+                           note::VerifierSet log_keys,
+                           std::unique_ptr<storage::Store> store,
+                           std::shared_ptr<const VerifiedHead> head,
+                           merkle::CompactRange range,
+                           sequencer::TileEdge edge)
+    : origin_(std::move(origin)),
+      log_vkey_(std::move(log_vkey)),
+      log_keys_(std::move(log_keys)),
+      store_(std::move(store)),
+      range_(std::move(range)),
+      edge_(std::move(edge)),
+      head_(std::move(head)) {}
+
+absl::Status VerifiedCopy::Append(uint64_t start,
+                                  absl::Span<const std::string> leaves,
+                                  const note::VerifiedCheckpoint& checkpoint,
+                                  absl::string_view signed_note) {
+  absl::MutexLock lock(&append_mu_);
+  const note::Checkpoint& target = checkpoint.checkpoint;
+  if (target.origin != origin_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("a checkpoint of \"", target.origin, "\", not \"",
+                     origin_, "\""));
+  }
+  if (start != range_.end() || start + leaves.size() != target.size) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "entries [", start, ", ", start + leaves.size(),
+        ") do not extend the verified size ", range_.end(),
+        " to the checkpoint's size ", target.size));
+  }
+
+  // Work on copies: they replace the originals only once the batch commits.
+  merkle::CompactRange next_range = range_;
+  sequencer::TileEdge next_edge = edge_;
+  std::vector<Hash> hashes;
+  hashes.reserve(leaves.size());
+  for (const std::string& leaf : leaves) hashes.push_back(merkle::HashLeaf(leaf));
+  absl::Status visited;
+  next_range.AppendBatch(hashes, [&](merkle::NodeId id, const Hash& hash) {
+    if (visited.ok()) visited = next_edge.AddNode(id, hash);
+  });
+  VITRINE_RETURN_IF_ERROR(visited);
+
+  const Hash root = next_range.Root();
+  if (root != target.root) {
+    absl::Status mismatch = absl::DataLossError(absl::StrCat(
+        "root mismatch: the ", leaves.size(), " entries served from index ",
+        start, " give the root ", root.ToHex(), " at size ", target.size,
+        ", the signed checkpoint says ", target.root.ToHex()));
+    mismatch.SetPayload(kRootMismatchPayload, absl::Cord());
+    return mismatch;
+  }
+  if (leaves.empty() && !Latest()->signed_note.empty()) {
+    return absl::OkStatus();  // nothing new; keep the first note of the size
+  }
+
+  storage::WriteBatch batch;
+  for (size_t k = 0; k < leaves.size(); ++k) {
+    batch.AddEntry(start + k, leaves[k], hashes[k], ArtifactDigest(leaves[k]));
+  }
+  for (const sequencer::ChangedTile& tile : next_edge.TakeChangedTiles()) {
+    batch.PutTile(tile.id, tile.bytes);
+    if (tile.id.full()) batch.PutTileInterior(tile.id, tile.interior);
+  }
+  batch.PutCheckpoint(target.size, signed_note);
+  VITRINE_RETURN_IF_ERROR(store_->Commit(batch));
+
+  range_ = std::move(next_range);
+  edge_ = std::move(next_edge);
+  auto head = std::make_shared<VerifiedHead>();
+  head->checkpoint = target;
+  head->signed_note = std::string(signed_note);
+  absl::MutexLock head_lock(&head_mu_);
+  head_ = std::move(head);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const VerifiedHead> VerifiedCopy::Latest() const {
+  absl::MutexLock lock(&head_mu_);
+  return head_;
+}
+
+absl::StatusOr<Hash> VerifiedCopy::RootAt(uint64_t size) const {
+  const std::shared_ptr<const VerifiedHead> head = Latest();
+  if (size > head->checkpoint.size) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "size ", size, " is beyond the verified size ", head->checkpoint.size));
+  }
+  if (size == head->checkpoint.size) return head->checkpoint.root;
+  return merkle::TreeRoot(size, store_->hash_reader());
+}
+
+absl::StatusOr<std::vector<Hash>> VerifiedCopy::ConsistencyProof(
+    uint64_t old_size, uint64_t new_size) const {
+  if (old_size > new_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "consistency proof from size ", old_size, " to a smaller ", new_size));
+  }
+  const uint64_t verified = Latest()->checkpoint.size;
+  if (new_size > verified) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "size ", new_size, " is beyond the verified size ", verified));
+  }
+  return merkle::ConsistencyProof(old_size, new_size, store_->hash_reader());
+}
+
+absl::StatusOr<std::vector<Hash>> VerifiedCopy::RangeAt(uint64_t size) const {
+  const uint64_t verified = Latest()->checkpoint.size;
+  if (size > verified) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "size ", size, " is beyond the verified size ", verified));
+  }
+  const std::vector<merkle::NodeId> nodes = merkle::RangeNodes(0, size);
+  if (nodes.empty()) return std::vector<Hash>();
+  return store_->hash_reader().ReadHashes(nodes);
+}
+
+}  // namespace vitrine::monitor

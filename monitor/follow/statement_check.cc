@@ -1,0 +1,93 @@
+#include "monitor/follow/statement_check.h"
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "log/note/note.h"
+
+namespace vitrine::monitor {
+
+absl::string_view VerdictName(LeafVerdict verdict) {
+  switch (verdict) {
+    case LeafVerdict::kOk:
+      return "ok";
+    case LeafVerdict::kBadGrammar:
+      return "bad_grammar";
+    case LeafVerdict::kUnknownVendor:
+      return "unknown_vendor";
+    case LeafVerdict::kBadSignature:
+      return "bad_signature";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::unique_ptr<StatementChecker>> StatementChecker::Open(
+    const std::string& path, StatementCheckOptions options) {
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<server::VendorRegistry> registry,
+                           server::VendorRegistry::Open(path));
+  return std::make_unique<StatementChecker>(registry->Snapshot(), options);
+}
+
+StatementChecker::StatementChecker(
+    std::shared_ptr<const server::VendorKeys> keys,
+    StatementCheckOptions options)
+    : keys_(std::move(keys)), options_(options) {}
+
+LeafCheck StatementChecker::Check(absl::string_view leaf) const {
+  LeafCheck check;
+  absl::StatusOr<note::Note> parsed =
+      note::ParseNote(leaf, note::StatementNoteLimits());
+  if (!parsed.ok()) {
+    check.verdict = LeafVerdict::kBadGrammar;
+    check.error = std::string(parsed.status().message());
+    return check;
+  }
+  absl::StatusOr<note::Statement> statement = note::ParseStatement(parsed->text);
+  if (!statement.ok()) {
+    check.verdict = LeafVerdict::kBadGrammar;
+    check.error = std::string(statement.status().message());
+    return check;
+  }
+  check.statement = *std::move(statement);
+  if (!std::binary_search(keys_->vendors.begin(), keys_->vendors.end(),
+                          check.statement->vendor)) {
+    check.verdict = LeafVerdict::kUnknownVendor;
+    check.error = absl::StrCat("no key of vendor \"", check.statement->vendor,
+                               "\" is known to the monitor");
+    return check;
+  }
+  if (!options_.check_vendor_signatures) return check;
+  absl::StatusOr<note::VerifiedStatement> verified =
+      note::VerifyStatement(leaf, keys_->verifiers);
+  if (!verified.ok()) {
+    check.verdict = LeafVerdict::kBadSignature;
+    check.error = std::string(verified.status().message());
+  }
+  return check;
+}
+
+std::vector<LeafCheck> StatementChecker::CheckBatch(
+    absl::Span<const std::string> leaves) const {
+  std::vector<LeafCheck> checks(leaves.size());
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const size_t threads = std::clamp<size_t>(
+      options_.threads > 0 ? options_.threads : cores, 1,
+      std::max<size_t>(1, leaves.size() / 64));
+  // Contiguous slices: each thread writes its own part of `checks`.
+  const size_t per_thread = (leaves.size() + threads - 1) / threads;
+  auto run = [&](size_t begin) {
+    const size_t end = std::min(leaves.size(), begin + per_thread);
+    for (size_t i = begin; i < end; ++i) checks[i] = Check(leaves[i]);
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) workers.emplace_back(run, t * per_thread);
+  run(0);
+  for (std::thread& worker : workers) worker.join();
+  return checks;
+}
+
+}  // namespace vitrine::monitor

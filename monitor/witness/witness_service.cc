@@ -1,0 +1,64 @@
+#include "monitor/witness/witness_service.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "log/server/grpc_status.h"
+#include "monitor/witness/size_trailer.h"
+
+namespace vitrine::monitor {
+namespace {
+
+// Returns the request's limits violation, if any.
+absl::Status CheckLimits(const vitrine::v1::AddCheckpointRequest& request) {
+  if (request.checkpoint().size() > kMaxCheckpointNoteSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint note of ", request.checkpoint().size(),
+                     " bytes; at most ", kMaxCheckpointNoteSize));
+  }
+  if (static_cast<size_t>(request.consistency_proof_size()) >
+      kMaxProofHashes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("consistency proof of ", request.consistency_proof_size(),
+                     " hashes; at most ", kMaxProofHashes));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+WitnessService::WitnessService(Witness* witness) : witness_(witness) {}
+
+grpc::ServerUnaryReactor* WitnessService::AddCheckpoint(
+    grpc::CallbackServerContext* context,
+    const vitrine::v1::AddCheckpointRequest* request,
+    vitrine::v1::AddCheckpointResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status limits = CheckLimits(*request);
+  if (!limits.ok()) {
+    reactor->Finish(server::ToGrpcStatus(limits));
+    return reactor;
+  }
+  // A repeated field is not contiguous: at most 63 x 32 bytes to copy.
+  const std::vector<std::string> proof(request->consistency_proof().begin(),
+                                       request->consistency_proof().end());
+  uint64_t held_size = 0;
+  absl::StatusOr<std::vector<std::string>> lines = witness_->AddCheckpoint(
+      request->old_size(), proof, request->checkpoint(), &held_size);
+  if (absl::IsAborted(lines.status())) {
+    context->AddTrailingMetadata(kWitnessSizeTrailer,
+                                 FormatWitnessSize(held_size));
+  }
+  if (!lines.ok()) {
+    reactor->Finish(server::ToGrpcStatus(lines.status()));
+    return reactor;
+  }
+  for (std::string& line : *lines) response->add_cosignatures(std::move(line));
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace vitrine::monitor

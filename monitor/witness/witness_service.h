@@ -1,0 +1,58 @@
+// The vitrine.v1.Witness gRPC service (proto/vitrine/v1/witness.proto): a
+// thin callback-API handler over Witness::AddCheckpoint. It checks the
+// request's limits, makes the one call, and maps the answer; on ABORTED it
+// adds the trailing metadata "vitrine-witness-size" (size_trailer.h) with
+// the size the witness holds, so the log can retry with the right proof.
+//
+//   WitnessService service(witness.get());
+//   grpc::ServerBuilder builder;
+//   builder.RegisterService(&service);
+//   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+//   ...
+//   server->Shutdown(deadline);   // then destroy the service, the witness
+//
+// Limits, checked before the witness parses anything:
+//   - a checkpoint note over 1 MiB (note::NoteLimits) is INVALID_ARGUMENT,
+//     as witness.proto lists every malformed request (a message over the
+//     server's gRPC receive limit, 4 MiB by default, is RESOURCE_EXHAUSTED
+//     from gRPC itself, before this handler);
+//   - more than 63 proof hashes, or a hash not of 32 bytes, is
+//     INVALID_ARGUMENT.
+//
+// The handler runs on gRPC's callback thread and blocks it for the state
+// file's fsync (about a millisecond on SSDs): witnesses see one request per
+// log checkpoint, so an executor would buy nothing measurable here.
+//
+// Thread-safety: thread-safe, as gRPC requires. `witness` must outlive the
+// service.
+#ifndef VITRINE_MONITOR_WITNESS_WITNESS_SERVICE_H_
+#define VITRINE_MONITOR_WITNESS_WITNESS_SERVICE_H_
+
+#include <cstddef>
+
+#include "grpcpp/grpcpp.h"
+#include "monitor/witness/witness.h"
+#include "proto/vitrine/v1/witness.grpc.pb.h"
+
+namespace vitrine::monitor {
+
+// note::NoteLimits' bound: no checkpoint comes near it.
+inline constexpr size_t kMaxCheckpointNoteSize = 1 << 20;
+
+class WitnessService final : public vitrine::v1::Witness::CallbackService {
+ public:
+  // `witness` must be non-null and outlive the service.
+  explicit WitnessService(Witness* witness);
+
+  grpc::ServerUnaryReactor* AddCheckpoint(
+      grpc::CallbackServerContext* context,
+      const vitrine::v1::AddCheckpointRequest* request,
+      vitrine::v1::AddCheckpointResponse* response) override;
+
+ private:
+  Witness* const witness_;
+};
+
+}  // namespace vitrine::monitor
+
+#endif  // VITRINE_MONITOR_WITNESS_WITNESS_SERVICE_H_

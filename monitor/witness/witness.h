@@ -74,9 +74,9 @@ namespace internal {
 struct OriginState;
 }  // namespace internal
 
-// tlog-witness: "The consistency proof ... MUST NOT be longer than 63
-// hashes" (a proof in a tree of 2^64 leaves has at most 2*64-1 hashes, but
-// 63 suffice up to 2^63 leaves per the spec's bound).
+// The most consistency proof hashes a request may carry (tlog-witness
+// add-checkpoint bounds the proof at 63 lines; a real proof has about
+// log2(size) of them).
 inline constexpr size_t kMaxProofHashes = 63;
 
 class Witness {
@@ -89,8 +89,9 @@ class Witness {
   // created (one level) if missing. Its state files are loaded and verified
   // against the keys: DataLoss for a file that does not hold a checkpoint
   // of its origin validly signed by one of them (the witness refuses to
-  // start rather than forget what it cosigned); a file of an origin no
-  // longer configured is ignored with a line on stderr. Each loaded
+  // start rather than forget what it cosigned), common/file codes when one
+  // cannot be read; a file of an origin no longer configured is ignored
+  // with a line on stderr (and kept, in case the log comes back). Each loaded
   // checkpoint is cosigned once for Latest(), so a signer failure fails
   // Open. `alarm` may be null (no evidence is written then, but conflicts
   // still halt the origin until the witness is reopened); if not, it must

@@ -408,6 +408,25 @@ TEST_F(WitnessTest, StateSurvivesReopen) {
   ExpectCosigned(log_.Note(30), Add(17, 30), 30);
 }
 
+TEST_F(WitnessTest, PersistFailureCosignsNothing) {
+  Add(0, 4);
+  // The state folder vanishes (a disk gone away): no answer without state.
+  std::filesystem::remove_all(dir_);
+  uint64_t held = 0;
+  EXPECT_THAT(witness_->AddCheckpoint(4, log_.RawProof(4, 9), log_.Note(9),
+                                      &held),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(uint64_t size, witness_->HeldSize(log_.origin()));
+  EXPECT_EQ(size, 4u);
+  std::optional<std::string> latest = witness_->Latest(log_.origin());
+  ASSERT_TRUE(latest.has_value());
+  ASSERT_OK_AND_ASSIGN(note::CosignedCheckpoint cosigned,
+                       note::OpenCosignedCheckpoint(*latest, log_.origin(),
+                                                    log_.keys(), witness_keys_,
+                                                    1));
+  EXPECT_EQ(cosigned.checkpoint.checkpoint.size, 4u);
+}
+
 TEST_F(WitnessTest, CorruptStateRefusesToOpen) {
   Add(0, 4);
   const std::string path = dir_ + "/" + internal::StateFileName(log_.origin());

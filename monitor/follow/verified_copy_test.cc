@@ -185,6 +185,24 @@ TEST_F(VerifiedCopyTest, EmptyTreeNoteIsStoredOnce) {
   EXPECT_EQ(copy->Latest()->signed_note, empty_note);
 }
 
+TEST_F(VerifiedCopyTest, LargeAppendHashesOnEveryCore) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<VerifiedCopy> copy, Open());
+  std::vector<std::string> leaves = Leaves(0, 3);
+  for (int i = 0; i < 20000; ++i) leaves.push_back(absl::StrCat("leaf ", i));
+  leaves.push_back(Leaves(9, 1)[0]);
+  const std::string signed_note = Sign(leaves);
+  ASSERT_OK(copy->Append(0, leaves, OpenNote(signed_note), signed_note));
+  EXPECT_EQ(copy->RootAt(20004).value(), reference_.Root());
+  merkle::CompactRange prefix;
+  for (int i = 0; i < 4000; ++i) prefix.Append(merkle::HashLeaf(leaves[i]));
+  EXPECT_EQ(copy->RootAt(4000).value(), prefix.Root());
+  ASSERT_OK_AND_ASSIGN(std::vector<uint64_t> found,
+                       copy->store().FindByDigest(merkle::HashLeaf("9")));
+  EXPECT_EQ(found, std::vector<uint64_t>{20003});
+  ASSERT_OK_AND_ASSIGN(std::string entry, copy->store().GetEntry(12345));
+  EXPECT_EQ(entry, "leaf 12342");
+}
+
 TEST_F(VerifiedCopyTest, ReopenResumesAtTheVerifiedSize) {
   std::string signed_note;
   {

@@ -33,11 +33,11 @@ constexpr absl::string_view kOrigin = "example.com/log";
 
 // One monitor: its verified copy, alarm, service on 127.0.0.1:0.
 struct Monitor {
-  Monitor(std::string name, const std::string& evidence_dir)
-      : name(std::move(name)), log(kOrigin, 7) {
+  Monitor(std::string monitor_name, const std::string& evidence_dir)
+      : name(std::move(monitor_name)), log(kOrigin, 7) {
     alarm = EvidenceRecorder::Open(evidence_dir).value();
     service = std::make_unique<GossipService>(std::vector<VerifiedLog*>{&log},
-                                              alarm.get(), this->name,
+                                              alarm.get(), name,
                                               GossipServiceOptions{});
     grpc::ServerBuilder builder;
     int port = 0;

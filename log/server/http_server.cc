@@ -51,6 +51,7 @@ struct HttpServer::Rep {
   internal::TileCaching caching;
   storage::Store* store;
   sequencer::Sequencer* sequencer;
+  const WitnessedHead* witnessed;  // null: no witnesses
   std::unique_ptr<MetricsRegistry> own_metrics;  // when none was given
   MetricsRegistry* metrics;
   Gauge* tree_size;
@@ -79,7 +80,12 @@ HttpReply HttpServer::Rep::Route(absl::string_view path) {
   const uint64_t size = state->checkpoint.size;
   // Paths below are matched whole; the tile parsers see them without the
   // leading slash, as tlog-tiles writes them.
-  if (path == "/checkpoint") return internal::CheckpointReply(*state, caching);
+  if (path == "/checkpoint") {
+    std::shared_ptr<const sequencer::PublishedState> witnessed_state =
+        witnessed != nullptr ? witnessed->Latest() : nullptr;
+    return internal::CheckpointReply(
+        witnessed_state != nullptr ? *witnessed_state : *state, caching);
+  }
   if (absl::StartsWith(path, "/tile/entries/")) {
     return internal::EntryBundleReply(path.substr(1), size, *store, caching);
   }
@@ -161,7 +167,8 @@ HttpServer::~HttpServer() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpOptions& options, storage::Store* store,
-    sequencer::Sequencer* sequencer, MetricsRegistry* metrics) {
+    sequencer::Sequencer* sequencer, MetricsRegistry* metrics,
+    const WitnessedHead* witnessed) {
   if (store == nullptr || sequencer == nullptr) {
     return absl::InvalidArgumentError(
         "HTTP server needs a store and a sequencer");
@@ -179,6 +186,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   rep->caching.partial_max_age = options.partial_max_age;
   rep->store = store;
   rep->sequencer = sequencer;
+  rep->witnessed = witnessed;
   if (metrics == nullptr) {
     rep->own_metrics = std::make_unique<MetricsRegistry>();
     metrics = rep->own_metrics.get();

@@ -1,7 +1,7 @@
 // The log's read-only HTTP port: the C2SP tlog-tiles API
 // (https://c2sp.org/tlog-tiles), Prometheus metrics and a health check.
 //
-//   GET /checkpoint                  the latest signed checkpoint
+//   GET /checkpoint                  the latest checkpoint (see below)
 //   GET /tile/<L>/<N>[.p/<W>]        W hashes of a Merkle tree tile
 //   GET /tile/entries/<N>[.p/<W>]    the entries behind a level-0 tile
 //   GET /metrics                     Prometheus text format 0.0.4
@@ -13,6 +13,14 @@
 //                         &metrics));
 //   ... http->port() ...
 //   http->Stop();
+//
+// /checkpoint: when the log has witnesses (a WitnessedHead given) and one
+// checkpoint is witnessed, the latest witnessed checkpoint - the log's note
+// with the cosignatures of a quorum of its witnesses (witness_pusher.h), so
+// that tlog-tiles clients with a witness policy find what they need;
+// otherwise the latest checkpoint signed by the log alone. Tiles are served
+// up to the latest log checkpoint either way (a witnessed tree is a prefix
+// of it: narrower partial tiles are prefixes of wider ones).
 //
 // Everything served comes from the sequencer's last published state, so
 // readers never wait for the writer and never see a tree no signed
@@ -32,6 +40,7 @@
 #include "absl/time/time.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/metrics.h"
+#include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
 
 namespace vitrine::server {
@@ -70,9 +79,12 @@ class HttpServer {
   // null (the server then keeps its own, still served at /metrics) and must
   // outlive it otherwise. InvalidArgument for bad options or a null
   // store/sequencer; Unavailable when the address cannot be bound.
+  // `witnessed` is null when the log has no witnesses; otherwise it must
+  // outlive the server.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       const HttpOptions& options, storage::Store* store,
-      sequencer::Sequencer* sequencer, MetricsRegistry* metrics);
+      sequencer::Sequencer* sequencer, MetricsRegistry* metrics,
+      const WitnessedHead* witnessed = nullptr);
 
   // Stops (see Stop).
   ~HttpServer();

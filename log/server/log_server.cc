@@ -23,6 +23,8 @@
 #include "log/server/metrics.h"
 #include "log/server/rate_limiter.h"
 #include "log/server/vendor_registry.h"
+#include "log/server/witness_pusher.h"
+#include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
 
 namespace vitrine::server {
@@ -128,6 +130,9 @@ struct LogServer::Rep {
   MetricsRegistry metrics;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<sequencer::Sequencer> sequencer;
+  // Set when witnesses are configured; the head outlives its readers.
+  std::unique_ptr<WitnessedHead> witnessed;
+  std::unique_ptr<WitnessPusher> pusher;
   std::unique_ptr<VendorRegistry> vendors;
   std::unique_ptr<RateLimiter> rate_limiter;
   std::unique_ptr<LogService> service;
@@ -144,6 +149,7 @@ LogServer::LogServer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 LogServer::~LogServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& config) {
+  VITRINE_RETURN_IF_ERROR(ValidateLogConfig(config));
   auto rep = std::make_unique<Rep>();
   rep->config = config;
   if (config.init_if_missing) {
@@ -158,8 +164,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Signer> signer,
                            note::NewSigner(signer_key));
   VITRINE_ASSIGN_OR_RETURN(std::string vkey, note::VerifierKeyOf(signer_key));
-  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Verifier> verifier,
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Verifier> unique_verifier,
                            note::NewVerifier(vkey));
+  std::shared_ptr<const note::Verifier> verifier = std::move(unique_verifier);
   rep->identity.origin = signer->Name();
   rep->identity.verifier_key = vkey;
 
@@ -207,8 +214,20 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   VITRINE_ASSIGN_OR_RETURN(
       rep->sequencer,
       sequencer::Sequencer::Start(rep->store.get(), std::move(signer),
-                                  std::shared_ptr<const note::Verifier>(std::move(verifier)),
-                                  sequencer_options));
+                                  verifier, sequencer_options));
+
+  if (!config.witnesses.empty()) {
+    rep->witnessed = std::make_unique<WitnessedHead>();
+    WitnessPusherOptions witness_options;
+    witness_options.witnesses = config.witnesses;
+    witness_options.quorum = config.WitnessQuorum();
+    witness_options.timeout = absl::Milliseconds(config.witness_timeout_ms);
+    VITRINE_ASSIGN_OR_RETURN(
+        rep->pusher,
+        WitnessPusher::Start(rep->store.get(), rep->sequencer.get(), verifier,
+                             rep->witnessed.get(), &rep->metrics,
+                             std::move(witness_options)));
+  }
 
   VITRINE_ASSIGN_OR_RETURN(rep->vendors, VendorRegistry::Open(config.VendorsPath()));
   RateLimiterOptions rate_options;
@@ -220,7 +239,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   limits.max_statements_per_add = static_cast<size_t>(config.max_statements_per_add);
   rep->service = std::make_unique<LogService>(
       rep->store.get(), rep->sequencer.get(), rep->vendors.get(),
-      rep->rate_limiter.get(), &rep->metrics, limits);
+      rep->rate_limiter.get(), &rep->metrics, limits, rep->witnessed.get());
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.grpc_listen, credentials, &rep->grpc_port);
@@ -239,7 +258,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   VITRINE_ASSIGN_OR_RETURN(
       rep->http_server,
       HttpServer::Start(http_options, rep->store.get(), rep->sequencer.get(),
-                        &rep->metrics));
+                        &rep->metrics, rep->witnessed.get()));
   rep->http_host = http_address.first;
   return std::unique_ptr<LogServer>(new LogServer(std::move(rep)));
 }
@@ -268,13 +287,18 @@ void LogServer::Shutdown() {
                                 std::chrono::seconds(10));
   }
   if (rep_->http_server != nullptr) rep_->http_server->Stop();
-  // 2. Commit whatever is still queued, then stop the single writer.
+  // 2. Stop pushing to witnesses (cancels calls in flight): the pusher
+  //    reads the sequencer and writes the store.
+  if (rep_->pusher != nullptr) rep_->pusher->Stop();
+  // 3. Commit whatever is still queued, then stop the single writer.
   if (rep_->sequencer != nullptr) rep_->sequencer->Stop();
   rep_->grpc_server.reset();
   rep_->service.reset();
   rep_->http_server.reset();
+  rep_->pusher.reset();
   rep_->sequencer.reset();
-  // 3. Close RocksDB last: everything above reads from it.
+  rep_->witnessed.reset();
+  // 4. Close RocksDB last: everything above reads from it.
   rep_->store.reset();
 }
 

@@ -1,6 +1,9 @@
 // The whole log in one object: store, sequencer, vendor registry, gRPC
-// service and HTTP server, started from a LogConfig and shut down in the
-// order that loses nothing. vitrine-log's main() is this plus signals; tests
+// service, HTTP server and - when witnesses are configured - the witness
+// pusher (witness_pusher.h), started from a LogConfig and shut down in the
+// order that loses nothing. With witnesses, GetCheckpoint/GetBundle
+// (witnessed) and HTTP /checkpoint serve the latest witnessed checkpoint,
+// the stored one at once after a restart. vitrine-log's main() is this plus signals; tests
 // start it in-process.
 //
 //   VITRINE_RETURN_IF_ERROR(InitLogData(config));    // first start only

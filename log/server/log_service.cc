@@ -17,12 +17,14 @@ using internal::Method;
 
 LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
                        VendorRegistry* registry, RateLimiter* limiter,
-                       MetricsRegistry* metrics, ServiceLimits limits)
+                       MetricsRegistry* metrics, ServiceLimits limits,
+                       const WitnessedHead* witnessed)
     : store_(store),
       sequencer_(sequencer),
       registry_(registry),
       limiter_(limiter),
       limits_(limits),
+      witnessed_(witnessed),
       metrics_(std::make_unique<internal::RpcMetrics>(metrics)),
       hub_(std::make_shared<internal::CheckpointHub>()),
       executor_(limits.completion_threads) {
@@ -43,15 +45,19 @@ grpc::ServerUnaryReactor* LogService::GetCheckpoint(
     const vitrine::v1::GetCheckpointRequest* request,
     vitrine::v1::GetCheckpointResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::shared_ptr<const sequencer::PublishedState> state;
   if (request->witnessed()) {
-    FinishUnary(reactor, *metrics_, Method::kGetCheckpoint,
-                absl::FailedPreconditionError(
-                    "no witnesses configured: the log has no witnessed "
-                    "checkpoint"));
-    return reactor;
+    absl::StatusOr<std::shared_ptr<const sequencer::PublishedState>> witnessed =
+        internal::WitnessedState(witnessed_);
+    if (!witnessed.ok()) {
+      FinishUnary(reactor, *metrics_, Method::kGetCheckpoint,
+                  witnessed.status());
+      return reactor;
+    }
+    state = *std::move(witnessed);
+  } else {
+    state = sequencer_->Published();
   }
-  const std::shared_ptr<const sequencer::PublishedState> state =
-      sequencer_->Published();
   vitrine::v1::Checkpoint* checkpoint = response->mutable_checkpoint();
   checkpoint->set_note(state->signed_note);
   checkpoint->set_size(state->checkpoint.size);

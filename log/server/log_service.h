@@ -23,7 +23,10 @@
 // (the measurement is in log_service_add.cc).
 //
 // Reads serve the last published state (Sequencer::Published), never
-// waiting for the writer. Streams (GetEntries, WatchCheckpoints) keep one
+// waiting for the writer. With witnesses configured (a WitnessedHead given),
+// GetCheckpoint(witnessed) and GetBundle(witnessed) serve the latest
+// checkpoint cosigned by the witness quorum (witness_pusher.h), and
+// FAILED_PRECONDITION while none is; without, FAILED_PRECONDITION always. Streams (GetEntries, WatchCheckpoints) keep one
 // write in flight at a time. WatchCheckpoints sends only the newest
 // checkpoint not yet sent when the client is slower than the log: a monitor
 // needs the latest signed head (consistency proofs bridge the gap), not
@@ -48,6 +51,7 @@
 #include "log/server/metrics.h"
 #include "log/server/rate_limiter.h"
 #include "log/server/vendor_registry.h"
+#include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
 
@@ -78,11 +82,13 @@ struct ServiceLimits {
 
 class LogService final : public vitrine::v1::Log::CallbackService {
  public:
-  // Registers a checkpoint watcher with `sequencer`. All pointers must be
-  // non-null and outlive the service.
+  // Registers a checkpoint watcher with `sequencer`. All pointers but
+  // `witnessed` must be non-null, and all must outlive the service.
+  // `witnessed` is null when the log has no witnesses configured.
   LogService(storage::Store* store, sequencer::Sequencer* sequencer,
              VendorRegistry* registry, RateLimiter* limiter,
-             MetricsRegistry* metrics, ServiceLimits limits);
+             MetricsRegistry* metrics, ServiceLimits limits,
+             const WitnessedHead* witnessed = nullptr);
   ~LogService() override;
 
   // Ends every WatchCheckpoints stream with UNAVAILABLE and refuses new
@@ -128,6 +134,7 @@ class LogService final : public vitrine::v1::Log::CallbackService {
   VendorRegistry* const registry_;
   RateLimiter* const limiter_;
   const ServiceLimits limits_;
+  const WitnessedHead* const witnessed_;  // null: no witnesses
   std::unique_ptr<internal::RpcMetrics> metrics_;
   std::shared_ptr<internal::CheckpointHub> hub_;
   // Last member: destroyed first, so queued Add completions still find the

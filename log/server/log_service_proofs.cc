@@ -115,13 +115,16 @@ absl::Status FindByDigestAnswer(const storage::Store& store,
   return absl::OkStatus();
 }
 
+// Proves against the latest checkpoint, or with `witnessed` set against the
+// latest witnessed one (so a leaf appended since is OutOfRange until a
+// witnessed checkpoint covers it).
 absl::Status BundleAnswer(const storage::Store& store,
-                          const PublishedState& latest,
+                          std::shared_ptr<const PublishedState> latest,
+                          const WitnessedHead* witnessed,
                           const vitrine::v1::GetBundleRequest& request,
                           vitrine::v1::Bundle& bundle) {
   if (request.witnessed()) {
-    return absl::FailedPreconditionError(
-        "no witnesses configured: the log has no witnessed checkpoint");
+    VITRINE_ASSIGN_OR_RETURN(latest, internal::WitnessedState(witnessed));
   }
   if (request.leaf_case() == vitrine::v1::GetBundleRequest::LEAF_NOT_SET) {
     return absl::InvalidArgumentError("set leaf_index or leaf_hash");
@@ -131,9 +134,9 @@ absl::Status BundleAnswer(const storage::Store& store,
       ResolveLeaf(store,
                   request.leaf_case() == vitrine::v1::GetBundleRequest::kLeafIndex,
                   request.leaf_index(), request.leaf_hash(),
-                  latest.checkpoint.size));
+                  latest->checkpoint.size));
   VITRINE_ASSIGN_OR_RETURN(std::string leaf, store.GetEntry(index));
-  return internal::FillBundle(store, latest, index, std::move(leaf), &bundle);
+  return internal::FillBundle(store, *latest, index, std::move(leaf), &bundle);
 }
 
 }  // namespace
@@ -178,8 +181,8 @@ grpc::ServerUnaryReactor* LogService::GetBundle(
     vitrine::v1::Bundle* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   FinishUnary(reactor, *metrics_, Method::kGetBundle,
-              BundleAnswer(*store_, *sequencer_->Published(), *request,
-                           *response));
+              BundleAnswer(*store_, sequencer_->Published(), witnessed_,
+                           *request, *response));
   return reactor;
 }
 

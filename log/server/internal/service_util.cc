@@ -57,6 +57,21 @@ void SetProof(const std::vector<merkle::Hash>& proof,
   }
 }
 
+absl::StatusOr<std::shared_ptr<const sequencer::PublishedState>>
+WitnessedState(const WitnessedHead* head) {
+  if (head == nullptr) {
+    return absl::FailedPreconditionError(
+        "no witnesses configured: the log has no witnessed checkpoint");
+  }
+  std::shared_ptr<const sequencer::PublishedState> state = head->Latest();
+  if (state == nullptr) {
+    return absl::FailedPreconditionError(
+        "no checkpoint is witnessed yet: no quorum of the log's witnesses has "
+        "cosigned one (retry later)");
+  }
+  return state;
+}
+
 absl::Status FillBundle(const storage::Store& store,
                         const sequencer::PublishedState& state, uint64_t index,
                         std::string leaf, vitrine::v1::Bundle* bundle) {

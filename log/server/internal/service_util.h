@@ -5,6 +5,7 @@
 #define VITRINE_LOG_SERVER_INTERNAL_SERVICE_UTIL_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "log/merkle/hash.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/internal/rpc_metrics.h"
+#include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
 #include "proto/vitrine/v1/bundle.pb.h"
 #include "proto/vitrine/v1/log.pb.h"
@@ -52,6 +54,12 @@ void SetProof(const std::vector<merkle::Hash>& proof,
 absl::Status FillBundle(const storage::Store& store,
                         const sequencer::PublishedState& state, uint64_t index,
                         std::string leaf, vitrine::v1::Bundle* bundle);
+
+// Returns the latest witnessed checkpoint of `head`; FailedPrecondition,
+// each with its own message, when `head` is null (no witnesses configured)
+// or holds none yet.
+absl::StatusOr<std::shared_ptr<const sequencer::PublishedState>>
+WitnessedState(const WitnessedHead* head);
 
 // Returns the checkpoint signed for exactly `size`: `latest` when it has
 // that size, else the stored one; nullopt when the log never signed that

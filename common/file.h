@@ -39,6 +39,13 @@ std::string BaseName(absl::string_view path);
 // Returns an absl status for errno value `error` during `what`.
 absl::Status ErrnoStatus(int error, absl::string_view what);
 
+// Creates the folder `path` and any missing parents with `mode` (existing
+// ones are left as they are), like `mkdir -p`.
+absl::Status MakeDirs(const std::string& path, mode_t mode);
+
+// Returns true when something (a file, a folder) exists at `path`.
+bool PathExists(const std::string& path);
+
 }  // namespace vitrine
 
 #endif  // VITRINE_COMMON_FILE_H_

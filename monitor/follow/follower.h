@@ -158,7 +158,8 @@ class Follower {
       OnVerified on_verified = nullptr);
   ~Follower();  // Stops.
 
-  // Starts following on the follower's own thread.
+  // Starts following on the follower's own thread. Once: a stopped
+  // follower is not restarted (create another on the same copy).
   void Start();
   // Stops following and joins the thread; returns promptly (cancels the
   // stream and the calls in flight). Idempotent.

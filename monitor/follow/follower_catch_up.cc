@@ -15,6 +15,11 @@ namespace vitrine::monitor {
 
 using vitrine::v1::Evidence;
 
+namespace {
+// Bad statements logged one by one per catch-up; the rest are counted.
+constexpr uint64_t kLoggedBadStatements = 10;
+}  // namespace
+
 absl::Status Follower::CatchUp(const VerifiedHead& head,
                                const note::VerifiedCheckpoint& checkpoint,
                                const std::string& signed_note) {
@@ -47,6 +52,7 @@ absl::Status Follower::CatchUp(const VerifiedHead& head,
   leaves.reserve(new_size - old_size);
   std::vector<WatchedStatement> watched;
   uint64_t verdicts[4] = {0, 0, 0, 0};
+  uint64_t bad_logged = 0;
   const uint64_t step = options_.entries_per_fetch;
   auto fetch = [this, new_size, step](uint64_t start) {
     absl::StatusOr<std::vector<std::string>> chunk =
@@ -66,7 +72,14 @@ absl::Status Follower::CatchUp(const VerifiedHead& head,
       next = std::async(std::launch::async, fetch, start + step);
     }
     const std::vector<LeafCheck> checks = checker_->CheckBatch(*chunk);
-    for (const LeafCheck& check : checks) {
+    for (size_t i = 0; i < checks.size(); ++i) {
+      const LeafCheck& check = checks[i];
+      if (check.verdict != LeafVerdict::kOk &&
+          bad_logged++ < kLoggedBadStatements) {
+        // The first few of each catch-up, to tell an operator where to look.
+        Log(absl::StrCat("entry ", start + i, ": ", VerdictName(check.verdict),
+                         ": ", check.error));
+      }
       ++verdicts[static_cast<int>(check.verdict)];
     }
     if (watch_ != nullptr) {

@@ -208,7 +208,10 @@ absl::StatusOr<note::VerifiedCheckpoint> LogClient::GetCheckpoint(
   VITRINE_ASSIGN_OR_RETURN(
       note::VerifiedCheckpoint checkpoint,
       OpenFromLog(response.checkpoint().note(), witnessed));
-  VITRINE_RETURN_IF_ERROR(Reconcile(checkpoint, seen));
+  // The witnessed checkpoint lags the log's latest (witnesses cosign after
+  // the log signs): smaller than one seen is no rollback, so it is only
+  // proven consistent with it, as a bundle's checkpoint is.
+  VITRINE_RETURN_IF_ERROR(Reconcile(checkpoint, witnessed ? 0 : seen));
   return checkpoint;
 }
 

@@ -25,7 +25,9 @@
 //     older checkpoint than one seen since); the same size must have the
 //     same root (else kFork, DataLoss);
 //   - the latest checkpoint (GetCheckpoint, WatchCheckpoints) may never be
-//     smaller than the last seen (kRollback, FailedPrecondition);
+//     smaller than the last seen (kRollback, FailedPrecondition); the latest
+//     witnessed one (GetCheckpoint(true)) may, since it lags the log's
+//     latest, but must then be proven a prefix of the last seen;
 //   - bundles: their checkpoint as above, their inclusion proof against it
 //     (CheckInclusion in verifier.h), and the statement is the one asked
 //     for (Add: byte for byte; FindByDigest: names the digest; by leaf

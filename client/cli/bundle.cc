@@ -13,7 +13,9 @@ namespace vitrine::cli {
 namespace {
 
 const FlagSpec kFlags[] = {
-    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag,
+    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag, kWitnessPolicyFlag,
+    {"witnessed", "false", "prove against the latest witnessed checkpoint "
+                           "(needs --policy)", true},
     {"artifact", "", "the artifact file (its SHA-256 is looked up)"},
     {"sha256", "", "or the artifact's SHA-256, 64 hex digits"},
     {"out", "", "where to write the bundle (default: ARTIFACT.vitrine.json; with "
@@ -29,6 +31,12 @@ int Run(const Flags& flags) {
       flags.Has("artifact") ? client::HashFile(flags.Get("artifact"))
                             : merkle::Hash::FromHex(flags.Get("sha256"));
   if (!digest.ok()) return Fail("bundle", digest.status());
+  const bool witnessed = flags.GetBool("witnessed");
+  if (witnessed && !flags.Has("policy")) {
+    return Fail("bundle", absl::InvalidArgumentError(
+                              "--witnessed needs --policy (the witness keys "
+                              "and quorum to check)"));
+  }
   absl::StatusOr<LogConnection> log = ConnectToLog(flags);
   if (!log.ok()) return Fail("bundle", log.status());
   absl::StatusOr<std::vector<v1::Bundle>> bundles = log->client->FindByDigest(*digest);
@@ -41,6 +49,17 @@ int Run(const Flags& flags) {
   const v1::Bundle* newest = &bundles->front();
   for (const v1::Bundle& b : *bundles) {
     if (b.leaf_index() > newest->leaf_index()) newest = &b;
+  }
+  absl::StatusOr<v1::Bundle> witnessed_bundle;
+  if (witnessed) {
+    // The same leaf, proven against the latest witnessed checkpoint
+    // (OutOfRange until one covers it).
+    witnessed_bundle =
+        log->client->GetBundle(newest->leaf_index(), /*witnessed=*/true);
+    if (!witnessed_bundle.ok()) {
+      return LogFailure("bundle", witnessed_bundle.status());
+    }
+    newest = &*witnessed_bundle;
   }
   std::string out = flags.Get("out");
   if (out.empty() && flags.Has("artifact")) out = client::BundlePathFor(flags.Get("artifact"));
@@ -65,9 +84,13 @@ const Command& BundleCommand() {
       "bundle", "fetch a fresh verified bundle for an artifact or a SHA-256",
       "usage: vitrine bundle --log=HOST:PORT --log_key=LOG.vkey\n"
       "                      (--artifact=FILE | --sha256=HEX) [--out=FILE]\n"
+      "                      [--witnessed --policy=POLICY]\n"
       "\n"
       "Finds the statements naming the artifact's digest and writes the bundle\n"
-      "of the newest one, proven against the log's latest checkpoint.\n",
+      "of the newest one, proven against the log's latest checkpoint; with\n"
+      "--witnessed, against the latest checkpoint its witnesses cosigned,\n"
+      "checked against the policy's witness keys and quorum (what `vitrine\n"
+      "verify` will require of it).\n",
       kFlags, Run};
   return command;
 }

@@ -10,7 +10,7 @@ namespace vitrine::cli {
 namespace {
 
 const FlagSpec kFlags[] = {
-    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag,
+    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag, kWitnessPolicyFlag,
     {"witnessed", "false", "the latest checkpoint carrying the witness quorum", true},
 };
 

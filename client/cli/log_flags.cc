@@ -2,9 +2,12 @@
 
 #include "absl/strings/strip.h"
 #include "client/cli/command.h"
+#include "absl/strings/str_cat.h"
 #include "client/verifier.h"
+#include "common/file.h"
 #include "common/status_macros.h"
 #include "log/note/key_file.h"
+#include "log/note/policy.h"
 
 namespace vitrine::cli {
 
@@ -19,6 +22,18 @@ absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags) {
     VITRINE_ASSIGN_OR_RETURN(connection.state,
                              client::ClientState::Open(flags.Get("state")));
     options.state = connection.state.get();
+  }
+  if (flags.Has("policy")) {
+    const std::string path = flags.Get("policy");
+    VITRINE_ASSIGN_OR_RETURN(std::string text,
+                             ReadSmallFile(path, kMaxInputFileSize));
+    absl::StatusOr<note::Policy> policy = note::ParsePolicy(text);
+    if (!policy.ok()) {
+      return absl::Status(policy.status().code(),
+                          absl::StrCat(path, ": ", policy.status().message()));
+    }
+    options.witness_vkeys = policy->witness_vkeys();
+    options.witness_quorum = policy->witness_quorum();
   }
   VITRINE_ASSIGN_OR_RETURN(
       connection.client,

@@ -32,6 +32,11 @@ inline constexpr FlagSpec kStateFlag{
                  "rollbacks and forks (optional)"};
 inline constexpr FlagSpec kTimeoutFlag{"timeout_seconds", "30",
                                        "deadline of each call to the log"};
+// For commands that read witnessed checkpoints (--witnessed): the witness
+// keys and quorum those must carry come from the endpoint's policy file.
+inline constexpr FlagSpec kWitnessPolicyFlag{
+    "policy", "", "policy file whose witness keys and witness-quorum a "
+                  "--witnessed checkpoint must meet"};
 
 // A verifying client and the state it writes to (declared first: the
 // client holds a pointer to it).
@@ -40,7 +45,8 @@ struct LogConnection {
   std::unique_ptr<client::LogClient> client;
 };
 
-// Reads --log_key, opens --state when given, and creates the client.
+// Reads --log_key, opens --state when given, takes the witness keys and
+// quorum of --policy when given, and creates the client.
 absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags);
 
 // Returns the exit code for a failed call: a verification failure (a

@@ -80,12 +80,14 @@ std::unique_ptr<grpc::ClientContext> Context() {
 }
 
 // Serves the Log API of `target` except WatchCheckpoints (UNIMPLEMENTED):
-// a log behind a proxy that does not pass streams on.
+// a log behind a proxy that does not pass streams on. With
+// `corrupt_proofs`, it changes a byte of every consistency proof.
 class NoWatchProxy : public vitrine::v1::Log::Service {
  public:
-  explicit NoWatchProxy(const std::string& target)
+  explicit NoWatchProxy(const std::string& target, bool corrupt_proofs = false)
       : stub_(vitrine::v1::Log::NewStub(
-            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))) {}
+            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
+        corrupt_proofs_(corrupt_proofs) {}
   grpc::Status GetCheckpoint(grpc::ServerContext*,
                              const vitrine::v1::GetCheckpointRequest* request,
                              vitrine::v1::GetCheckpointResponse* response) override {
@@ -94,7 +96,12 @@ class NoWatchProxy : public vitrine::v1::Log::Service {
   grpc::Status GetConsistencyProof(
       grpc::ServerContext*, const vitrine::v1::GetConsistencyProofRequest* request,
       vitrine::v1::GetConsistencyProofResponse* response) override {
-    return stub_->GetConsistencyProof(Context().get(), *request, response);
+    grpc::Status status =
+        stub_->GetConsistencyProof(Context().get(), *request, response);
+    if (corrupt_proofs_ && response->proof_size() > 0) {
+      (*response->mutable_proof(0))[0] ^= 1;
+    }
+    return status;
   }
   grpc::Status GetEntries(grpc::ServerContext*,
                           const vitrine::v1::GetEntriesRequest* request,
@@ -106,8 +113,26 @@ class NoWatchProxy : public vitrine::v1::Log::Service {
     return reader->Finish();
   }
 
+  // Starts serving on 127.0.0.1; returns its address.
+  std::string Serve() {
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+    return absl::StrCat("127.0.0.1:", port);
+  }
+  ~NoWatchProxy() override {
+    if (server_ != nullptr) {
+      server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    }
+  }
+
  private:
   std::unique_ptr<vitrine::v1::Log::Stub> stub_;
+  const bool corrupt_proofs_;
+  std::unique_ptr<grpc::Server> server_;
 };
 
 class FollowerTest : public ::testing::Test {
@@ -280,6 +305,8 @@ TEST_F(FollowerTest, FollowsTheLogAndCatchesUp) {
             0u);
   EXPECT_EQ(stats.evidence_raised, 0u);
   EXPECT_FALSE(stats.halted);
+  EXPECT_TRUE(stats.watching);  // the stream brought the second checkpoint
+  EXPECT_EQ(stats.last_error, "");
   EXPECT_TRUE(alarm_.raised().empty());
   {
     absl::MutexLock lock(&mu_);
@@ -429,26 +456,33 @@ TEST_F(FollowerTest, VendorWatchAndVendorsUnknownToTheMonitor) {
 
 TEST_F(FollowerTest, PollsWhenTheStreamIsUnavailable) {
   NoWatchProxy proxy(log_->grpc_address());
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&proxy);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_GT(port, 0);
-
   Add(acme_, 0, 5);
   OpenCopy();
   FollowerOptions options = Options();
-  options.target = absl::StrCat("127.0.0.1:", port);
+  options.target = proxy.Serve();
   StartFollower(options);
   WaitForSize(5);
   Add(acme_, 5, 4);
   WaitForSize(9);
   ExpectCopyIsTheLog();
+  EXPECT_EQ(follower_->stats().failed_proofs, 0u);
   follower_->Stop();
   EXPECT_FALSE(follower_->stats().watching);
-  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+}
+
+TEST_F(FollowerTest, AFailedConsistencyProofIsCountedAndTheEntriesDecide) {
+  NoWatchProxy proxy(log_->grpc_address(), /*corrupt_proofs=*/true);
+  Add(acme_, 0, 5);
+  OpenCopy();
+  FollowerOptions options = Options();
+  options.target = proxy.Serve();
+  StartFollower(options);
+  WaitForSize(5);
+  Add(acme_, 5, 4);
+  WaitForSize(9);  // the entries hash to the signed root: not evidence
+  ExpectCopyIsTheLog();
+  EXPECT_EQ(follower_->stats().failed_proofs, 1u);
+  EXPECT_TRUE(alarm_.raised().empty());
 }
 
 // Checkpoints handed to Process directly, signed with the log's own key.

@@ -20,7 +20,7 @@ const OptionTable<MonitorConfig>& Options() {
                  "create the data folder and a witness key on first start"),
       RepeatedOption(&C::logs, "log", "a log to follow: <log vkey>@<host:port> (repeat)"),
       StringOption(&C::vendors_file, "vendors_file",
-                   "vendor verifier keys to check statements with"),
+                   "vendor verifier keys to check statements with (default <data>/vendors)"),
       BoolOption(&C::check_vendor_signatures, "check_vendor_signatures",
                  "verify each statement's vendor signature"),
       RepeatedOption(&C::watch_vendors, "watch_vendor",
@@ -55,6 +55,9 @@ std::string MonitorConfig::WitnessDir() const { return DataPath(*this, "witness"
 std::string MonitorConfig::EvidenceDir() const { return DataPath(*this, "evidence"); }
 std::string MonitorConfig::WatchPath() const {
   return watch_file.empty() ? DataPath(*this, "vendor-watch.jsonl") : watch_file;
+}
+std::string MonitorConfig::VendorsPath() const {
+  return vendors_file.empty() ? DataPath(*this, "vendors") : vendors_file;
 }
 std::string MonitorConfig::LogStorePath(const std::string& origin) const {
   // Any collision-free name would do; the leaf hash is the SHA-256 at hand.

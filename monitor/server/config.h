@@ -41,7 +41,8 @@ struct MonitorConfig {
   std::vector<std::string> logs;
   // Vendor verifier keys (the log's vendor registry format) to check every
   // statement's signature with; statements of vendors not in it are
-  // counted as unknown, not refused. Empty: no file.
+  // counted as unknown, not refused. Empty: <data>/vendors (init creates
+  // it without keys).
   std::string vendors_file;
   bool check_vendor_signatures = true;
   // Vendors whose every new statement is written to watch_file as JSON
@@ -66,6 +67,7 @@ struct MonitorConfig {
   std::string WitnessDir() const;
   std::string EvidenceDir() const;
   std::string WatchPath() const;
+  std::string VendorsPath() const;
   // <data>/logs/<hex HashLeaf(origin)>: origins are URL-like names, not
   // safe file names.
   std::string LogStorePath(const std::string& origin) const;

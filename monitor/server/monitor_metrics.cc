@@ -1,0 +1,102 @@
+#include "monitor/server/monitor_metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "monitor/evidence/evidence.h"
+
+namespace vitrine::monitor {
+
+void MonitorMetrics::SetCounter(const std::string& name, const std::string& help,
+                                const server::Labels& labels, uint64_t value) {
+  server::Counter& counter = registry_.GetCounter(name, help, labels);
+  if (value > counter.value()) counter.Increment(value - counter.value());
+}
+
+std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
+  absl::MutexLock lock(&mu_);
+  for (const LogSnapshot& log : snapshot.logs) {
+    const server::Labels origin = {{"origin", log.origin}};
+    const FollowerStats& f = log.follower;
+    registry_.GetGauge("vitrine_monitor_alarm",
+                       "1 once evidence of misbehaviour exists for the log: it is halted.",
+                       origin)
+        .Set(log.halted ? 1 : 0);
+    registry_.GetGauge("vitrine_monitor_verified_size",
+                       "Size of the latest checkpoint verified entry by entry.", origin)
+        .Set(static_cast<double>(f.verified_size));
+    registry_.GetGauge("vitrine_monitor_witness_size",
+                       "Size of the latest checkpoint this witness cosigned.", origin)
+        .Set(static_cast<double>(log.witness_size));
+    registry_.GetGauge("vitrine_monitor_watching",
+                       "1 while following the WatchCheckpoints stream, 0 while polling.",
+                       origin)
+        .Set(f.watching ? 1 : 0);
+    SetCounter("vitrine_monitor_checkpoints_verified_total",
+               "Checkpoints verified and stored.", origin, f.checkpoints_verified);
+    SetCounter("vitrine_monitor_entries_fetched_total",
+               "Entries downloaded from the log since start.", origin, f.entries_fetched);
+    const std::string statements = "vitrine_monitor_statements_total";
+    const std::string statements_help = "Logged statements that failed a check, by verdict.";
+    SetCounter(statements, statements_help, {{"origin", log.origin}, {"verdict", "bad_grammar"}},
+               f.bad_grammar);
+    SetCounter(statements, statements_help,
+               {{"origin", log.origin}, {"verdict", "unknown_vendor"}}, f.unknown_vendor);
+    SetCounter(statements, statements_help,
+               {{"origin", log.origin}, {"verdict", "bad_vendor_signature"}},
+               f.bad_vendor_signature);
+    SetCounter("vitrine_monitor_bad_checkpoint_signatures_total",
+               "Checkpoints refused: not signed by the log key.", origin,
+               f.bad_checkpoint_signatures);
+    SetCounter("vitrine_monitor_failed_consistency_proofs_total",
+               "Consistency proofs from the log that did not verify.", origin, f.failed_proofs);
+  }
+  for (const AlarmCount& alarm : snapshot.alarms) {
+    SetCounter("vitrine_monitor_evidence_total", "Evidence files held, by log and kind.",
+               {{"origin", alarm.origin}, {"kind", KindSlug(alarm.kind)}}, alarm.count);
+  }
+  SetCounter("vitrine_monitor_gossip_rounds_total", "Gossip rounds with every peer.", {},
+             snapshot.gossip.rounds);
+  for (const PeerStats& peer : snapshot.gossip.peers) {
+    const std::string name = "vitrine_monitor_gossip_exchanges_total";
+    const std::string help = "Exchanges with a peer monitor, by result.";
+    SetCounter(name, help, {{"peer", peer.name}, {"result", "ok"}}, peer.exchanges_ok);
+    SetCounter(name, help, {{"peer", peer.name}, {"result", "failed"}}, peer.exchanges_failed);
+  }
+  const std::string checked = "vitrine_monitor_gossip_checkpoints_total";
+  const std::string checked_help = "Checkpoints received by gossip, by how they checked.";
+  for (const auto& [side, counts] :
+       {std::make_pair("asked", snapshot.gossip.results),
+        std::make_pair("answered", snapshot.gossip_received)}) {
+    SetCounter(checked, checked_help, {{"side", side}, {"result", "consistent"}},
+               counts.consistent);
+    SetCounter(checked, checked_help, {{"side", side}, {"result", "ahead_unverified"}},
+               counts.ahead_unverified);
+    SetCounter(checked, checked_help, {{"side", side}, {"result", "evidence"}},
+               counts.evidence_raised);
+    SetCounter(checked, checked_help, {{"side", side}, {"result", "rejected"}},
+               counts.rejected);
+  }
+  return registry_.RenderPrometheus();
+}
+
+bool HealthText(const MonitorSnapshot& snapshot, const std::string& evidence_dir,
+                std::string* text) {
+  bool ok = true;
+  std::string lines;
+  for (const LogSnapshot& log : snapshot.logs) {
+    if (log.halted) {
+      ok = false;
+      absl::StrAppend(&lines, "ALARM: ", log.origin,
+                      ": evidence of misbehaviour, not following or cosigning (see ",
+                      evidence_dir, ")\n");
+      continue;
+    }
+    absl::StrAppend(&lines, log.origin, ": verified ", log.follower.verified_size,
+                    log.follower.watching ? ", watching" : ", polling",
+                    log.follower.last_error.empty() ? "" : ", last error: ",
+                    log.follower.last_error, "\n");
+  }
+  *text = absl::StrCat(ok ? "ok\n" : "", lines);
+  return ok;
+}
+
+}  // namespace vitrine::monitor

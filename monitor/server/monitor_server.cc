@@ -1,0 +1,281 @@
+#include "monitor/server/monitor_server.h"
+
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/file.h"
+#include "common/host_port.h"
+#include "common/status_macros.h"
+#include "grpcpp/grpcpp.h"
+#include "log/note/key_file.h"
+#include "log/note/keys.h"
+#include "log/server/metrics.h"
+#include "monitor/evidence/recorder.h"
+#include "monitor/follow/follower.h"
+#include "monitor/follow/verified_copy.h"
+#include "monitor/gossip/gossip_service.h"
+#include "monitor/gossip/gossiper.h"
+#include "monitor/server/monitor_metrics.h"
+#include "monitor/server/status_http.h"
+#include "monitor/witness/witness.h"
+#include "monitor/witness/witness_service.h"
+
+namespace vitrine::monitor {
+namespace {
+
+// The checkpoint text of a signed note: everything up to the blank line
+// before the signatures.
+absl::string_view NoteBody(absl::string_view note) {
+  size_t end = note.find("\n\n");
+  return end == absl::string_view::npos ? note : note.substr(0, end + 1);
+}
+
+}  // namespace
+
+absl::StatusOr<MonitorIdentity> InitMonitorData(const MonitorConfig& config) {
+  MonitorIdentity identity;
+  const std::string key_path = config.KeyPath();
+  if (!PathExists(key_path)) {
+    VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
+    VITRINE_ASSIGN_OR_RETURN(
+        note::GeneratedKey key,
+        note::GenerateKey(config.name, note::SignatureType::kCosignatureV1));
+    VITRINE_RETURN_IF_ERROR(note::WriteSignerKeyFile(key_path, key.signer_key));
+    identity.created = true;
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::string signer_key, note::ReadSignerKeyFile(key_path));
+  VITRINE_ASSIGN_OR_RETURN(identity.verifier_key, note::VerifierKeyOf(signer_key));
+  VITRINE_ASSIGN_OR_RETURN(note::VerifierKey parsed,
+                           note::ParseVerifierKey(identity.verifier_key));
+  if (parsed.type != note::SignatureType::kCosignatureV1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        key_path, " is not a witness key (cosignature/v1, type 0x04): make one with "
+                  "`vitrine-monitor init` or `vitrine keygen --kind=witness`"));
+  }
+  identity.name = parsed.name;
+  if (!PathExists(config.VerifierKeyPath())) {
+    VITRINE_RETURN_IF_ERROR(WriteFileAtomically(config.VerifierKeyPath(),
+                                                identity.verifier_key + "\n", 0644));
+  }
+  if (!PathExists(config.VendorsPath())) {
+    VITRINE_RETURN_IF_ERROR(WriteFileAtomically(
+        config.VendorsPath(),
+        "# Vendor verifier keys the monitor checks statements with, one per line\n"
+        "# (the log's vendor registry format). Statements of other vendors are\n"
+        "# counted as unknown_vendor.\n",
+        0644));
+  }
+  return identity;
+}
+
+struct MonitorServer::Rep {
+  MonitorConfig config;
+  MonitorIdentity identity;
+  std::unique_ptr<EvidenceRecorder> alarm;
+  std::unique_ptr<Witness> witness;
+  std::vector<std::unique_ptr<VerifiedCopy>> copies;
+  std::vector<VerifiedLog*> logs;  // the copies, as gossip sees them
+  std::vector<std::unique_ptr<Follower>> followers;
+  std::unique_ptr<WitnessService> witness_service;
+  std::unique_ptr<GossipService> gossip_service;
+  std::unique_ptr<Gossiper> gossiper;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::string grpc_host;
+  int grpc_port = 0;
+  std::unique_ptr<StatusHttp> http;
+  std::string http_host;
+  std::unique_ptr<MonitorMetrics> metrics;
+  bool shut_down = false;
+
+  MonitorSnapshot Snapshot() const;
+  // Cosigns a checkpoint a follower just verified.
+  void Cosign(const VerifiedCopy& copy, const VerifiedHead& head) const;
+  // The note gossip sends for a head: with this witness's cosignature
+  // when it cosigned that very checkpoint.
+  std::string NoteToSend(const std::string& origin, const VerifiedHead& head) const;
+};
+
+MonitorSnapshot MonitorServer::Rep::Snapshot() const {
+  MonitorSnapshot snapshot;
+  for (size_t i = 0; i < copies.size(); ++i) {
+    LogSnapshot log;
+    log.origin = copies[i]->origin();
+    log.follower = followers[i]->stats();
+    log.halted = alarm->Halted(log.origin);
+    absl::StatusOr<uint64_t> held = witness->HeldSize(log.origin);
+    log.witness_size = held.ok() ? *held : 0;
+    snapshot.logs.push_back(std::move(log));
+  }
+  snapshot.alarms = alarm->Counts();
+  if (gossiper != nullptr) snapshot.gossip = gossiper->Stats();
+  snapshot.gossip_received = gossip_service->Counts();
+  return snapshot;
+}
+
+void MonitorServer::Rep::Cosign(const VerifiedCopy& copy, const VerifiedHead& head) const {
+  absl::StatusOr<std::vector<std::string>> lines =
+      witness->CosignVerified(head.signed_note, copy);
+  // Aborted: the log pushed a larger checkpoint to the witness first,
+  // which the follower will reach; anything else is worth a line.
+  if (!lines.ok() && !absl::IsAborted(lines.status())) {
+    std::fprintf(stderr, "vitrine-monitor: %s: not cosigning size %llu: %s\n",
+                 copy.origin().c_str(),
+                 static_cast<unsigned long long>(head.checkpoint.size),
+                 lines.status().ToString().c_str());
+  }
+}
+
+std::string MonitorServer::Rep::NoteToSend(const std::string& origin,
+                                           const VerifiedHead& head) const {
+  // A halted log gets no more of this witness's word, even on old heads.
+  if (alarm->Halted(origin)) return head.signed_note;
+  std::optional<std::string> cosigned = witness->Latest(origin);
+  if (cosigned.has_value() && NoteBody(*cosigned) == NoteBody(head.signed_note)) {
+    return *cosigned;
+  }
+  return head.signed_note;
+}
+
+MonitorServer::MonitorServer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+
+MonitorServer::~MonitorServer() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
+    const MonitorConfig& config) {
+  VITRINE_ASSIGN_OR_RETURN(std::vector<FollowedLog> followed, ParseFollowedLogs(config));
+  VITRINE_ASSIGN_OR_RETURN(HostPort grpc_address, SplitHostPort(config.grpc_listen));
+  VITRINE_ASSIGN_OR_RETURN(HostPort http_address, SplitHostPort(config.http_listen));
+  auto rep = std::make_unique<Rep>();
+  Rep* r = rep.get();
+  rep->config = config;
+  if (!config.init_if_missing && !PathExists(config.KeyPath())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no witness key at ", config.KeyPath(),
+                     ": run `vitrine-monitor init` or pass --init_if_missing"));
+  }
+  VITRINE_ASSIGN_OR_RETURN(rep->identity, InitMonitorData(config));
+
+  VITRINE_ASSIGN_OR_RETURN(rep->alarm, EvidenceRecorder::Open(config.EvidenceDir()));
+  std::vector<std::string> log_vkeys;
+  for (const FollowedLog& log : followed) log_vkeys.push_back(log.vkey);
+  VITRINE_ASSIGN_OR_RETURN(std::string witness_key, note::ReadSignerKeyFile(config.KeyPath()));
+  VITRINE_ASSIGN_OR_RETURN(rep->witness,
+                           Witness::OpenWithKey(witness_key, log_vkeys, config.WitnessDir(),
+                                                rep->alarm.get()));
+
+  for (const FollowedLog& log : followed) {
+    VITRINE_RETURN_IF_ERROR(MakeDirs(config.data + "/logs", 0700));
+    VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<VerifiedCopy> copy,
+                             VerifiedCopy::Open(config.LogStorePath(log.origin), log.vkey));
+    FollowerOptions options;
+    options.target = log.address;
+    options.log_vkey = log.vkey;
+    options.vendor_keys_file = config.VendorsPath();
+    options.check_vendor_signatures = config.check_vendor_signatures;
+    options.watched_vendors = config.watch_vendors;
+    options.vendor_watch_file = config.WatchPath();
+    options.entries_per_fetch = static_cast<uint64_t>(config.entries_per_fetch);
+    options.poll_interval = absl::Milliseconds(config.poll_interval_ms);
+    options.monitor_name = rep->identity.name;
+    VerifiedCopy* copy_ptr = copy.get();
+    VITRINE_ASSIGN_OR_RETURN(
+        std::unique_ptr<Follower> follower,
+        Follower::Create(options, copy_ptr, rep->alarm.get(),
+                         [r, copy_ptr](std::shared_ptr<const VerifiedHead> head) {
+                           r->Cosign(*copy_ptr, *head);
+                         }));
+    rep->logs.push_back(copy.get());
+    rep->copies.push_back(std::move(copy));
+    rep->followers.push_back(std::move(follower));
+  }
+
+  NoteToSend note_to_send = [r](const std::string& origin, const VerifiedHead& head) {
+    return r->NoteToSend(origin, head);
+  };
+  GossipServiceOptions gossip_options;
+  gossip_options.note_to_send = note_to_send;
+  rep->gossip_service = std::make_unique<GossipService>(rep->logs, rep->alarm.get(),
+                                                        rep->identity.name, gossip_options);
+  rep->witness_service = std::make_unique<WitnessService>(rep->witness.get());
+  if (!config.peers.empty()) {
+    std::vector<GossipPeer> peers;
+    for (const std::string& peer : config.peers) peers.push_back({peer, peer, std::nullopt});
+    GossiperOptions gossiper_options;
+    gossiper_options.interval = absl::Milliseconds(config.gossip_interval_ms);
+    gossiper_options.note_to_send = note_to_send;
+    VITRINE_ASSIGN_OR_RETURN(rep->gossiper,
+                             Gossiper::Create(rep->logs, rep->alarm.get(), rep->identity.name,
+                                              std::move(peers), gossiper_options));
+  }
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.grpc_listen, grpc::InsecureServerCredentials(),
+                           &rep->grpc_port);
+  builder.RegisterService(rep->witness_service.get());
+  builder.RegisterService(rep->gossip_service.get());
+  rep->grpc_server = builder.BuildAndStart();
+  if (rep->grpc_server == nullptr || rep->grpc_port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", config.grpc_listen));
+  }
+  rep->grpc_host = grpc_address.host;
+
+  rep->metrics = std::make_unique<MonitorMetrics>();
+  StatusHttp::Handlers handlers;
+  handlers.metrics = [r] { return r->metrics->Render(r->Snapshot()); };
+  handlers.health = [r] {
+    Health health;
+    health.ok = HealthText(r->Snapshot(), r->config.EvidenceDir(), &health.text);
+    return health;
+  };
+  VITRINE_ASSIGN_OR_RETURN(rep->http,
+                           StatusHttp::Start(http_address.host, http_address.port, handlers));
+  rep->http_host = http_address.host;
+
+  for (const std::unique_ptr<Follower>& follower : rep->followers) follower->Start();
+  if (rep->gossiper != nullptr) rep->gossiper->Start();
+  return std::unique_ptr<MonitorServer>(new MonitorServer(std::move(rep)));
+}
+
+const MonitorIdentity& MonitorServer::identity() const { return rep_->identity; }
+
+std::string MonitorServer::grpc_address() const {
+  return absl::StrCat(rep_->grpc_host, ":", rep_->grpc_port);
+}
+
+std::string MonitorServer::http_address() const {
+  return absl::StrCat(rep_->http_host, ":", rep_->http->port());
+}
+
+std::string MonitorServer::RenderMetrics() const {
+  return rep_->metrics->Render(rep_->Snapshot());
+}
+
+bool MonitorServer::Healthy(std::string* text) const {
+  return HealthText(rep_->Snapshot(), rep_->config.EvidenceDir(), text);
+}
+
+void MonitorServer::Shutdown() {
+  if (rep_ == nullptr || rep_->shut_down) return;
+  rep_->shut_down = true;
+  // Stop what calls out first (they may cosign or raise), then what
+  // answers, then close the stores (the copies' destructors).
+  if (rep_->gossiper != nullptr) rep_->gossiper->Stop();
+  for (const std::unique_ptr<Follower>& follower : rep_->followers) follower->Stop();
+  if (rep_->grpc_server != nullptr) {
+    rep_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
+  if (rep_->http != nullptr) rep_->http->Stop();
+  rep_->gossiper.reset();
+  rep_->followers.clear();
+  rep_->grpc_server.reset();
+  rep_->gossip_service.reset();
+  rep_->witness_service.reset();
+  rep_->logs.clear();
+  rep_->copies.clear();
+  rep_->witness.reset();
+}
+
+}  // namespace vitrine::monitor

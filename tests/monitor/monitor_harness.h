@@ -1,0 +1,57 @@
+// Helpers for the multi-process monitor tests: vitrine-monitor children next
+// to vitrine-log children (tests/client/cli_harness.h), their metrics, and
+// waiting for what they report.
+//
+//   const int log_port = ReservePort();
+//   std::string witness_vkey = InitMonitor(dir + "/m1", "m1.test/witness");
+//   ServerProcess monitor = StartMonitor(dir + "/m1", {"--log=" + log_vkey +
+//       "@127.0.0.1:" + std::to_string(log_port)});
+//   ASSERT_TRUE(WaitFor([&] { return Metric(monitor, "vitrine_monitor_verified_size") >= 5; }));
+//
+// Not thread-safe: tests drive their processes from one thread.
+#ifndef VITRINE_TESTS_MONITOR_MONITOR_HARNESS_H_
+#define VITRINE_TESTS_MONITOR_MONITOR_HARNESS_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "tests/client/cli_harness.h"
+
+namespace vitrine::tests {
+
+// Returns a loopback port that was free a moment ago (bound to port 0, read
+// back, closed): for a server that others must be configured with before
+// it starts (a log and its witnesses name each other).
+int ReservePort();
+
+// Runs `vitrine-monitor init` and returns the witness verifier key it
+// printed ("" on failure).
+std::string InitMonitor(const std::string& data, const std::string& name);
+
+// Starts `vitrine-monitor serve --data=DATA` on 127.0.0.1 (kernel-picked
+// ports unless `args` give --grpc_listen / --http_listen) with `args`.
+ServerProcess StartMonitor(const std::string& data, const std::vector<std::string>& args);
+
+// Runs vitrine-monitor with `args` (e.g. check-evidence) and waits.
+Outcome RunMonitor(const std::vector<std::string>& args);
+
+// GET http://<address><path>; "" when the request fails.
+std::string HttpGet(const std::string& address, const std::string& path);
+
+// The value of the sample `series` (a metric name with its labels exactly
+// as rendered, e.g. `vitrine_monitor_verified_size{origin="x"}`) on the
+// server's /metrics; -1 when absent or unreachable.
+double Metric(const ServerProcess& server, const std::string& series);
+
+// Polls `condition` every 50 ms until it holds (true) or `timeout` passes.
+bool WaitFor(const std::function<bool()>& condition,
+             absl::Duration timeout = absl::Seconds(30));
+
+// The files in `dir` whose names end in `suffix`, sorted.
+std::vector<std::string> ListFiles(const std::string& dir, const std::string& suffix);
+
+}  // namespace vitrine::tests
+
+#endif  // VITRINE_TESTS_MONITOR_MONITOR_HARNESS_H_

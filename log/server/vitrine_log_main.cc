@@ -56,6 +56,11 @@ int Serve(const LogConfig& config) {
               id.origin.c_str(), id.verifier_key.c_str(),
               (*log)->grpc_address().c_str(), (*log)->http_address().c_str(),
               config.data.c_str());
+  if (!config.witnesses.empty()) {
+    std::printf("  witnesses:    %zu, quorum %zu (/checkpoint serves the "
+                "latest witnessed checkpoint)\n",
+                config.witnesses.size(), config.WitnessQuorum());
+  }
   std::fflush(stdout);
 
   for (;;) {

@@ -126,6 +126,23 @@ TEST_F(WitnessPusherTest, AWitnessDownNeverSlowsAppendsAndCatchesUpWhenBack) {
   EXPECT_EQ(opened.cosignatures.size(), 2u);
 }
 
+TEST_F(WitnessPusherTest, SlowWitnessesSeeOnlyTheNewestCheckpoint) {
+  for (auto& witness : witnesses_) witness->SetDelay(absl::Milliseconds(300));
+  uint64_t latest = 0;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK_AND_ASSIGN(latest, AddStatements(1, absl::StrCat("slow", i)));
+  }
+  // The appends did not wait for the witnesses' 300 ms answers.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Checkpoint witnessed, AwaitWitnessed(latest));
+  EXPECT_EQ(witnessed.size(), 20u);
+  // Twenty checkpoints, but each round took the newest one: a handful of
+  // pushes, not one per checkpoint.
+  EXPECT_LE(witnesses_[0]->cosigned(), 10);
+  EXPECT_LE(witnesses_[1]->cosigned(), 10);
+}
+
 class QuorumOfOneTest : public WitnessPusherTest {
  protected:
   QuorumOfOneTest() { config_.witness_quorum = 1; }
@@ -140,6 +157,21 @@ TEST_F(QuorumOfOneTest, AStoppedWitnessDoesNotStopTheQuorum) {
   EXPECT_EQ(opened.cosignatures[0].name, "w1.example");
   EXPECT_THAT(Open(witnessed.note(), 2),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(QuorumOfOneTest, AHungWitnessIsCutOffByTheDeadlineAndStopIsPrompt) {
+  witnesses_[1]->SetDelay(absl::Seconds(30));  // beyond the 2 s deadline
+  ASSERT_OK_AND_ASSIGN(uint64_t size, AddStatements(3, "hung"));
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Checkpoint witnessed,
+                       AwaitWitnessed(size, absl::Seconds(10)));
+  EXPECT_EQ(witnessed.size(), size);
+  // A round is in flight (waiting on the hung witness): shutting down
+  // cancels it instead of waiting for its deadline.
+  ASSERT_OK_AND_ASSIGN(uint64_t latest, AddStatements(1, "more"));
+  EXPECT_EQ(latest, size + 1);
+  const absl::Time start = absl::Now();
+  StopLog();
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(1500));
 }
 
 class WrongKeyTest : public WitnessPusherTest {

@@ -32,6 +32,15 @@ class TestWitness::Service final : public vitrine::v1::Witness::Service {
       grpc::ServerContext* context,
       const vitrine::v1::AddCheckpointRequest* request,
       vitrine::v1::AddCheckpointResponse* response) override {
+    absl::Duration delay;
+    {
+      absl::MutexLock lock(&mu_);
+      delay = delay_;
+    }
+    const absl::Time until = absl::Now() + delay;
+    while (absl::Now() < until && !context->IsCancelled()) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
     absl::MutexLock lock(&mu_);
     grpc::Status status = Answer(*context, *request, *response);
     if (status.ok()) {
@@ -59,6 +68,7 @@ class TestWitness::Service final : public vitrine::v1::Witness::Service {
 
   mutable absl::Mutex mu_;
   bool down_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Duration delay_ ABSL_GUARDED_BY(mu_);
   note::Checkpoint held_ ABSL_GUARDED_BY(mu_);  // size 0: nothing held
   int cosigned_ ABSL_GUARDED_BY(mu_) = 0;
   int aborted_ ABSL_GUARDED_BY(mu_) = 0;
@@ -174,6 +184,11 @@ const note::Signer& TestWitness::signer() const { return service_->signer(); }
 void TestWitness::SetDown(bool down) {
   absl::MutexLock lock(&service_->mu_);
   service_->down_ = down;
+}
+
+void TestWitness::SetDelay(absl::Duration delay) {
+  absl::MutexLock lock(&service_->mu_);
+  service_->delay_ = delay;
 }
 
 void TestWitness::Stop() {

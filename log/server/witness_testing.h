@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "log/note/note.h"
 #include "log/note/signer.h"
@@ -49,6 +50,9 @@ class TestWitness {
 
   // While down, every call answers UNAVAILABLE without looking at it.
   void SetDown(bool down);
+  // Makes every call wait `delay` before answering (a slow or hung
+  // witness), or less when the caller cancels or its deadline passes.
+  void SetDelay(absl::Duration delay);
   // Shuts the gRPC server down: calls then fail as for a dead host.
   void Stop();
   // Holds `signed_note` (a checkpoint of the log) as if cosigned in an

@@ -345,8 +345,17 @@ absl::StatusOr<std::unique_ptr<WitnessPusher>> WitnessPusher::Start(
     VITRINE_RETURN_IF_ERROR(rep->witness_keys.Add(witness.verifier));
     // Plaintext, as the log's own clients over loopback: the answers are
     // cosignatures, verified here, so the channel needs no trust.
-    witness.stub = vitrine::v1::Witness::NewStub(grpc::CreateChannel(
-        address.address, grpc::InsecureChannelCredentials()));
+    // gRPC's own reconnection backoff (up to 2 minutes by default) would
+    // hide a returning witness from the pusher's retries: bound it alike.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                static_cast<int>(absl::ToInt64Milliseconds(options.min_backoff)));
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+                static_cast<int>(absl::ToInt64Milliseconds(options.min_backoff)));
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
+    witness.stub = vitrine::v1::Witness::NewStub(grpc::CreateCustomChannel(
+        address.address, grpc::InsecureChannelCredentials(), args));
     witness.pushes_ok = &metrics->GetCounter(
         "vitrine_witness_pushes_total",
         "Checkpoints pushed to witnesses, by witness and answer code.",

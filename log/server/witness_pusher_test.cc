@@ -126,6 +126,23 @@ TEST_F(WitnessPusherTest, AWitnessDownNeverSlowsAppendsAndCatchesUpWhenBack) {
   EXPECT_EQ(opened.cosignatures.size(), 2u);
 }
 
+TEST_F(WitnessPusherTest, AStoppedWitnessIsFoundAgainWhenItRestarts) {
+  ASSERT_OK_AND_ASSIGN(uint64_t size, AddStatements(2, "before"));
+  ASSERT_OK(AwaitWitnessed(size).status());
+  witnesses_[1]->Stop();
+  ASSERT_OK_AND_ASSIGN(uint64_t latest, AddStatements(3, "during"));
+  absl::SleepFor(absl::Milliseconds(500));
+  vitrine::v1::Checkpoint witnessed;
+  ASSERT_TRUE(GetCheckpoint(true, &witnessed).ok());
+  EXPECT_EQ(witnessed.size(), size);
+  ASSERT_OK(witnesses_[1]->Restart());
+  // Within the pusher's backoff cap (5 s) and gRPC's reconnection, bounded
+  // alike.
+  ASSERT_OK_AND_ASSIGN(witnessed, AwaitWitnessed(latest, absl::Seconds(12)));
+  EXPECT_EQ(witnessed.size(), latest);
+  EXPECT_EQ(witnesses_[1]->held_size(), latest);
+}
+
 TEST_F(WitnessPusherTest, SlowWitnessesSeeOnlyTheNewestCheckpoint) {
   for (auto& witness : witnesses_) witness->SetDelay(absl::Milliseconds(300));
   uint64_t latest = 0;

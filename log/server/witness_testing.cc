@@ -158,17 +158,28 @@ absl::StatusOr<std::unique_ptr<TestWitness>> TestWitness::Start(
   VITRINE_RETURN_IF_ERROR(log_keys.Add(std::move(log_verifier)));
   std::unique_ptr<TestWitness> witness(new TestWitness(std::make_unique<Service>(
       std::move(signer), std::move(vkey), log_key.name, std::move(log_keys))));
+  VITRINE_RETURN_IF_ERROR(witness->Serve("127.0.0.1:0"));
+  return witness;
+}
+
+absl::Status TestWitness::Serve(const std::string& address) {
   int port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(witness->service_.get());
-  witness->server_ = builder.BuildAndStart();
-  if (witness->server_ == nullptr || port == 0) {
-    return absl::UnavailableError("test witness: cannot listen");
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port == 0) {
+    server_.reset();
+    return absl::UnavailableError(
+        absl::StrCat("test witness: cannot listen on ", address));
   }
-  witness->address_ = absl::StrCat("127.0.0.1:", port);
-  return witness;
+  address_ = absl::StrCat("127.0.0.1:", port);
+  return absl::OkStatus();
+}
+
+absl::Status TestWitness::Restart() {
+  if (server_ != nullptr) return absl::FailedPreconditionError("running");
+  return Serve(address_);
 }
 
 TestWitness::TestWitness(std::unique_ptr<Service> service)

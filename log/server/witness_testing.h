@@ -55,6 +55,9 @@ class TestWitness {
   void SetDelay(absl::Duration delay);
   // Shuts the gRPC server down: calls then fail as for a dead host.
   void Stop();
+  // Serves again on the same address after Stop, holding what it held (as
+  // a real witness that persisted its state).
+  absl::Status Restart();
   // Holds `signed_note` (a checkpoint of the log) as if cosigned in an
   // earlier run: the next call must name its size as old_size.
   absl::Status Hold(absl::string_view signed_note);
@@ -69,6 +72,8 @@ class TestWitness {
  private:
   class Service;
   explicit TestWitness(std::unique_ptr<Service> service);
+  // Starts the gRPC server on `address` ("127.0.0.1:0" picks a port).
+  absl::Status Serve(const std::string& address);
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "log/merkle/hash.h"
+#include "log/merkle/hash_reader.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/internal/witness_call.h"
 #include "log/storage/store.h"

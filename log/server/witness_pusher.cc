@@ -175,11 +175,8 @@ void WitnessPusher::Rep::Run() {
     // Idle: every witness cosigned the latest or is backing off.
     absl::MutexLock lock(&wakeup->mu);
     wakeup->mu.AwaitWithDeadline(
-        absl::Condition(
-            +[](Wakeup* w) {
-              return w->dirty || w->stopping;
-            },
-            wakeup.get()),
+        absl::Condition(+[](Wakeup* w) { return w->dirty || w->stopping; },
+                        wakeup.get()),
         next);
   }
 }

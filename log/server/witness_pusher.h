@@ -17,7 +17,8 @@
 // published checkpoint and pushes it, in parallel, to every witness that
 // has not cosigned it yet and is not backing off, each call with its own
 // deadline (options.timeout). The request names the size the witness is
-// believed to hold (0 at first) with a consistency proof from it; a witness
+// believed to hold (0 at first, or the stored witnessed checkpoint's size
+// for a witness that cosigned it) with a consistency proof from it; a witness
 // that answers ABORTED with the size it holds (trailer
 // "vitrine-witness-size") is asked again at once with a proof from that
 // size. A witness that fails otherwise (UNAVAILABLE, deadline, a refusal)

@@ -25,7 +25,7 @@
 #include "monitor/alarm.h"
 #include "monitor/follow/verified_copy.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
-#include "rocksdb/db.h"
+#include "log/storage/testing/tamper.h"
 
 namespace vitrine::monitor {
 namespace {
@@ -349,35 +349,9 @@ TEST_F(FollowerTest, EntryChangedInTheLogsStorageIsOneEntriesMismatch) {
 
   Add(acme_, 10, 5);  // signed at size 15, not yet seen by the monitor
   StopLog();
-  {
-    // Change entry 12 behind the log's back (its tiles stay as signed).
-    // Every column family must be opened; "entries" is keyed by the index
-    // (8 bytes, big-endian: store.h "Layout").
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(),
-                                                config_.StorePath(), &names)
-                    .ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    size_t entries = names.size();
-    for (size_t i = 0; i < names.size(); ++i) {
-      families.emplace_back(names[i], rocksdb::ColumnFamilyOptions());
-      if (names[i] == "entries") entries = i;
-    }
-    ASSERT_LT(entries, names.size());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    const rocksdb::Status opened = rocksdb::DB::Open(
-        rocksdb::DBOptions(), config_.StorePath(), families, &handles, &raw);
-    ASSERT_TRUE(opened.ok()) << opened.ToString();
-    std::unique_ptr<rocksdb::DB> db(raw);
-    const std::string key("\0\0\0\0\0\0\0\x0c", 8);
-    rocksdb::WriteOptions write;
-    write.sync = true;
-    ASSERT_TRUE(db->Put(write, handles[entries], key, Statement(acme_, 99)).ok());
-    for (rocksdb::ColumnFamilyHandle* handle : handles) {
-      ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-    }
-  }
+  // Change entry 12 behind the log's back (its tiles stay as signed).
+  ASSERT_OK(storage::testing::OverwriteEntryForTest(config_.StorePath(), 12,
+                                                    Statement(acme_, 99)));
   StartLog();
   Add(acme_, 15, 1);  // a new checkpoint, at 16, over the original tree
 

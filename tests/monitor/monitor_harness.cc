@@ -8,12 +8,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "log/merkle/hash.h"
+#include "log/note/keys.h"
+#include "log/note/statement.h"
+#include "proto/vitrine/v1/log.grpc.pb.h"
 
 namespace vitrine::tests {
 
@@ -82,6 +90,56 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
   while (!condition()) {
     if (absl::Now() > deadline) return false;
     absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
+}
+
+VendorKey MakeVendorKey(const std::string& name) {
+  absl::StatusOr<note::GeneratedKey> key =
+      note::GenerateKey(name, note::SignatureType::kEd25519);
+  if (!key.ok()) return {};
+  return {key->verifier_key, key->signer_key};
+}
+
+std::vector<std::string> MakeStatements(const VendorKey& vendor, int first, int count,
+                                        const std::string& history) {
+  std::vector<std::string> out;
+  absl::StatusOr<std::unique_ptr<note::Signer>> signer = note::NewSigner(vendor.signer_key);
+  if (!signer.ok()) return out;
+  for (int i = first; i < first + count; ++i) {
+    note::Statement statement;
+    statement.vendor = (*signer)->Name();
+    statement.artifact = absl::StrCat("tool-", i);
+    statement.version = absl::StrCat("1.0.", i);
+    statement.sha256 = merkle::HashLeaf(absl::StrCat(history, "-", i));
+    absl::StatusOr<std::string> signed_statement = note::SignStatement(statement, **signer);
+    if (signed_statement.ok()) out.push_back(*std::move(signed_statement));
+  }
+  return out;
+}
+
+bool AddStatements(const std::string& address, const std::vector<std::string>& statements) {
+  std::unique_ptr<vitrine::v1::Log::Stub> stub = vitrine::v1::Log::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  for (size_t begin = 0; begin < statements.size(); begin += 1000) {
+    vitrine::v1::AddRequest request;
+    for (size_t i = begin; i < std::min(statements.size(), begin + 1000); ++i) {
+      request.add_statements(statements[i]);
+    }
+    vitrine::v1::AddResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::Status status = stub->Add(&context, request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "Add: %s\n", status.error_message().c_str());
+      return false;
+    }
+    for (const vitrine::v1::AddResult& result : response.results()) {
+      if (result.has_error()) {
+        std::fprintf(stderr, "Add: %s\n", result.error().message().c_str());
+        return false;
+      }
+    }
   }
   return true;
 }

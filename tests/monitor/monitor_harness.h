@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "log/note/signer.h"
 #include "tests/client/cli_harness.h"
 
 namespace vitrine::tests {
@@ -48,6 +49,23 @@ double Metric(const ServerProcess& server, const std::string& series);
 // Polls `condition` every 50 ms until it holds (true) or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition,
              absl::Duration timeout = absl::Seconds(30));
+
+// A vendor's key pair, made in-process.
+struct VendorKey {
+  std::string vkey;
+  std::string signer_key;  // PRIVATE+KEY+...
+};
+VendorKey MakeVendorKey(const std::string& name);
+
+// `count` statements by `vendor` (name of vendor.vkey), artifacts
+// "tool-<first + i>" whose digests depend on `history` (two histories give
+// different leaves), signed.
+std::vector<std::string> MakeStatements(const VendorKey& vendor, int first, int count,
+                                        const std::string& history);
+
+// Adds `statements` to the log at `address` with the Log service's Add, up
+// to 1000 per call; false (and a line on stderr) when any is not logged.
+bool AddStatements(const std::string& address, const std::vector<std::string>& statements);
 
 // The files in `dir` whose names end in `suffix`, sorted.
 std::vector<std::string> ListFiles(const std::string& dir, const std::string& suffix);

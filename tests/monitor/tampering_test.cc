@@ -1,0 +1,76 @@
+// Issue 7, tampering with real processes: an entry changed in the log's
+// storage after the log signed over it (an insider rewriting RocksDB, every
+// checksum valid) is caught by the monitor when it audits those entries:
+// ENTRIES_MISMATCH evidence that check-evidence confirms, the alarm, and
+// the monitor stops at the last size it could verify.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "log/storage/testing/tamper.h"
+#include "tests/monitor/monitor_harness.h"
+
+namespace vitrine::tests {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kSize[] = "vitrine_monitor_verified_size{origin=\"tamper.test/log\"}";
+constexpr char kAlarm[] = "vitrine_monitor_alarm{origin=\"tamper.test/log\"}";
+
+TEST(TamperingTest, AnEntryRewrittenAfterSigningIsCaught) {
+  const std::string dir = FreshDir("tamper");
+  const std::string log_data = dir + "/log", monitor_data = dir + "/monitor";
+  const std::string log_vkey = InitLog(log_data, "tamper.test/log");
+  ASSERT_FALSE(log_vkey.empty());
+  const VendorKey vendor = MakeVendorKey("example.com/acme");
+  WriteFileOrDie(log_data + "/vendors", vendor.vkey + "\n");
+  ASSERT_FALSE(InitMonitor(monitor_data, "m.test/witness").empty());
+  WriteFileOrDie(monitor_data + "/vendors", vendor.vkey + "\n");
+
+  // The log keeps its address across restarts, as a real one would.
+  const std::string log_address = absl::StrCat("127.0.0.1:", ReservePort());
+  const std::vector<std::string> log_args = {"--grpc_listen=" + log_address};
+  const std::vector<std::string> monitor_args = {"--log=" + log_vkey + "@" + log_address,
+                                                 "--poll_interval_ms=100"};
+  ServerProcess log = StartLog(log_data, log_args);
+  ASSERT_TRUE(log.running()) << log.startup_output();
+  ServerProcess monitor = StartMonitor(monitor_data, monitor_args);
+  ASSERT_TRUE(monitor.running()) << monitor.startup_output();
+  ASSERT_TRUE(AddStatements(log_address, MakeStatements(vendor, 0, 3, "release")));
+  ASSERT_TRUE(WaitFor([&] { return Metric(monitor, kSize) == 3; }));
+  ASSERT_EQ(monitor.Stop(), 0);
+
+  // The log signs two more releases; then someone rewrites entry 3 on disk.
+  ASSERT_TRUE(AddStatements(log_address, MakeStatements(vendor, 3, 2, "release")));
+  ASSERT_EQ(log.Stop(), 0);
+  ASSERT_TRUE(storage::testing::OverwriteEntryForTest(
+                  log_data + "/store", 3, MakeStatements(vendor, 3, 1, "backdoored")[0])
+                  .ok());
+  log = StartLog(log_data, log_args);
+  ASSERT_TRUE(log.running()) << log.startup_output();
+
+  monitor = StartMonitor(monitor_data, monitor_args);
+  ASSERT_TRUE(monitor.running()) << monitor.startup_output();
+  ASSERT_TRUE(WaitFor([&] { return Metric(monitor, kAlarm) == 1; }));
+  EXPECT_EQ(Metric(monitor, kSize), 3);
+  const std::vector<std::string> evidence =
+      ListFiles(monitor_data + "/evidence", ".evidence.json");
+  ASSERT_EQ(evidence.size(), 1u);
+  Outcome check = RunMonitor({"check-evidence", "--log_key=" + log_vkey, evidence[0]});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_THAT(check.out, HasSubstr("PROVEN (entries mismatch)"));
+  EXPECT_THAT(HttpGet(monitor.http_address(), "/healthz"), HasSubstr("ALARM: tamper.test/log"));
+
+  // The alarm survives a restart of the monitor.
+  ASSERT_EQ(monitor.Stop(), 0);
+  monitor = StartMonitor(monitor_data, monitor_args);
+  ASSERT_TRUE(monitor.running()) << monitor.startup_output();
+  EXPECT_EQ(Metric(monitor, kAlarm), 1);
+  EXPECT_EQ(Metric(monitor, kSize), 3);
+}
+
+}  // namespace
+}  // namespace vitrine::tests

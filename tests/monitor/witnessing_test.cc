@@ -2,7 +2,8 @@
 // pushes every checkpoint to two vitrine-monitor witnesses with quorum 2.
 // Bundles carry both cosignatures and `vitrine verify` accepts them; with
 // one witness down appends go on while the witnessed checkpoint stays put,
-// and it catches up when the witness returns.
+// and it catches up when the witness returns; a rollback to an older
+// checkpoint is refused by the witness.
 #include <string>
 #include <vector>
 
@@ -12,7 +13,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "monitor/witness/witness_client.h"
+#include "proto/vitrine/v1/witness.grpc.pb.h"
 #include "tests/monitor/monitor_harness.h"
 
 namespace vitrine::tests {
@@ -107,7 +111,7 @@ TEST_F(WitnessingTest, QuorumOfTwoThenOneWitnessDownThenBack) {
 
   ASSERT_TRUE(WaitFor([&] { return NoteSize(WitnessedNote()) == 3; }))
       << WitnessedNote();
-  const std::string note = WitnessedNote();
+  const std::string note = WitnessedNote();  // size 3, kept for later
   EXPECT_THAT(note, HasSubstr("\n\u2014 w1.test/witness "));
   EXPECT_THAT(note, HasSubstr("\n\u2014 w2.test/witness "));
 
@@ -150,6 +154,17 @@ TEST_F(WitnessingTest, QuorumOfTwoThenOneWitnessDownThenBack) {
                               "--policy=" + policy_, "--artifact=" + artifacts[4]});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
   EXPECT_EQ(RunVitrine({"verify", "--policy=" + policy_, artifacts[4]}).exit_code, 0);
+
+  // A rollback: the old checkpoint of size 3, validly signed, pushed to a
+  // witness that holds 5. Refused, and the witness says what it holds.
+  auto stub = vitrine::v1::Witness::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", witness_ports_[0]), grpc::InsecureChannelCredentials()));
+  uint64_t held = 0;
+  absl::StatusOr<std::vector<std::string>> rollback =
+      monitor::PushCheckpoint(*stub, 3, {}, note, absl::Seconds(10), &held);
+  EXPECT_EQ(rollback.status().code(), absl::StatusCode::kAborted) << rollback.status();
+  EXPECT_EQ(held, 5u);
+  EXPECT_EQ(Metric(witnesses_[0], "vitrine_monitor_witness_size{origin=\"witness.test/log\"}"), 5);
   EXPECT_EQ(log_.Stop(), 0);
 }
 

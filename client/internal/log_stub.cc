@@ -3,17 +3,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
 
 namespace vitrine::client::internal {
-
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view method) {
-  if (status.ok()) return absl::OkStatus();
-  // grpc::StatusCode and absl::StatusCode share google.rpc.Code's numbers.
-  int code = static_cast<int>(status.error_code());
-  if (code < 0 || code > 16) code = static_cast<int>(absl::StatusCode::kUnknown);
-  return absl::Status(static_cast<absl::StatusCode>(code),
-                      absl::StrCat(method, ": ", status.error_message()));
-}
 
 absl::StatusOr<std::unique_ptr<LogStub>> LogStub::Create(
     const std::string& target, const LogClientOptions& options) {
@@ -53,7 +45,7 @@ std::unique_ptr<grpc::ClientContext> LogStub::Context() const {
     std::unique_ptr<grpc::ClientContext> context = Context();              \
     Response response;                                                     \
     absl::Status status =                                                  \
-        FromGrpc(stub_->Method(context.get(), request, &response), #Method); \
+        FromGrpcStatus(stub_->Method(context.get(), request, &response), #Method); \
     if (!status.ok()) return status;                                       \
     return response;                                                       \
   }
@@ -92,7 +84,7 @@ absl::Status LogStub::GetEntries(uint64_t start, uint64_t end,
     leaves->push_back(std::move(*entry.mutable_leaf()));
     ++next;
   }
-  const absl::Status finished = FromGrpc(reader->Finish(), "GetEntries");
+  const absl::Status finished = FromGrpcStatus(reader->Finish(), "GetEntries");
   if (!bad.ok()) return bad;
   if (!finished.ok()) return finished;
   if (next != end) {
@@ -123,7 +115,7 @@ absl::Status LogStub::WatchCheckpoints(
   }
   if (stop) context.TryCancel();
   const absl::Status finished =
-      FromGrpc(reader->Finish(), "WatchCheckpoints");
+      FromGrpcStatus(reader->Finish(), "WatchCheckpoints");
   if (stop) return stopped;
   return finished;
 }

@@ -22,9 +22,6 @@
 
 namespace vitrine::client::internal {
 
-// Returns `status` as an absl::Status, "<method>: <message>".
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view method);
-
 class LogStub {
  public:
   static absl::StatusOr<std::unique_ptr<LogStub>> Create(

@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "log/note/statement.h"
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/internal/service_util.h"
 #include "log/server/log_service.h"

@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 #include "log/server/internal/checkpoint_hub.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/log_service.h"

@@ -17,7 +17,7 @@
 #include "log/note/cosignature.h"
 #include "log/note/keys.h"
 #include "log/note/note.h"
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 #include "log/server/internal/witness_round.h"
 #include "proto/vitrine/v1/witness.grpc.pb.h"
 

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 
 namespace vitrine::monitor {
 
@@ -27,7 +27,7 @@ grpc::ServerUnaryReactor* GossipService::Exchange(
     vitrine::v1::ExchangeResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(
-      server::ToGrpcStatus(Answer(context->peer(), *request, *response)));
+      ToGrpcStatus(Answer(context->peer(), *request, *response)));
   return reactor;
 }
 

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 #include "proto/vitrine/v1/gossip.grpc.pb.h"
 
 namespace vitrine::monitor {
@@ -80,7 +80,7 @@ PeerRound Gossiper::Exchange(
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
   round.status =
-      server::FromGrpcStatus(peer.stub->Exchange(&context, request, &response));
+      FromGrpcStatus(peer.stub->Exchange(&context, request, &response));
   if (round.status.ok()) {
     round.status = CheckExchangeLimits(response.monitor(),
                                        response.checkpoints(), options_.limits);

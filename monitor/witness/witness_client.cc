@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 #include "monitor/witness/size_trailer.h"
 
 namespace vitrine::monitor {
@@ -31,7 +31,7 @@ absl::StatusOr<std::vector<std::string>> PushCheckpoint(
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   vitrine::v1::AddCheckpointResponse response;
   const grpc::Status answer = stub.AddCheckpoint(&context, request, &response);
-  absl::Status status = server::FromGrpcStatus(answer);
+  absl::Status status = FromGrpcStatus(answer);
   if (absl::IsAborted(status)) {
     const auto& trailers = context.GetServerTrailingMetadata();
     auto it = trailers.find(kWitnessSizeTrailer);

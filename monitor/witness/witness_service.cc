@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 #include "monitor/witness/size_trailer.h"
 
 namespace vitrine::monitor {
@@ -39,7 +39,7 @@ grpc::ServerUnaryReactor* WitnessService::AddCheckpoint(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status limits = CheckLimits(*request);
   if (!limits.ok()) {
-    reactor->Finish(server::ToGrpcStatus(limits));
+    reactor->Finish(ToGrpcStatus(limits));
     return reactor;
   }
   // A repeated field is not contiguous: at most 63 x 32 bytes to copy.
@@ -53,7 +53,7 @@ grpc::ServerUnaryReactor* WitnessService::AddCheckpoint(
                                  FormatWitnessSize(held_size));
   }
   if (!lines.ok()) {
-    reactor->Finish(server::ToGrpcStatus(lines.status()));
+    reactor->Finish(ToGrpcStatus(lines.status()));
     return reactor;
   }
   for (std::string& line : *lines) response->add_cosignatures(std::move(line));

@@ -1,6 +1,6 @@
 #include "log/server/internal/rpc_metrics.h"
 
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 
 namespace vitrine::server::internal {
 namespace {

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "log/merkle/proof.h"
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 
 namespace vitrine::server::internal {
 

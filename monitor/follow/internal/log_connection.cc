@@ -4,17 +4,9 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
 
 namespace vitrine::monitor::internal {
-
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view method) {
-  if (status.ok()) return absl::OkStatus();
-  // grpc::StatusCode and absl::StatusCode share google.rpc.Code's numbers.
-  int code = static_cast<int>(status.error_code());
-  if (code < 0 || code > 16) code = static_cast<int>(absl::StatusCode::kUnknown);
-  return absl::Status(static_cast<absl::StatusCode>(code),
-                      absl::StrCat(method, ": ", status.error_message()));
-}
 
 absl::StatusOr<std::unique_ptr<LogConnection>> LogConnection::Create(
     const std::string& target, const std::optional<std::string>& tls_root_certs,
@@ -73,7 +65,7 @@ absl::StatusOr<std::string> LogConnection::GetCheckpoint() {
   vitrine::v1::GetCheckpointResponse response;
   const grpc::Status status = stub_->GetCheckpoint(
       context->get(), vitrine::v1::GetCheckpointRequest(), &response);
-  if (!status.ok()) return FromGrpc(status, "GetCheckpoint");
+  if (!status.ok()) return FromGrpcStatus(status, "GetCheckpoint");
   return std::move(*response.mutable_checkpoint()->mutable_note());
 }
 
@@ -88,7 +80,7 @@ absl::StatusOr<std::vector<merkle::Hash>> LogConnection::GetConsistencyProof(
   vitrine::v1::GetConsistencyProofResponse response;
   const grpc::Status status =
       stub_->GetConsistencyProof(context->get(), request, &response);
-  if (!status.ok()) return FromGrpc(status, "GetConsistencyProof");
+  if (!status.ok()) return FromGrpcStatus(status, "GetConsistencyProof");
   std::vector<merkle::Hash> proof;
   for (const std::string& bytes : response.proof()) {
     absl::StatusOr<merkle::Hash> hash = merkle::Hash::FromBytes(bytes);
@@ -126,7 +118,7 @@ absl::StatusOr<std::vector<std::string>> LogConnection::GetEntries(
   }
   const grpc::Status status = reader->Finish();
   if (!order.ok()) return order;
-  if (!status.ok()) return FromGrpc(status, "GetEntries");
+  if (!status.ok()) return FromGrpcStatus(status, "GetEntries");
   if (leaves.size() != end - start) {
     return absl::InvalidArgumentError(absl::StrCat(
         "GetEntries: ", leaves.size(), " entries for [", start, ", ", end, ")"));
@@ -158,7 +150,7 @@ absl::Status LogConnection::Watch(
   if (status.ok()) {
     return absl::UnavailableError("WatchCheckpoints: the log ended the stream");
   }
-  return FromGrpc(status, "WatchCheckpoints");
+  return FromGrpcStatus(status, "WatchCheckpoints");
 }
 
 }  // namespace vitrine::monitor::internal

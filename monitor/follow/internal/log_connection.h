@@ -26,10 +26,6 @@
 
 namespace vitrine::monitor::internal {
 
-// Returns `status` as an absl status (same code numbers), its message
-// prefixed with `method`.
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view method);
-
 class LogConnection {
  public:
   static absl::StatusOr<std::unique_ptr<LogConnection>> Create(

@@ -1,9 +1,9 @@
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 
-namespace vitrine::server {
+namespace vitrine {
 namespace {
 
 TEST(GrpcStatusTest, OkStaysOk) {
@@ -53,4 +53,4 @@ TEST(GrpcStatusTest, CodeNames) {
 }
 
 }  // namespace
-}  // namespace vitrine::server
+}  // namespace vitrine

@@ -1,10 +1,10 @@
-#include "log/server/grpc_status.h"
+#include "common/grpc_status.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
 
-namespace vitrine::server {
+namespace vitrine {
 namespace {
 
 // google.rpc.Code runs 0 (OK) .. 16 (UNAUTHENTICATED) without gaps in both
@@ -28,15 +28,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-absl::Status FromGrpcStatus(const grpc::Status& status) {
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view method) {
   if (status.ok()) return absl::OkStatus();
+  const std::string prefix = method.empty() ? "" : absl::StrCat(method, ": ");
   const int code = static_cast<int>(status.error_code());
   if (!IsKnownCode(code)) {
     return absl::UnknownError(
-        absl::StrCat("status code ", code, ": ", status.error_message()));
+        absl::StrCat(prefix, "status code ", code, ": ", status.error_message()));
   }
   return absl::Status(static_cast<absl::StatusCode>(code),
-                      status.error_message());
+                      absl::StrCat(prefix, status.error_message()));
 }
 
 const char* GrpcCodeName(int code) {
@@ -62,4 +63,4 @@ const char* GrpcCodeName(int code) {
   return IsKnownCode(code) ? kNames[code] : "UNKNOWN";
 }
 
-}  // namespace vitrine::server
+}  // namespace vitrine

@@ -13,13 +13,14 @@
 // grpc::Status without the rich error model and are dropped.
 //
 // Functions are thread-safe.
-#ifndef VITRINE_LOG_SERVER_GRPC_STATUS_H_
-#define VITRINE_LOG_SERVER_GRPC_STATUS_H_
+#ifndef VITRINE_COMMON_GRPC_STATUS_H_
+#define VITRINE_COMMON_GRPC_STATUS_H_
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/support/status.h"
 
-namespace vitrine::server {
+namespace vitrine {
 
 // Returns `status` as a grpc::Status with the same code and message. A code
 // outside google.rpc.Code (absl allows any int) becomes UNKNOWN, with the
@@ -28,13 +29,14 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Returns `status` as an absl::Status with the same code and message; the
 // error details (binary rich status) are dropped. Codes outside
-// google.rpc.Code become kUnknown.
-absl::Status FromGrpcStatus(const grpc::Status& status);
+// google.rpc.Code become kUnknown. A client names the call that failed
+// with `method`: the message becomes "<method>: <message>".
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view method = "");
 
 // Returns the name of a google.rpc.Code number ("NOT_FOUND"), as metrics
 // label it; "UNKNOWN" for a number outside the enum.
 const char* GrpcCodeName(int code);
 
-}  // namespace vitrine::server
+}  // namespace vitrine
 
-#endif  // VITRINE_LOG_SERVER_GRPC_STATUS_H_
+#endif  // VITRINE_COMMON_GRPC_STATUS_H_

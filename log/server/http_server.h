@@ -39,7 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "log/sequencer/sequencer.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 #include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
 

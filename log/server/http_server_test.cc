@@ -22,7 +22,7 @@
 #include "log/sequencer/sequencer.h"
 #include "log/sequencer/sequencer_testing.h"
 #include "log/server/internal/http_test_fixture.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 #include "log/storage/store.h"
 
 namespace vitrine::server {

@@ -20,7 +20,7 @@
 #include "log/sequencer/sequencer.h"
 #include "log/server/http_server.h"
 #include "log/server/log_service.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 #include "log/server/rate_limiter.h"
 #include "log/server/vendor_registry.h"
 #include "log/server/witness_pusher.h"

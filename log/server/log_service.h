@@ -1,7 +1,7 @@
 // The Log gRPC service (proto/vitrine/v1/log.proto; DESIGN.md "The log
 // server"): thin callback-API handlers over the sequencer (writes) and the
 // store (reads). Each handler validates, makes one call into a core and
-// maps the answer; statuses become gRPC statuses in grpc_status.h only.
+// maps the answer; statuses become gRPC statuses in common/grpc_status.h only.
 //
 //   LogService service(store.get(), sequencer.get(), registry.get(),
 //                      limiter.get(), &metrics, ServiceLimits{});
@@ -48,7 +48,7 @@
 #include "log/note/statement.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/executor.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 #include "log/server/rate_limiter.h"
 #include "log/server/vendor_registry.h"
 #include "log/server/witnessed_head.h"

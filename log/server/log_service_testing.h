@@ -30,7 +30,7 @@
 #include "log/note/signer.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/log_service.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 #include "log/server/rate_limiter.h"
 #include "log/server/vendor_registry.h"
 #include "log/storage/store.h"

@@ -60,7 +60,7 @@
 #include "log/note/signer.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/config.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 #include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
 

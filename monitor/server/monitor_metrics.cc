@@ -6,15 +6,15 @@
 namespace vitrine::monitor {
 
 void MonitorMetrics::SetCounter(const std::string& name, const std::string& help,
-                                const server::Labels& labels, uint64_t value) {
-  server::Counter& counter = registry_.GetCounter(name, help, labels);
+                                const Labels& labels, uint64_t value) {
+  Counter& counter = registry_.GetCounter(name, help, labels);
   if (value > counter.value()) counter.Increment(value - counter.value());
 }
 
 std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
   absl::MutexLock lock(&mu_);
   for (const LogSnapshot& log : snapshot.logs) {
-    const server::Labels origin = {{"origin", log.origin}};
+    const Labels origin = {{"origin", log.origin}};
     const FollowerStats& f = log.follower;
     registry_.GetGauge("vitrine_monitor_alarm",
                        "1 once evidence of misbehaviour exists for the log: it is halted.",

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 #include "monitor/evidence/recorder.h"
 #include "monitor/follow/follower.h"
 #include "monitor/gossip/gossiper.h"
@@ -62,11 +62,11 @@ class MonitorMetrics {
  private:
   // The parts count from their start; counters here follow them.
   void SetCounter(const std::string& name, const std::string& help,
-                  const server::Labels& labels, uint64_t value)
+                  const Labels& labels, uint64_t value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
-  server::MetricsRegistry registry_;
+  MetricsRegistry registry_;
 };
 
 // Writes one line per log (verified size, how it follows, its last error)

@@ -12,7 +12,7 @@
 #include "grpcpp/grpcpp.h"
 #include "log/note/key_file.h"
 #include "log/note/keys.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 #include "monitor/evidence/recorder.h"
 #include "monitor/follow/follower.h"
 #include "monitor/follow/verified_copy.h"

@@ -20,7 +20,7 @@
 #include "log/sequencer/sequencer.h"
 #include "log/sequencer/sequencer_testing.h"
 #include "log/server/http_server.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 
 namespace vitrine::server::testing {
 

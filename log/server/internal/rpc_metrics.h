@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status.h"
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 
 namespace vitrine::server::internal {
 

@@ -25,7 +25,7 @@
 
 namespace vitrine::server::internal {
 
-// Finishes a unary call with `status` (converted by grpc_status.h) and
+// Finishes a unary call with `status` (converted by common/grpc_status.h) and
 // counts it.
 void FinishUnary(grpc::ServerUnaryReactor* reactor, RpcMetrics& metrics,
                  Method method, const absl::Status& status);

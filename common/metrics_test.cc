@@ -1,4 +1,4 @@
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 
 #include <cmath>
 #include <limits>
@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace vitrine::server {
+namespace vitrine {
 namespace {
 
 using ::testing::ElementsAre;
@@ -157,4 +157,4 @@ TEST(MetricsTest, ConcurrentUpdatesAreAllCounted) {
 }
 
 }  // namespace
-}  // namespace vitrine::server
+}  // namespace vitrine

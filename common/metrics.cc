@@ -1,4 +1,4 @@
-#include "log/server/metrics.h"
+#include "common/metrics.h"
 
 #include <algorithm>
 #include <charconv>
@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace vitrine::server {
+namespace vitrine {
 namespace {
 
 enum class Type { kCounter, kGauge, kHistogram };
@@ -277,4 +277,4 @@ std::string MetricsRegistry::RenderPrometheus() const {
   return out;
 }
 
-}  // namespace vitrine::server
+}  // namespace vitrine

@@ -1,4 +1,4 @@
-// Counters, gauges and histograms for the log's /metrics endpoint, rendered
+// Counters, gauges and histograms for the servers' /metrics endpoints, rendered
 // in the Prometheus text exposition format (version 0.0.4).
 //
 //   MetricsRegistry metrics;
@@ -15,8 +15,8 @@
 // Thread-safety: everything is thread-safe. Get* returns a reference that
 // stays valid for the registry's lifetime, so hot paths look a metric up
 // once and then only touch atomics.
-#ifndef VITRINE_LOG_SERVER_METRICS_H_
-#define VITRINE_LOG_SERVER_METRICS_H_
+#ifndef VITRINE_COMMON_METRICS_H_
+#define VITRINE_COMMON_METRICS_H_
 
 #include <atomic>
 #include <cstdint>
@@ -30,7 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
-namespace vitrine::server {
+namespace vitrine {
 
 // Label name -> value, e.g. {{"method", "Add"}, {"code", "OK"}}.
 using Labels = std::vector<std::pair<std::string, std::string>>;
@@ -102,6 +102,6 @@ class MetricsRegistry {
   std::map<std::string, std::unique_ptr<Family>> families_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace vitrine::server
+}  // namespace vitrine
 
-#endif  // VITRINE_LOG_SERVER_METRICS_H_
+#endif  // VITRINE_COMMON_METRICS_H_

@@ -16,7 +16,7 @@
 //   ...
 //   absl::Status reloaded = registry->Reload();   // on SIGHUP
 //
-// File format: each line, after stripping surrounding ASCII white space
+// File format (log/note/vendor_keys.h): each line, after stripping surrounding ASCII white space
 // (so CRLF files and indentation are fine), is empty, a comment starting
 // with '#', or exactly one verifier key `name+keyid+base64` that parses
 // strictly (note::ParseVerifierKey) and is of type 0x01 (Ed25519 note
@@ -45,26 +45,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "log/note/note.h"
+#include "log/note/vendor_keys.h"
 
 namespace vitrine::server {
 
-// Far above any real registry (a key line is about 100 bytes), small enough
-// that a wrong path (a disk image, /dev/zero) fails fast.
-inline constexpr size_t kMaxVendorFileSize = 16 << 20;
-
-// One immutable version of the registry.
-struct VendorKeys {
-  // Every registered key, for note::VerifyStatement.
-  note::VerifierSet verifiers;
-  // The distinct vendor names, sorted.
-  std::vector<std::string> vendors;
-};
-
-// Parses the text of a vendor file (format above). Errors read
-// "vendor file line 3: ...".
-absl::StatusOr<std::shared_ptr<const VendorKeys>> ParseVendorKeys(
-    absl::string_view text);
+using note::VendorKeys;
 
 class VendorRegistry {
  public:

@@ -27,13 +27,13 @@ absl::string_view VerdictName(LeafVerdict verdict) {
 
 absl::StatusOr<std::unique_ptr<StatementChecker>> StatementChecker::Open(
     const std::string& path, StatementCheckOptions options) {
-  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<server::VendorRegistry> registry,
-                           server::VendorRegistry::Open(path));
-  return std::make_unique<StatementChecker>(registry->Snapshot(), options);
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<const note::VendorKeys> keys,
+                           note::ReadVendorKeysFile(path));
+  return std::make_unique<StatementChecker>(std::move(keys), options);
 }
 
 StatementChecker::StatementChecker(
-    std::shared_ptr<const server::VendorKeys> keys,
+    std::shared_ptr<const note::VendorKeys> keys,
     StatementCheckOptions options)
     : keys_(std::move(keys)), options_(options) {}
 

@@ -1,7 +1,7 @@
 // The monitor's audit of each logged statement (DESIGN.md format 6): the
 // grammar (note::ParseStatement) and the vendor's signature, against the
 // vendor keys the monitor trusts - a file in the log's vendor-registry
-// format (log/server/vendor_registry.h), usually a copy of the log's.
+// format (log/note/vendor_keys.h), usually a copy of the log's.
 //
 //   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<StatementChecker> checker,
 //                            StatementChecker::Open("monitor/vendors"));
@@ -28,7 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "log/note/statement.h"
-#include "log/server/vendor_registry.h"
+#include "log/note/vendor_keys.h"
 
 namespace vitrine::monitor {
 
@@ -65,7 +65,7 @@ class StatementChecker {
       const std::string& path, StatementCheckOptions options = {});
 
   // Uses `keys` (never null).
-  StatementChecker(std::shared_ptr<const server::VendorKeys> keys,
+  StatementChecker(std::shared_ptr<const note::VendorKeys> keys,
                    StatementCheckOptions options);
 
   // Checks one leaf.
@@ -78,7 +78,7 @@ class StatementChecker {
   const StatementCheckOptions& options() const { return options_; }
 
  private:
-  const std::shared_ptr<const server::VendorKeys> keys_;
+  const std::shared_ptr<const note::VendorKeys> keys_;
   const StatementCheckOptions options_;
 };
 

@@ -329,16 +329,5 @@ TEST_F(HeldSizeTest, BadWitnessConfigurationsDoNotStart) {
               StatusIs(absl::StatusCode::kInvalidArgument, "configured twice"));
 }
 
-TEST(WitnessSizeTrailerTest, ParsesOnlyPlainDecimals) {
-  EXPECT_EQ(internal::ParseWitnessSize("0"), 0u);
-  EXPECT_EQ(internal::ParseWitnessSize("42"), 42u);
-  EXPECT_EQ(internal::ParseWitnessSize("18446744073709551615"),
-            18446744073709551615u);
-  for (const char* bad : {"", "-1", "+1", "01", " 1", "1 ", "1e3", "0x10",
-                          "18446744073709551616"}) {
-    EXPECT_EQ(internal::ParseWitnessSize(bad), std::nullopt) << bad;
-  }
-}
-
 }  // namespace
 }  // namespace vitrine::server

@@ -15,6 +15,7 @@
 #include "log/note/keys.h"
 #include "log/server/internal/witness_call.h"
 #include "proto/vitrine/v1/witness.grpc.pb.h"
+#include "proto/vitrine/v1/witness_size.h"
 
 namespace vitrine::server::testing {
 
@@ -95,7 +96,7 @@ class TestWitness::Service final : public vitrine::v1::Witness::Service {
                           "old_size is beyond the checkpoint");
     }
     if (request.old_size() != held_.size) {
-      context.AddTrailingMetadata(server::internal::kWitnessSizeTrailer,
+      context.AddTrailingMetadata(v1::kWitnessSizeTrailer,
                                   absl::StrCat(held_.size));
       return grpc::Status(grpc::StatusCode::ABORTED,
                           absl::StrCat("the witness holds size ", held_.size));

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 #include "common/grpc_status.h"
-#include "monitor/witness/size_trailer.h"
+#include "proto/vitrine/v1/witness_size.h"
 
 namespace vitrine::monitor {
 
@@ -34,13 +34,13 @@ absl::StatusOr<std::vector<std::string>> PushCheckpoint(
   absl::Status status = FromGrpcStatus(answer);
   if (absl::IsAborted(status)) {
     const auto& trailers = context.GetServerTrailingMetadata();
-    auto it = trailers.find(kWitnessSizeTrailer);
+    auto it = trailers.find(v1::kWitnessSizeTrailer);
     if (it == trailers.end()) {
       return absl::UnknownError(absl::StrCat(
-          "witness answered ABORTED without ", kWitnessSizeTrailer, ": ",
+          "witness answered ABORTED without ", v1::kWitnessSizeTrailer, ": ",
           status.message()));
     }
-    absl::StatusOr<uint64_t> held = ParseWitnessSize(
+    absl::StatusOr<uint64_t> held = v1::ParseWitnessSize(
         absl::string_view(it->second.data(), it->second.size()));
     if (!held.ok()) {
       return absl::UnknownError(absl::StrCat(

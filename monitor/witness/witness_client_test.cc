@@ -12,7 +12,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "log/merkle/hash.h"
-#include "monitor/witness/size_trailer.h"
+#include "proto/vitrine/v1/witness_size.h"
 
 namespace vitrine::monitor {
 namespace {
@@ -29,7 +29,7 @@ class ScriptedWitness final : public vitrine::v1::Witness::Service {
       override {
     last_request = *request;
     if (!trailer.empty()) {
-      context->AddTrailingMetadata(kWitnessSizeTrailer, trailer);
+      context->AddTrailingMetadata(v1::kWitnessSizeTrailer, trailer);
     }
     for (const std::string& line : lines) response->add_cosignatures(line);
     return answer;
@@ -126,21 +126,6 @@ TEST_F(WitnessClientTest, UnreachableWitnessMissesTheDeadline) {
   EXPECT_THAT(lines.status().code(),
               ::testing::AnyOf(absl::StatusCode::kUnavailable,
                                absl::StatusCode::kDeadlineExceeded));
-}
-
-TEST(SizeTrailerTest, ParsesOnlyCanonicalDecimal) {
-  EXPECT_EQ(FormatWitnessSize(0), "0");
-  EXPECT_EQ(FormatWitnessSize(18446744073709551615u), "18446744073709551615");
-  ASSERT_OK_AND_ASSIGN(uint64_t max, ParseWitnessSize("18446744073709551615"));
-  EXPECT_EQ(max, 18446744073709551615u);
-  ASSERT_OK_AND_ASSIGN(uint64_t zero, ParseWitnessSize("0"));
-  EXPECT_EQ(zero, 0u);
-  for (const char* bad : {"", "-1", "+1", "01", "1 ", " 1", "0x10", "1.0",
-                          "18446744073709551616", "99999999999999999999"}) {
-    EXPECT_THAT(ParseWitnessSize(bad),
-                StatusIs(absl::StatusCode::kInvalidArgument))
-        << bad;
-  }
 }
 
 }  // namespace

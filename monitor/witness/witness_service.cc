@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
-#include "monitor/witness/size_trailer.h"
+#include "proto/vitrine/v1/witness_size.h"
 
 namespace vitrine::monitor {
 namespace {
@@ -49,8 +49,8 @@ grpc::ServerUnaryReactor* WitnessService::AddCheckpoint(
   absl::StatusOr<std::vector<std::string>> lines = witness_->AddCheckpoint(
       request->old_size(), proof, request->checkpoint(), &held_size);
   if (absl::IsAborted(lines.status())) {
-    context->AddTrailingMetadata(kWitnessSizeTrailer,
-                                 FormatWitnessSize(held_size));
+    context->AddTrailingMetadata(v1::kWitnessSizeTrailer,
+                                 v1::FormatWitnessSize(held_size));
   }
   if (!lines.ok()) {
     reactor->Finish(ToGrpcStatus(lines.status()));

@@ -1,7 +1,7 @@
 // The vitrine.v1.Witness gRPC service (proto/vitrine/v1/witness.proto): a
 // thin callback-API handler over Witness::AddCheckpoint. It checks the
 // request's limits, makes the one call, and maps the answer; on ABORTED it
-// adds the trailing metadata "vitrine-witness-size" (size_trailer.h) with
+// adds the trailing metadata "vitrine-witness-size" (proto/vitrine/v1/witness_size.h) with
 // the size the witness holds, so the log can retry with the right proof.
 //
 //   WitnessService service(witness.get());

@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "log/note/cosignature.h"
 #include "log/note/keys.h"
-#include "monitor/witness/size_trailer.h"
+#include "proto/vitrine/v1/witness_size.h"
 #include "monitor/witness/witness.h"
 #include "monitor/witness/witness_client.h"
 #include "monitor/witness/witness_testing.h"
@@ -83,7 +83,7 @@ class WitnessServiceTest : public ::testing::Test {
     context.set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
     grpc::Status status = stub_->AddCheckpoint(&context, request, response);
     const auto& trailers = context.GetServerTrailingMetadata();
-    auto it = trailers.find(kWitnessSizeTrailer);
+    auto it = trailers.find(v1::kWitnessSizeTrailer);
     trailer->clear();
     if (it != trailers.end()) trailer->assign(it->second.data(), it->second.size());
     return status;

@@ -3,23 +3,10 @@
 #include <memory>
 #include <utility>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
+#include "common/grpc_status.h"
+#include "proto/vitrine/v1/witness_size.h"
 
 namespace vitrine::server::internal {
-
-std::optional<uint64_t> ParseWitnessSize(absl::string_view value) {
-  uint64_t size = 0;
-  if (value.empty() || value.size() > 20 ||
-      (value.size() > 1 && value[0] == '0')) {
-    return std::nullopt;
-  }
-  for (char c : value) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  }
-  if (!absl::SimpleAtoi(value, &size)) return std::nullopt;
-  return size;
-}
 
 void StartAddCheckpoint(vitrine::v1::Witness::StubInterface& stub,
                         grpc::ClientContext* context, uint64_t old_size,
@@ -42,18 +29,17 @@ void StartAddCheckpoint(vitrine::v1::Witness::StubInterface& stub,
       context, &call->request, &call->response,
       [call, context](grpc::Status status) {
         WitnessAnswer answer;
-        answer.status = absl::Status(
-            static_cast<absl::StatusCode>(status.error_code()),
-            status.error_message());
+        answer.status = FromGrpcStatus(status);
         if (status.ok()) {
           answer.cosignatures.assign(call->response.cosignatures().begin(),
                                      call->response.cosignatures().end());
         } else if (status.error_code() == grpc::StatusCode::ABORTED) {
           const auto& trailers = context->GetServerTrailingMetadata();
-          auto it = trailers.find(kWitnessSizeTrailer);
+          auto it = trailers.find(v1::kWitnessSizeTrailer);
           if (it != trailers.end()) {
-            answer.held_size = ParseWitnessSize(
+            absl::StatusOr<uint64_t> held = v1::ParseWitnessSize(
                 absl::string_view(it->second.data(), it->second.size()));
+            if (held.ok()) answer.held_size = *held;
           }
         }
         call->done(std::move(answer));

@@ -29,9 +29,6 @@
 
 namespace vitrine::server::internal {
 
-// The trailing metadata key of an ABORTED answer (witness.proto).
-inline constexpr char kWitnessSizeTrailer[] = "vitrine-witness-size";
-
 struct WitnessAnswer {
   // The call's status, with the gRPC code as the absl code.
   absl::Status status;
@@ -41,10 +38,6 @@ struct WitnessAnswer {
   // OK only: the cosignature lines, unverified.
   std::vector<std::string> cosignatures;
 };
-
-// Returns the value of a "vitrine-witness-size" trailer: a decimal number
-// without sign, leading zeros or spaces; nullopt otherwise.
-std::optional<uint64_t> ParseWitnessSize(absl::string_view value);
 
 // Sends `checkpoint` with `old_size` and `proof` (RFC 6962 consistency
 // proof from old_size to the checkpoint's size) and calls `done` with the

@@ -1,11 +1,11 @@
-#include "monitor/witness/size_trailer.h"
+#include "proto/vitrine/v1/witness_size.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace vitrine::monitor {
+namespace vitrine::v1 {
 
 std::string FormatWitnessSize(uint64_t size) { return absl::StrCat(size); }
 
@@ -22,4 +22,4 @@ absl::StatusOr<uint64_t> ParseWitnessSize(absl::string_view value) {
   return size;
 }
 
-}  // namespace vitrine::monitor
+}  // namespace vitrine::v1

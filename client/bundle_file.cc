@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/file.h"
-#include "google/protobuf/util/json_util.h"
+#include "common/proto_json.h"
 
 namespace vitrine::client {
 
@@ -14,40 +14,17 @@ std::string BundlePathFor(absl::string_view artifact_path) {
 
 absl::StatusOr<std::string> FormatBundleJson(
     const vitrine::v1::Bundle& bundle) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
   // Defaults omitted: leafIndex 0 is absent, as proto3 JSON allows; the
   // parser reads it back as 0.
-  options.always_print_primitive_fields = false;
-  options.preserve_proto_field_names = false;
-  std::string json;
-  const auto status =
-      google::protobuf::util::MessageToJsonString(bundle, &json, options);
-  if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("bundle to JSON: ", status.ToString()));
-  }
-  if (json.empty() || json.back() != '\n') json.push_back('\n');
-  return json;
+  return FormatProtoJson(bundle, "bundle");
 }
 
 absl::StatusOr<vitrine::v1::Bundle> ParseBundleJson(absl::string_view json) {
-  if (json.size() > kMaxBundleFileSize) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "bundle JSON of ", json.size(), " bytes, the limit is ",
-        kMaxBundleFileSize));
-  }
-  google::protobuf::util::JsonParseOptions options;
-  // A field this reader does not know could be one a newer writer relies
-  // on: refuse rather than verify a different bundle than was meant.
-  options.ignore_unknown_fields = false;
+  // Strict: a field this reader does not know could be one a newer writer
+  // relies on; refuse rather than verify a different bundle than was meant.
   vitrine::v1::Bundle bundle;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      std::string(json), &bundle, options);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bundle JSON: ", status.message().ToString()));
-  }
+  absl::Status parsed = ParseProtoJson(json, kMaxBundleFileSize, "bundle", bundle);
+  if (!parsed.ok()) return parsed;
   return bundle;
 }
 

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/file.h"
+#include "common/proto_json.h"
 #include "common/status_macros.h"
-#include "google/protobuf/util/json_util.h"
 #include "monitor/evidence/evidence.h"
 
 namespace vitrine::monitor {
@@ -49,39 +49,15 @@ std::string ShortDigest(absl::string_view bytes) {
 
 absl::StatusOr<std::string> FormatEvidenceJson(
     const vitrine::v1::Evidence& evidence) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = false;
-  options.preserve_proto_field_names = false;
-  std::string json;
-  const auto status =
-      google::protobuf::util::MessageToJsonString(evidence, &json, options);
-  if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("evidence to JSON: ", status.ToString()));
-  }
-  if (json.empty() || json.back() != '\n') json.push_back('\n');
-  return json;
+  return FormatProtoJson(evidence, "evidence");
 }
 
 absl::StatusOr<vitrine::v1::Evidence> ParseEvidenceJson(
     absl::string_view json) {
-  if (json.size() > kMaxEvidenceFileSize) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("evidence JSON of ", json.size(), " bytes, the limit is ",
-                     kMaxEvidenceFileSize));
-  }
-  google::protobuf::util::JsonParseOptions options;
-  // A field this reader does not know may be part of what the writer meant
-  // to prove: refuse rather than check something else.
-  options.ignore_unknown_fields = false;
+  // Strict: a field this reader does not know may be part of what the
+  // writer meant to prove; refuse rather than check something else.
   vitrine::v1::Evidence evidence;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      std::string(json), &evidence, options);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("evidence JSON: ", status.message().ToString()));
-  }
+  VITRINE_RETURN_IF_ERROR(ParseProtoJson(json, kMaxEvidenceFileSize, "evidence", evidence));
   return evidence;
 }
 

@@ -1,20 +1,14 @@
 #include "log/server/http_server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <algorithm>
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/http_listener.h"
+#include "common/status_macros.h"
 #include "log/server/internal/tiles_handler.h"
 
 namespace vitrine::server {
@@ -36,14 +30,6 @@ absl::string_view PathKind(absl::string_view path) {
   return "other";
 }
 
-// Splits a duration into the (seconds, microseconds) httplib takes.
-std::pair<time_t, time_t> SecondsAndMicros(absl::Duration d) {
-  int64_t micros = absl::ToInt64Microseconds(d);
-  if (micros < 0) micros = 0;
-  return {static_cast<time_t>(micros / 1000000),
-          static_cast<time_t>(micros % 1000000)};
-}
-
 }  // namespace
 
 struct HttpServer::Rep {
@@ -57,13 +43,7 @@ struct HttpServer::Rep {
   Gauge* tree_size;
   Gauge* healthy;
 
-  httplib::Server http;
-  int port = 0;
-  std::thread thread;
-  std::atomic<bool> listen_returned{false};
-
-  absl::Mutex stop_mu;
-  bool stopped ABSL_GUARDED_BY(stop_mu) = false;
+  std::unique_ptr<HttpListener> listener;
 
   HttpReply Route(absl::string_view path);
   HttpReply Metrics();
@@ -173,13 +153,6 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     return absl::InvalidArgumentError(
         "HTTP server needs a store and a sequencer");
   }
-  if (options.port < 0 || options.port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("HTTP port ", options.port, " is not in 0..65535"));
-  }
-  if (options.threads == 0) {
-    return absl::InvalidArgumentError("HTTP server needs at least one thread");
-  }
   auto rep = std::make_unique<Rep>();
   rep->options = options;
   rep->caching.checkpoint_max_age = options.checkpoint_max_age;
@@ -198,86 +171,32 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       "vitrine_healthy", "1 while the sequencer accepts writes, else 0.");
 
   Rep* r = rep.get();
-  httplib::Server& http = rep->http;
-  const size_t threads = options.threads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  auto [read_s, read_us] = SecondsAndMicros(options.read_timeout);
-  http.set_read_timeout(read_s, read_us);
-  auto [write_s, write_us] = SecondsAndMicros(options.write_timeout);
-  http.set_write_timeout(write_s, write_us);
-  http.set_keep_alive_timeout(std::max<time_t>(
-      1,
-      static_cast<time_t>(absl::ToInt64Seconds(options.keep_alive_timeout))));
-  http.set_payload_max_length(options.max_payload_bytes);
-  // httplib writes headers and body separately: with Nagle's algorithm a
-  // keep-alive client waits out the peer's delayed ACK (~40 ms) per reply.
-  http.set_tcp_nodelay(true);
-  // httplib's default also sets SO_REUSEPORT, which lets a second server
-  // (say, a log started twice) bind the same port and silently take half
-  // the traffic. SO_REUSEADDR alone still allows a quick restart.
-  http.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  // Every request is answered here, before httplib's routing (which would
-  // read a body first and has no 405).
-  http.set_pre_routing_handler(
-      [r](const httplib::Request& request, httplib::Response& response) {
-        r->Handle(request, response);
-        return httplib::Server::HandlerResponse::Handled;
-      });
-  // The logger sees every answer after it is sent. Handle counted its own
-  // (they all carry Cache-Control); this counts the ones httplib makes
-  // itself before routing (400 malformed request, 414 URI too long, ...).
-  http.set_logger(
-      [r](const httplib::Request& request, const httplib::Response& response) {
-        if (!response.has_header("Cache-Control")) r->Count(request, response);
-      });
-
-  if (options.port == 0) {
-    rep->port = http.bind_to_any_port(options.host);
-  } else {
-    rep->port =
-        http.bind_to_port(options.host, options.port) ? options.port : -1;
-  }
-  if (rep->port <= 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen for HTTP on ", options.host, ":", options.port));
-  }
-  rep->thread = std::thread([r] {
-    r->http.listen_after_bind();
-    r->listen_returned = true;
-  });
-  auto server = std::unique_ptr<HttpServer>(new HttpServer(std::move(rep)));
-  // httplib 0.11 has no wait_until_ready(): poll until the accept loop runs.
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!r->http.is_running()) {
-    if (r->listen_returned || absl::Now() > deadline) {
-      server->Stop();
-      return absl::UnavailableError(absl::StrCat(
-          "HTTP server on ", options.host, ":", r->port, " did not start"));
-    }
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return server;
+  HttpListenerOptions listener_options;
+  listener_options.host = options.host;
+  listener_options.port = options.port;
+  listener_options.threads = options.threads;
+  listener_options.read_timeout = options.read_timeout;
+  listener_options.write_timeout = options.write_timeout;
+  listener_options.keep_alive_timeout = options.keep_alive_timeout;
+  listener_options.max_payload_bytes = options.max_payload_bytes;
+  VITRINE_ASSIGN_OR_RETURN(
+      rep->listener,
+      HttpListener::Start(
+          listener_options,
+          [r](const httplib::Request& request, httplib::Response& response) {
+            r->Handle(request, response);
+          },
+          // Handle counted its own answers (they all carry Cache-Control);
+          // this counts the ones httplib makes itself before routing (400
+          // malformed request, 414 URI too long, ...).
+          [r](const httplib::Request& request, const httplib::Response& response) {
+            if (!response.has_header("Cache-Control")) r->Count(request, response);
+          }));
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(rep)));
 }
 
-int HttpServer::port() const { return rep_->port; }
+int HttpServer::port() const { return rep_->listener->port(); }
 
-void HttpServer::Stop() {
-  absl::MutexLock lock(&rep_->stop_mu);
-  if (rep_->stopped) return;
-  rep_->stopped = true;
-  if (!rep_->thread.joinable()) return;
-  // stop() makes listen_after_bind close the socket, drain the worker pool
-  // (each worker finishes its request) and return. It does nothing before
-  // the accept loop has started, so wait for that first; call it only once
-  // (a second call while draining trips an assert in httplib).
-  while (!rep_->listen_returned && !rep_->http.is_running()) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  if (!rep_->listen_returned) rep_->http.stop();
-  rep_->thread.join();
-}
+void HttpServer::Stop() { rep_->listener->Stop(); }
 
 }  // namespace vitrine::server

@@ -1,24 +1,14 @@
 #include "monitor/server/status_http.h"
 
-#include <httplib.h>
+#include <utility>
 
-#include <atomic>
-#include <thread>
-
-#include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
+#include "common/status_macros.h"
 
 namespace vitrine::monitor {
 
 struct StatusHttp::Rep {
   Handlers handlers;
-  httplib::Server http;
-  int port = 0;
-  std::thread thread;
-  std::atomic<bool> listen_returned{false};
-  absl::Mutex stop_mu;
-  bool stopped = false;
+  std::unique_ptr<HttpListener> listener;
 
   void Handle(const httplib::Request& request, httplib::Response& response) {
     response.set_header("Cache-Control", "no-store");
@@ -46,62 +36,24 @@ StatusHttp::~StatusHttp() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<StatusHttp>> StatusHttp::Start(const std::string& host,
                                                               int port, Handlers handlers) {
-  if (port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("HTTP port ", port, " is not in 0..65535"));
-  }
   auto rep = std::make_unique<Rep>();
   rep->handlers = std::move(handlers);
   Rep* r = rep.get();
-  r->http.new_task_queue = [] { return new httplib::ThreadPool(2); };
-  r->http.set_read_timeout(5, 0);
-  r->http.set_write_timeout(5, 0);
-  r->http.set_payload_max_length(4096);
-  // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second
-  // monitor bind the same port and take half the scrapes.
-  r->http.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  r->http.set_pre_routing_handler(
-      [r](const httplib::Request& request, httplib::Response& response) {
+  HttpListenerOptions options;
+  options.host = host;
+  options.port = port;
+  options.threads = 2;  // Prometheus and an operator
+  VITRINE_ASSIGN_OR_RETURN(
+      rep->listener,
+      HttpListener::Start(options, [r](const httplib::Request& request,
+                                       httplib::Response& response) {
         r->Handle(request, response);
-        return httplib::Server::HandlerResponse::Handled;
-      });
-  r->port = port == 0 ? r->http.bind_to_any_port(host)
-                      : (r->http.bind_to_port(host, port) ? port : -1);
-  if (r->port <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", host, ":", port));
-  }
-  r->thread = std::thread([r] {
-    r->http.listen_after_bind();
-    r->listen_returned = true;
-  });
-  auto server = std::unique_ptr<StatusHttp>(new StatusHttp(std::move(rep)));
-  // httplib 0.11 has no wait_until_ready(): poll until the accept loop runs.
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!r->http.is_running()) {
-    if (r->listen_returned || absl::Now() > deadline) {
-      server->Stop();
-      return absl::UnavailableError(absl::StrCat("HTTP server on ", host, " did not start"));
-    }
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return server;
+      }));
+  return std::unique_ptr<StatusHttp>(new StatusHttp(std::move(rep)));
 }
 
-int StatusHttp::port() const { return rep_->port; }
+int StatusHttp::port() const { return rep_->listener->port(); }
 
-void StatusHttp::Stop() {
-  absl::MutexLock lock(&rep_->stop_mu);
-  if (rep_->stopped) return;
-  rep_->stopped = true;
-  if (!rep_->thread.joinable()) return;
-  // stop() is a no-op before the accept loop runs, and must be called once.
-  while (!rep_->listen_returned && !rep_->http.is_running()) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  if (!rep_->listen_returned) rep_->http.stop();
-  rep_->thread.join();
-}
+void StatusHttp::Stop() { rep_->listener->Stop(); }
 
 }  // namespace vitrine::monitor

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/http_listener.h"
 
 namespace vitrine::monitor {
 

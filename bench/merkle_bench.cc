@@ -20,8 +20,8 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "bench/ratio_reporter.h"
 #include "benchmark/benchmark.h"
 #include "log/merkle/compact_range.h"

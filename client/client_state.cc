@@ -12,8 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/file.h"
 #include "client/verifier.h"
+#include "common/file.h"
 #include "log/note/note.h"
 
 namespace vitrine::client {

@@ -1,8 +1,8 @@
 #include "client/cli/log_flags.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "client/cli/command.h"
-#include "absl/strings/str_cat.h"
 #include "client/verifier.h"
 #include "common/file.h"
 #include "common/status_macros.h"

@@ -5,8 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/command.h"
-#include "common/file.h"
 #include "client/file_digest.h"
+#include "common/file.h"
 #include "common/status_macros.h"
 #include "log/note/key_file.h"
 #include "log/note/keys.h"

@@ -5,13 +5,13 @@
 // ".statement" gets its bundle at <statement file>.vitrine.json.
 #include <cstdio>
 
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "client/bundle_file.h"
 #include "client/cli/command.h"
-#include "common/file.h"
 #include "client/cli/log_flags.h"
 #include "client/cli/progress.h"
+#include "common/file.h"
 
 namespace vitrine::cli {
 namespace {

@@ -7,10 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "client/bundle_file.h"
 #include "client/cli/command.h"
-#include "common/file.h"
 #include "client/client_state.h"
 #include "client/file_digest.h"
 #include "client/verifier.h"
+#include "common/file.h"
 #include "log/note/policy.h"
 
 namespace vitrine::cli {

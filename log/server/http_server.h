@@ -38,8 +38,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "log/sequencer/sequencer.h"
 #include "common/metrics.h"
+#include "log/sequencer/sequencer.h"
 #include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
 

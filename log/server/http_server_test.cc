@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/metrics.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,7 +23,6 @@
 #include "log/sequencer/sequencer.h"
 #include "log/sequencer/sequencer_testing.h"
 #include "log/server/internal/http_test_fixture.h"
-#include "common/metrics.h"
 #include "log/storage/store.h"
 
 namespace vitrine::server {

@@ -12,6 +12,8 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/file.h"
+#include "common/host_port.h"
+#include "common/metrics.h"
 #include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/server_credentials.h"
@@ -20,7 +22,6 @@
 #include "log/sequencer/sequencer.h"
 #include "log/server/http_server.h"
 #include "log/server/log_service.h"
-#include "common/metrics.h"
 #include "log/server/rate_limiter.h"
 #include "log/server/vendor_registry.h"
 #include "log/server/witness_pusher.h"
@@ -30,40 +31,8 @@
 namespace vitrine::server {
 namespace {
 
-absl::Status MakeDirs(const std::string& path) {
-  std::string prefix;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || (path[i] == '/' && i > 0)) {
-      prefix = path.substr(0, i);
-      if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("cannot create folder ", prefix, ": ", strerror(errno)));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
-
 // TLS files are a few KiB; anything near this is not a PEM file.
 constexpr size_t kMaxPemFileSize = 1 << 20;
-
-// Splits "host:port" (port may be 0).
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address) {
-  size_t colon = address.rfind(':');
-  int port = -1;
-  if (colon == absl::string_view::npos || colon == 0 ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("want host:port, got \"", address, "\""));
-  }
-  return std::make_pair(std::string(address.substr(0, colon)), port);
-}
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcCredentials(
     const LogConfig& config) {
@@ -99,8 +68,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcCredentials(
 absl::StatusOr<LogIdentity> InitLogData(const LogConfig& config) {
   LogIdentity identity;
   const std::string key_path = config.KeyPath();
-  if (!Exists(key_path)) {
-    VITRINE_RETURN_IF_ERROR(MakeDirs(config.data));
+  if (!PathExists(key_path)) {
+    VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
     VITRINE_ASSIGN_OR_RETURN(
         note::GeneratedKey key,
         note::GenerateKey(config.origin, note::SignatureType::kEd25519));
@@ -112,10 +81,10 @@ absl::StatusOr<LogIdentity> InitLogData(const LogConfig& config) {
   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Signer> signer,
                            note::NewSigner(signer_key));
   identity.origin = signer->Name();
-  if (!Exists(config.VerifierKeyPath())) {
+  if (!PathExists(config.VerifierKeyPath())) {
     std::ofstream(config.VerifierKeyPath()) << identity.verifier_key << "\n";
   }
-  if (!Exists(config.VendorsPath())) {
+  if (!PathExists(config.VendorsPath())) {
     std::ofstream(config.VendorsPath())
         << "# Vendor verifier keys, one per line (vitrine keygen --kind=vendor).\n"
            "# A statement is accepted only when signed by a key named as its\n"
@@ -154,7 +123,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   rep->config = config;
   if (config.init_if_missing) {
     VITRINE_ASSIGN_OR_RETURN(rep->identity, InitLogData(config));
-  } else if (!Exists(config.KeyPath())) {
+  } else if (!PathExists(config.KeyPath())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no log key at ", config.KeyPath(),
         ": run `vitrine-log init` or pass --init_if_missing"));
@@ -170,8 +139,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   rep->identity.origin = signer->Name();
   rep->identity.verifier_key = vkey;
 
-  VITRINE_ASSIGN_OR_RETURN(auto grpc_address, SplitHostPort(config.grpc_listen));
-  VITRINE_ASSIGN_OR_RETURN(auto http_address, SplitHostPort(config.http_listen));
+  VITRINE_ASSIGN_OR_RETURN(HostPort grpc_address, SplitHostPort(config.grpc_listen));
+  VITRINE_ASSIGN_OR_RETURN(HostPort http_address, SplitHostPort(config.http_listen));
   VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                            GrpcCredentials(config));
 
@@ -250,16 +219,16 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", config.grpc_listen));
   }
-  rep->grpc_host = grpc_address.first;
+  rep->grpc_host = grpc_address.host;
 
   HttpOptions http_options;
-  http_options.host = http_address.first;
-  http_options.port = http_address.second;
+  http_options.host = http_address.host;
+  http_options.port = http_address.port;
   VITRINE_ASSIGN_OR_RETURN(
       rep->http_server,
       HttpServer::Start(http_options, rep->store.get(), rep->sequencer.get(),
                         &rep->metrics, rep->witnessed.get()));
-  rep->http_host = http_address.first;
+  rep->http_host = http_address.host;
   return std::unique_ptr<LogServer>(new LogServer(std::move(rep)));
 }
 

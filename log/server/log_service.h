@@ -44,11 +44,11 @@
 #include <cstdint>
 #include <memory>
 
+#include "common/metrics.h"
 #include "grpcpp/grpcpp.h"
 #include "log/note/statement.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/executor.h"
-#include "common/metrics.h"
 #include "log/server/rate_limiter.h"
 #include "log/server/vendor_registry.h"
 #include "log/server/witnessed_head.h"

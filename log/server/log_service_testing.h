@@ -22,6 +22,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/metrics.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "log/merkle/hash.h"
@@ -30,7 +31,6 @@
 #include "log/note/signer.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/log_service.h"
-#include "common/metrics.h"
 #include "log/server/rate_limiter.h"
 #include "log/server/vendor_registry.h"
 #include "log/storage/store.h"

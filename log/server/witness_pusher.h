@@ -57,10 +57,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/metrics.h"
 #include "log/note/signer.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/config.h"
-#include "common/metrics.h"
 #include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
 

@@ -39,16 +39,6 @@ std::string EvidenceKey(const vitrine::v1::Evidence& evidence) {
   return key;
 }
 
-absl::Status MakeDirs(const std::string& dir) {
-  for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
-    const std::string prefix = dir.substr(0, slash);
-    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      return ErrnoStatus(errno, absl::StrCat("mkdir ", prefix));
-    }
-    if (slash == std::string::npos) return absl::OkStatus();
-  }
-}
-
 absl::StatusOr<std::vector<std::string>> EvidenceFiles(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return ErrnoStatus(errno, absl::StrCat("opendir ", dir));
@@ -68,7 +58,7 @@ absl::StatusOr<std::vector<std::string>> EvidenceFiles(const std::string& dir) {
 absl::StatusOr<std::unique_ptr<EvidenceRecorder>> EvidenceRecorder::Open(
     const std::string& dir) {
   if (dir.empty()) return absl::InvalidArgumentError("empty evidence folder");
-  absl::Status made = MakeDirs(dir);
+  absl::Status made = MakeDirs(dir, 0755);
   if (!made.ok()) return made;
   absl::StatusOr<std::vector<std::string>> names = EvidenceFiles(dir);
   if (!names.ok()) return names.status();

@@ -21,11 +21,11 @@
 #include "log/note/statement.h"
 #include "log/server/config.h"
 #include "log/server/log_server.h"
+#include "log/storage/testing/tamper.h"
 #include "log/storage/testing/test_log.h"
 #include "monitor/alarm.h"
 #include "monitor/follow/verified_copy.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
-#include "log/storage/testing/tamper.h"
 
 namespace vitrine::monitor {
 namespace {

@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/grpcpp.h"
 #include "common/grpc_status.h"
+#include "grpcpp/grpcpp.h"
 #include "proto/vitrine/v1/gossip.grpc.pb.h"
 
 namespace vitrine::monitor {

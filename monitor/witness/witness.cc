@@ -58,13 +58,6 @@ absl::Status CheckWitnessKey(const note::Signer& signer,
   return absl::OkStatus();
 }
 
-absl::Status MakeDir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoStatus(errno, absl::StrCat("create folder ", path));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 Witness::Witness(std::unique_ptr<note::Signer> signer, std::string verifier_key,
@@ -113,7 +106,7 @@ absl::StatusOr<std::unique_ptr<Witness>> Witness::Open(
     }
     state->vkey_by_id[parsed.key_id] = vkey;
   }
-  VITRINE_RETURN_IF_ERROR(MakeDir(witness->state_dir_));
+  VITRINE_RETURN_IF_ERROR(MakeDirs(witness->state_dir_, 0700));
   VITRINE_RETURN_IF_ERROR(witness->LoadState());
   return witness;
 }

@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/client_context.h"
 #include "common/grpc_status.h"
+#include "grpcpp/client_context.h"
 #include "proto/vitrine/v1/witness_size.h"
 
 namespace vitrine::monitor {

@@ -15,10 +15,10 @@
 #include "gtest/gtest.h"
 #include "log/note/cosignature.h"
 #include "log/note/keys.h"
-#include "proto/vitrine/v1/witness_size.h"
 #include "monitor/witness/witness.h"
 #include "monitor/witness/witness_client.h"
 #include "monitor/witness/witness_testing.h"
+#include "proto/vitrine/v1/witness_size.h"
 
 namespace vitrine::monitor {
 namespace {

@@ -15,12 +15,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "common/metrics.h"
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
 #include "log/sequencer/sequencer.h"
 #include "log/sequencer/sequencer_testing.h"
 #include "log/server/http_server.h"
-#include "common/metrics.h"
 
 namespace vitrine::server::testing {
 

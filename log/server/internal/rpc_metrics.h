@@ -10,8 +10,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "grpcpp/support/status.h"
 #include "common/metrics.h"
+#include "grpcpp/support/status.h"
 
 namespace vitrine::server::internal {
 

@@ -3,9 +3,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
 #include "common/status_macros.h"
 #include "log/merkle/proof.h"
-#include "common/grpc_status.h"
 
 namespace vitrine::server::internal {
 

@@ -1,39 +1,18 @@
 #include "log/server/config.h"
 
-#include <fstream>
-#include <functional>
-#include <map>
 #include <set>
-#include <sstream>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
+#include "common/options.h"
 #include "common/status_macros.h"
 #include "log/note/keys.h"
 
 namespace vitrine::server {
 namespace {
-
-// One option: how to set it from text, and how to show its default.
-struct Option {
-  std::string help;
-  std::function<absl::Status(absl::string_view, LogConfig&)> set;
-  std::function<std::string(const LogConfig&)> show;
-  bool boolean = false;
-};
-
-template <typename T>
-absl::Status ParseNumber(absl::string_view name, absl::string_view text, T& out,
-                         T min) {
-  if (!absl::SimpleAtoi(text, &out) || out < min) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, " wants a whole number >= ", min, ", got \"", text, "\""));
-  }
-  return absl::OkStatus();
-}
 
 // Parses "<vkey>@<host:port>": a type 0x04 vkey (its base64 never holds
 // '@') and an address with a port.
@@ -69,104 +48,70 @@ absl::StatusOr<WitnessAddress> ParseWitness(absl::string_view text) {
   return witness;
 }
 
-#define VITRINE_STRING_OPTION(field, help)                                   \
-  {#field,                                                                   \
-   {help,                                                                    \
-    [](absl::string_view v, LogConfig& c) {                                  \
-      c.field = std::string(v);                                              \
-      return absl::OkStatus();                                               \
-    },                                                                       \
-    [](const LogConfig& c) { return c.field; }}}
-
-#define VITRINE_INT_OPTION(field, min, help)                                 \
-  {#field,                                                                   \
-   {help,                                                                    \
-    [](absl::string_view v, LogConfig& c) {                                  \
-      return ParseNumber<int64_t>(#field, v, c.field, min);                  \
-    },                                                                       \
-    [](const LogConfig& c) { return absl::StrCat(c.field); }}}
-
-const std::map<std::string, Option>& Options() {
-  static const auto* options = new std::map<std::string, Option>{
-      VITRINE_STRING_OPTION(data, "data folder (store, key, vendors)"),
-      VITRINE_STRING_OPTION(origin, "log name: checkpoint origin and key name"),
-      VITRINE_STRING_OPTION(key_file, "log signer key file (default <data>/log.key)"),
-      VITRINE_STRING_OPTION(vendors_file, "vendor registry (default <data>/vendors)"),
-      {"init_if_missing",
-       {"create the data folder and a log key on first start",
+const OptionTable<LogConfig>& Options() {
+  using C = LogConfig;
+  static const auto* options = [] {
+    auto* table = new OptionTable<LogConfig>{
+        StringOption(&C::data, "data", "data folder (store, key, vendors)"),
+        StringOption(&C::origin, "origin", "log name: checkpoint origin and key name"),
+        StringOption(&C::key_file, "key_file", "log signer key file (default <data>/log.key)"),
+        StringOption(&C::vendors_file, "vendors_file", "vendor registry (default <data>/vendors)"),
+        BoolOption(&C::init_if_missing, "init_if_missing",
+                   "create the data folder and a log key on first start"),
+        StringOption(&C::grpc_listen, "grpc_listen", "gRPC address host:port (port 0 picks one)"),
+        StringOption(&C::http_listen, "http_listen",
+                     "HTTP address host:port: tiles, /metrics, /healthz"),
+        StringOption(&C::tls_cert_file, "tls_cert_file", "gRPC TLS certificate chain (PEM)"),
+        StringOption(&C::tls_key_file, "tls_key_file", "gRPC TLS private key (PEM)"),
+        StringOption(&C::tls_client_ca_file, "tls_client_ca_file",
+                     "require client certificates from this CA (PEM)"),
+        IntOption(&C::batch_size, "batch_size", 1, "most entries per group commit"),
+        IntOption(&C::batch_delay_ms, "batch_delay_ms", 0, "longest wait for a batch to fill, ms"),
+        IntOption(&C::max_queue, "max_queue", 1, "entries waiting before RESOURCE_EXHAUSTED"),
+        IntOption(&C::max_statements_per_add, "max_statements_per_add", 1,
+                  "statements per Add request"),
+        IntOption(&C::max_request_bytes, "max_request_bytes", 1024, "largest gRPC request, bytes"),
+        MakeOption<LogConfig>(
+            "vendor_rate_per_second", "sustained statements/s per vendor",
+            [](absl::string_view v, LogConfig& c) {
+              if (!absl::SimpleAtod(v, &c.vendor_rate_per_second) ||
+                  !(c.vendor_rate_per_second > 0)) {
+                return absl::InvalidArgumentError(absl::StrCat(
+                    "vendor_rate_per_second wants a number > 0, got \"", v, "\""));
+              }
+              return absl::OkStatus();
+            },
+            [](const LogConfig& c) { return absl::StrCat(c.vendor_rate_per_second); }),
+        IntOption(&C::vendor_burst, "vendor_burst", 1, "statements a vendor may send at once"),
+        IntOption(&C::tile_cache_mib, "tile_cache_mib", 0,
+                  "MiB of tiles cached in memory for proofs"),
+        MakeOption<LogConfig>(
+            "witness_quorum", "witnesses that must cosign a witnessed checkpoint",
+            [](absl::string_view v, LogConfig& c) {
+              return ParseInt("witness_quorum", v, c.witness_quorum, 1);
+            },
+            [](const LogConfig& c) {
+              return c.witness_quorum == 0 ? std::string("all") : absl::StrCat(c.witness_quorum);
+            }),
+        IntOption(&C::witness_timeout_ms, "witness_timeout_ms", 1,
+                  "deadline of one push to one witness, ms"),
+    };
+    auto witness = MakeOption<LogConfig>(
+        "witness", "a witness, <type 0x04 vkey>@<host:port>; repeat for each",
         [](absl::string_view v, LogConfig& c) {
-          if (v == "true" || v == "1") {
-            c.init_if_missing = true;
-          } else if (v == "false" || v == "0") {
-            c.init_if_missing = false;
-          } else {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "init_if_missing wants true or false, got \"", v, "\""));
-          }
+          VITRINE_ASSIGN_OR_RETURN(WitnessAddress parsed, ParseWitness(v));
+          c.witnesses.push_back(std::move(parsed));
           return absl::OkStatus();
         },
         [](const LogConfig& c) {
-          return std::string(c.init_if_missing ? "true" : "false");
-        },
-        /*boolean=*/true}},
-      VITRINE_STRING_OPTION(grpc_listen, "gRPC address host:port (port 0 picks one)"),
-      VITRINE_STRING_OPTION(http_listen, "HTTP address host:port: tiles, /metrics, /healthz"),
-      VITRINE_STRING_OPTION(tls_cert_file, "gRPC TLS certificate chain (PEM)"),
-      VITRINE_STRING_OPTION(tls_key_file, "gRPC TLS private key (PEM)"),
-      VITRINE_STRING_OPTION(tls_client_ca_file, "require client certificates from this CA (PEM)"),
-      VITRINE_INT_OPTION(batch_size, 1, "most entries per group commit"),
-      VITRINE_INT_OPTION(batch_delay_ms, 0, "longest wait for a batch to fill, ms"),
-      VITRINE_INT_OPTION(max_queue, 1, "entries waiting before RESOURCE_EXHAUSTED"),
-      VITRINE_INT_OPTION(max_statements_per_add, 1, "statements per Add request"),
-      VITRINE_INT_OPTION(max_request_bytes, 1024, "largest gRPC request, bytes"),
-      {"vendor_rate_per_second",
-       {"sustained statements/s per vendor",
-        [](absl::string_view v, LogConfig& c) {
-          if (!absl::SimpleAtod(v, &c.vendor_rate_per_second) ||
-              !(c.vendor_rate_per_second > 0)) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "vendor_rate_per_second wants a number > 0, got \"", v, "\""));
-          }
-          return absl::OkStatus();
-        },
-        [](const LogConfig& c) { return absl::StrCat(c.vendor_rate_per_second); }}},
-      VITRINE_INT_OPTION(vendor_burst, 1, "statements a vendor may send at once"),
-      VITRINE_INT_OPTION(tile_cache_mib, 0, "MiB of tiles cached in memory for proofs"),
-      {"witness",
-       {"a witness, <type 0x04 vkey>@<host:port>; repeat for each",
-        [](absl::string_view v, LogConfig& c) {
-          VITRINE_ASSIGN_OR_RETURN(WitnessAddress witness, ParseWitness(v));
-          c.witnesses.push_back(std::move(witness));
-          return absl::OkStatus();
-        },
-        [](const LogConfig& c) {
-          return c.witnesses.empty() ? std::string("none")
-                                     : absl::StrCat(c.witnesses.size());
-        }}},
-      {"witness_quorum",
-       {"witnesses that must cosign a witnessed checkpoint",
-        [](absl::string_view v, LogConfig& c) {
-          return ParseNumber<int64_t>("witness_quorum", v, c.witness_quorum, 1);
-        },
-        [](const LogConfig& c) {
-          return c.witness_quorum == 0 ? std::string("all")
-                                       : absl::StrCat(c.witness_quorum);
-        }}},
-      VITRINE_INT_OPTION(witness_timeout_ms, 1, "deadline of one push to one witness, ms"),
-  };
+          return c.witnesses.empty() ? std::string("none") : absl::StrCat(c.witnesses.size());
+        });
+    witness.second.repeated = true;
+    witness.second.clear = [](LogConfig& c) { c.witnesses.clear(); };
+    table->insert(std::move(witness));
+    return table;
+  }();
   return *options;
-}
-
-#undef VITRINE_STRING_OPTION
-#undef VITRINE_INT_OPTION
-
-absl::Status Set(absl::string_view name, absl::string_view value,
-                 LogConfig& config) {
-  auto it = Options().find(std::string(name));
-  if (it == Options().end()) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown option \"", name, "\""));
-  }
-  return it->second.set(value, config);
 }
 
 std::string DataPath(const LogConfig& c, absl::string_view name) {
@@ -192,25 +137,7 @@ std::string LogConfig::VendorsPath() const {
 }
 
 absl::Status ApplyConfigText(absl::string_view text, LogConfig& config) {
-  int number = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++number;
-    absl::string_view content = absl::StripAsciiWhitespace(line);
-    if (content.empty() || content[0] == '#') continue;
-    std::pair<absl::string_view, absl::string_view> kv =
-        absl::StrSplit(content, absl::MaxSplits('=', 1));
-    absl::string_view name = absl::StripAsciiWhitespace(kv.first);
-    absl::string_view value = absl::StripAsciiWhitespace(kv.second);
-    if (content.find('=') == absl::string_view::npos || name.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "config line ", number, ": want `name = value`"));
-    }
-    if (absl::Status s = Set(name, value, config); !s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("config line ", number, ": ", s.message()));
-    }
-  }
-  return absl::OkStatus();
+  return vitrine::ApplyConfigText(Options(), text, config);
 }
 
 absl::Status ValidateLogConfig(const LogConfig& config) {
@@ -244,78 +171,40 @@ absl::Status ValidateLogConfig(const LogConfig& config) {
 
 absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args) {
   LogCommand command{"serve", LogConfig{}};
-  size_t i = 0;
-  if (i < args.size() && !absl::StartsWith(args[i], "-")) {
-    command.subcommand = args[i++];
+  std::vector<std::string> rest = args;
+  if (!rest.empty() && !absl::StartsWith(rest[0], "-")) {
+    command.subcommand = rest[0];
+    rest.erase(rest.begin());
     if (command.subcommand != "serve" && command.subcommand != "init" &&
         command.subcommand != "help") {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown subcommand \"", command.subcommand, "\" (serve, init, help)"));
     }
   }
-  // Split into (name, value) pairs first: the config file applies before
-  // any flag wherever --config appears.
-  std::vector<std::pair<std::string, std::string>> flags;
-  for (; i < args.size(); ++i) {
-    absl::string_view arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      command.subcommand = "help";
-      return command;
-    }
-    if (!absl::ConsumePrefix(&arg, "--")) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg, "\""));
-    }
-    std::string name, value;
-    if (size_t eq = arg.find('='); eq != absl::string_view::npos) {
-      name = std::string(arg.substr(0, eq));
-      value = std::string(arg.substr(eq + 1));
-    } else {
-      name = std::string(arg);
-      auto it = Options().find(name);
-      if (it != Options().end() && it->second.boolean) {
-        value = "true";
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " wants a value"));
-      }
-    }
-    flags.emplace_back(std::move(name), std::move(value));
+  ParsedFlags parsed;
+  VITRINE_RETURN_IF_ERROR(ApplyFlags(Options(), rest, command.config, parsed));
+  if (parsed.help) {
+    command.subcommand = "help";
+    return command;
   }
-  for (const auto& [name, value] : flags) {
-    if (name != "config") continue;
-    std::ifstream in(value);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", value));
-    std::stringstream text;
-    text << in.rdbuf();
-    if (absl::Status s = ApplyConfigText(text.str(), command.config); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(value, ": ", s.message()));
-    }
-  }
-  for (const auto& [name, value] : flags) {
-    if (name == "config") continue;
-    if (absl::Status s = Set(name, value, command.config); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--", s.message()));
-    }
+  if (!parsed.positional.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument \"", parsed.positional[0], "\""));
   }
   VITRINE_RETURN_IF_ERROR(ValidateLogConfig(command.config));
   return command;
 }
 
 std::string LogUsage() {
-  std::string usage =
+  return absl::StrCat(
       "usage: vitrine-log [serve|init|help] [--config=FILE] [--option=value ...]\n"
       "\n"
       "  serve  run the log (default): gRPC API and HTTP tiles, metrics, health\n"
       "  init   create the data folder and a log key; print the verifier key\n"
       "\n"
-      "options (also `name = value` lines in --config FILE; flags win):\n";
-  const LogConfig defaults;
-  for (const auto& [name, option] : Options()) {
-    absl::StrAppend(&usage, "  --", name, "  ", option.help, " [",
-                    option.show(defaults), "]\n");
-  }
-  return usage;
+      "options (also `name = value` lines in --config FILE; flags win, and a\n"
+      "repeated option given as flags replaces the file's list):\n",
+      OptionsUsage(Options()));
 }
 
 }  // namespace vitrine::server

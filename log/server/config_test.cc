@@ -65,7 +65,8 @@ TEST(ConfigTest, RejectsBadInputWithItsReason) {
       {{"--init_if_missing=maybe"}, absl::StatusCode::kInvalidArgument, "true or false"},
       {{"--data"}, absl::StatusCode::kInvalidArgument, "--data wants a value"},
       {{"serve", "stray"}, absl::StatusCode::kInvalidArgument, "unexpected argument"},
-      {{"--config=/nonexistent/vitrine.conf"}, absl::StatusCode::kNotFound, "cannot read"},
+      {{"--config=/nonexistent/vitrine.conf"}, absl::StatusCode::kNotFound,
+       "config file /nonexistent/vitrine.conf"},
   };
   for (const Case& c : cases) {
     EXPECT_THAT(ParseLogCommand(c.args), StatusIs(c.code, c.message))
@@ -98,7 +99,7 @@ std::string Vkey(absl::string_view name, note::SignatureType type) {
   return note::GenerateKey(name, type).value().verifier_key;
 }
 
-TEST(ConfigTest, WitnessesAccumulateFromFileAndFlags) {
+TEST(ConfigTest, WitnessesFromTheFileOrReplacedByFlags) {
   const std::string w1 = Vkey("w1.example", note::SignatureType::kCosignatureV1);
   const std::string w2 = Vkey("w2.example", note::SignatureType::kCosignatureV1);
   const std::string w3 = Vkey("w3.example", note::SignatureType::kCosignatureV1);
@@ -106,15 +107,21 @@ TEST(ConfigTest, WitnessesAccumulateFromFileAndFlags) {
   std::ofstream(path) << "witness = " << w1 << "@w1.example:7600\n"
                       << "witness=" << w2 << "@127.0.0.1:7601\n"
                       << "witness_timeout_ms = 250\n";
-  ASSERT_OK_AND_ASSIGN(
-      LogCommand command,
-      ParseLogCommand({"--config", path, "--witness", w3 + "@[::1]:7602",
-                       "--witness_quorum=2"}));
-  ASSERT_EQ(command.config.witnesses.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(LogCommand command,
+                       ParseLogCommand({"--config", path, "--witness_quorum=1"}));
+  ASSERT_EQ(command.config.witnesses.size(), 2u);
   EXPECT_EQ(command.config.witnesses[0], (WitnessAddress{w1, "w1.example:7600"}));
   EXPECT_EQ(command.config.witnesses[1], (WitnessAddress{w2, "127.0.0.1:7601"}));
-  EXPECT_EQ(command.config.witnesses[2], (WitnessAddress{w3, "[::1]:7602"}));
-  EXPECT_EQ(command.config.WitnessQuorum(), 2u);
+  EXPECT_EQ(command.config.WitnessQuorum(), 1u);
+  EXPECT_EQ(command.config.witness_timeout_ms, 250);
+
+  // Flags win: repeated --witness flags replace the file's list (as a
+  // single flag replaces a single value), so a command line says exactly
+  // which witnesses a run uses.
+  ASSERT_OK_AND_ASSIGN(command,
+                       ParseLogCommand({"--config", path, "--witness", w3 + "@[::1]:7602"}));
+  ASSERT_EQ(command.config.witnesses.size(), 1u);
+  EXPECT_EQ(command.config.witnesses[0], (WitnessAddress{w3, "[::1]:7602"}));
   EXPECT_EQ(command.config.witness_timeout_ms, 250);
 
   // Unset, the quorum is every witness; by default there are none.

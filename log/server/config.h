@@ -85,9 +85,9 @@ struct LogConfig {
 
   // Witnesses (DESIGN.md format 4): each new checkpoint is pushed to every
   // one, and the latest checkpoint cosigned by `witness_quorum` of them is
-  // stored and served as the witnessed checkpoint. Every `witness` line of
-  // the config file and every --witness flag adds one (the only option
-  // that accumulates). None: the log serves no witnessed checkpoint.
+  // stored and served as the witnessed checkpoint. One `witness` line (or
+  // --witness flag) each; --witness flags replace the config file's list.
+  // None: the log serves no witnessed checkpoint.
   std::vector<WitnessAddress> witnesses;
   // Distinct witnesses whose cosignatures make a checkpoint witnessed,
   // 1..witnesses.size(); 0 (unset) means all of them, so that a forgotten

@@ -38,10 +38,15 @@ TEST(GrpcStatusTest, UnknownNumbersBecomeUnknown) {
   EXPECT_EQ(out.error_code(), grpc::StatusCode::UNKNOWN);
   EXPECT_EQ(out.error_message(), "status code 42: odd");
 
+  // 20 is no google.rpc.Code, yet a valid grpc::StatusCode value (the
+  // enum's range reaches 31; a larger number would be undefined behaviour
+  // before the conversion even runs).
   const absl::Status back = FromGrpcStatus(
-      grpc::Status(static_cast<grpc::StatusCode>(99), "odder"));
+      grpc::Status(static_cast<grpc::StatusCode>(20), "odder"));
   EXPECT_EQ(back.code(), absl::StatusCode::kUnknown);
-  EXPECT_EQ(back.message(), "status code 99: odder");
+  EXPECT_EQ(back.message(), "status code 20: odder");
+  EXPECT_EQ(FromGrpcStatus(grpc::Status(grpc::StatusCode::NOT_FOUND, "gone"), "GetEntries"),
+            absl::NotFoundError("GetEntries: gone"));
 }
 
 TEST(GrpcStatusTest, CodeNames) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: the whole workspace, then the pure
-# cores again under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14)
-# and the crypto code against BoringSSL.
+# cores and the monitor's input checks again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (clang-14), and the crypto code against
+# BoringSSL.
 # Then every fuzz target runs under libFuzzer for FUZZ_SECONDS (default 20).
 # This is the README's test command and what .ci/run calls.
 set -euo pipefail
@@ -21,9 +22,12 @@ JOBS=(--jobs="$(nproc)" --local_test_jobs="$(nproc)")
 echo "== bazel test //... (gcc, fastbuild)"
 bazel test "${JOBS[@]}" //...
 
-# The pure cores and the offline verifier an updater embeds (no gRPC).
+# The pure cores, the offline verifier an updater embeds (no gRPC), and
+# what a monitor does with input from anyone: evidence files and the
+# witness's checks of pushed checkpoints.
 OFFLINE_CLIENT=(//client:verifier_test //client:bundle_file_test //client:client_state_test)
-PURE_CORES=(//common/... //log/merkle/... //log/note/... "${OFFLINE_CLIENT[@]}")
+MONITOR_CORES=(//monitor/evidence/... //monitor/witness:witness_test)
+PURE_CORES=(//common/... //log/merkle/... //log/note/... "${OFFLINE_CLIENT[@]}" "${MONITOR_CORES[@]}")
 echo "== bazel test --config=asan ${PURE_CORES[*]} (clang-14, ASan+UBSan)"
 bazel test "${JOBS[@]}" --config=asan "${PURE_CORES[@]}"
 

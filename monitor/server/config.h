@@ -54,6 +54,14 @@ struct MonitorConfig {
   // loopback by default.
   std::string grpc_listen = "127.0.0.1:7500";
   std::string http_listen = "127.0.0.1:7580";
+  // TLS. Roots (PEM) to check the certificates of logs and peers with:
+  // when set, the monitor reaches them over TLS (plaintext otherwise; what
+  // they answer is verified against keys either way, TLS keeps it
+  // private). A certificate and key (PEM) to serve Witness and Gossip over
+  // TLS.
+  std::string tls_roots_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Peer monitors to gossip with (host:port of their gRPC), and how often.
   std::vector<std::string> peers;
   int64_t gossip_interval_ms = 10000;

@@ -1,16 +1,20 @@
 #include "monitor/server/monitor_server.h"
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <cstdio>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/file.h"
+#include "common/grpc_status.h"
 #include "common/host_port.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
+#include "log/merkle/hash.h"
 #include "log/note/key_file.h"
 #include "log/note/keys.h"
 #include "monitor/evidence/recorder.h"
@@ -22,6 +26,7 @@
 #include "monitor/server/status_http.h"
 #include "monitor/witness/witness.h"
 #include "monitor/witness/witness_service.h"
+#include "proto/vitrine/v1/log.grpc.pb.h"
 
 namespace vitrine::monitor {
 namespace {
@@ -31,6 +36,41 @@ namespace {
 absl::string_view NoteBody(absl::string_view note) {
   size_t end = note.find("\n\n");
   return end == absl::string_view::npos ? note : note.substr(0, end + 1);
+}
+
+// TLS files are a few KiB; anything near this is not a PEM file.
+constexpr size_t kMaxPemFileSize = 1 << 20;
+
+// The roots to reach logs and peers with; nullopt: plaintext.
+absl::StatusOr<std::optional<std::string>> TlsRoots(const MonitorConfig& config) {
+  if (config.tls_roots_file.empty()) return std::optional<std::string>();
+  VITRINE_ASSIGN_OR_RETURN(std::string roots,
+                           ReadSmallFile(config.tls_roots_file, kMaxPemFileSize));
+  return std::optional<std::string>(std::move(roots));
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(
+    const std::optional<std::string>& roots) {
+  if (!roots.has_value()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = *roots;
+  return grpc::SslCredentials(ssl);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const MonitorConfig& config) {
+  if (config.tls_cert_file.empty() && config.tls_key_file.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both tls_cert_file and tls_key_file");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  VITRINE_ASSIGN_OR_RETURN(std::string cert,
+                           ReadSmallFile(config.tls_cert_file, kMaxPemFileSize));
+  VITRINE_ASSIGN_OR_RETURN(std::string key, ReadSmallFile(config.tls_key_file, kMaxPemFileSize));
+  ssl.pem_key_cert_pairs.push_back({key, cert});
+  return grpc::SslServerCredentials(ssl);
 }
 
 }  // namespace
@@ -79,6 +119,9 @@ struct MonitorServer::Rep {
   std::vector<std::unique_ptr<VerifiedCopy>> copies;
   std::vector<VerifiedLog*> logs;  // the copies, as gossip sees them
   std::vector<std::unique_ptr<Follower>> followers;
+  // One channel per followed log for gossip's questions to the log itself
+  // (a consistency proof to a peer's larger checkpoint).
+  std::map<std::string, std::unique_ptr<vitrine::v1::Log::Stub>> log_stubs;
   std::unique_ptr<WitnessService> witness_service;
   std::unique_ptr<GossipService> gossip_service;
   std::unique_ptr<Gossiper> gossiper;
@@ -96,7 +139,32 @@ struct MonitorServer::Rep {
   // The note gossip sends for a head: with this witness's cosignature
   // when it cosigned that very checkpoint.
   std::string NoteToSend(const std::string& origin, const VerifiedHead& head) const;
+  // The log's consistency proof between two sizes, for a peer's checkpoint
+  // larger than this monitor's head that came without a usable proof.
+  absl::StatusOr<std::vector<merkle::Hash>> LogConsistency(const std::string& origin,
+                                                           uint64_t old_size,
+                                                           uint64_t new_size) const;
 };
+
+absl::StatusOr<std::vector<merkle::Hash>> MonitorServer::Rep::LogConsistency(
+    const std::string& origin, uint64_t old_size, uint64_t new_size) const {
+  auto it = log_stubs.find(origin);
+  if (it == log_stubs.end()) return absl::NotFoundError(absl::StrCat("no log ", origin));
+  vitrine::v1::GetConsistencyProofRequest request;
+  request.set_old_size(old_size);
+  request.set_new_size(new_size);
+  vitrine::v1::GetConsistencyProofResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  VITRINE_RETURN_IF_ERROR(FromGrpcStatus(
+      it->second->GetConsistencyProof(&context, request, &response), "GetConsistencyProof"));
+  std::vector<merkle::Hash> proof;
+  for (const std::string& bytes : response.proof()) {
+    VITRINE_ASSIGN_OR_RETURN(merkle::Hash hash, merkle::Hash::FromBytes(bytes));
+    proof.push_back(hash);
+  }
+  return proof;
+}
 
 MonitorSnapshot MonitorServer::Rep::Snapshot() const {
   MonitorSnapshot snapshot;
@@ -158,6 +226,9 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
   }
   VITRINE_ASSIGN_OR_RETURN(rep->identity, InitMonitorData(config));
 
+  VITRINE_ASSIGN_OR_RETURN(const std::optional<std::string> tls_roots, TlsRoots(config));
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> server_credentials,
+                           ServerCredentials(config));
   VITRINE_ASSIGN_OR_RETURN(rep->alarm, EvidenceRecorder::Open(config.EvidenceDir()));
   std::vector<std::string> log_vkeys;
   for (const FollowedLog& log : followed) log_vkeys.push_back(log.vkey);
@@ -172,6 +243,7 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
                              VerifiedCopy::Open(config.LogStorePath(log.origin), log.vkey));
     FollowerOptions options;
     options.target = log.address;
+    options.tls_root_certs = tls_roots;
     options.log_vkey = log.vkey;
     options.vendor_keys_file = config.VendorsPath();
     options.check_vendor_signatures = config.check_vendor_signatures;
@@ -187,6 +259,8 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
                          [r, copy_ptr](std::shared_ptr<const VerifiedHead> head) {
                            r->Cosign(*copy_ptr, *head);
                          }));
+    rep->log_stubs[log.origin] = vitrine::v1::Log::NewStub(
+        grpc::CreateChannel(log.address, ChannelCredentials(tls_roots)));
     rep->logs.push_back(copy.get());
     rep->copies.push_back(std::move(copy));
     rep->followers.push_back(std::move(follower));
@@ -195,25 +269,30 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
   NoteToSend note_to_send = [r](const std::string& origin, const VerifiedHead& head) {
     return r->NoteToSend(origin, head);
   };
+  LogConsistencyByOrigin log_consistency = [r](const std::string& origin, uint64_t old_size,
+                                               uint64_t new_size) {
+    return r->LogConsistency(origin, old_size, new_size);
+  };
   GossipServiceOptions gossip_options;
   gossip_options.note_to_send = note_to_send;
+  gossip_options.log_consistency = log_consistency;
   rep->gossip_service = std::make_unique<GossipService>(rep->logs, rep->alarm.get(),
                                                         rep->identity.name, gossip_options);
   rep->witness_service = std::make_unique<WitnessService>(rep->witness.get());
   if (!config.peers.empty()) {
     std::vector<GossipPeer> peers;
-    for (const std::string& peer : config.peers) peers.push_back({peer, peer, std::nullopt});
+    for (const std::string& peer : config.peers) peers.push_back({peer, peer, tls_roots});
     GossiperOptions gossiper_options;
     gossiper_options.interval = absl::Milliseconds(config.gossip_interval_ms);
     gossiper_options.note_to_send = note_to_send;
+    gossiper_options.log_consistency = log_consistency;
     VITRINE_ASSIGN_OR_RETURN(rep->gossiper,
                              Gossiper::Create(rep->logs, rep->alarm.get(), rep->identity.name,
                                               std::move(peers), gossiper_options));
   }
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.grpc_listen, grpc::InsecureServerCredentials(),
-                           &rep->grpc_port);
+  builder.AddListeningPort(config.grpc_listen, server_credentials, &rep->grpc_port);
   builder.RegisterService(rep->witness_service.get());
   builder.RegisterService(rep->gossip_service.get());
   rep->grpc_server = builder.BuildAndStart();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -110,6 +111,57 @@ TEST(SplitViewTest, BothMonitorsRaiseTheAlarmWithinOneGossipRound) {
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(Metric(monitors[0], Series("vitrine_monitor_verified_size")), 5);
   for (ServerProcess& monitor : monitors) EXPECT_EQ(monitor.Stop(), 0);
+}
+
+// The control: two monitors on the same honest log gossip for a few rounds
+// and find nothing - their checkpoints check out against their own copies
+// (or cannot be judged yet), never as evidence.
+TEST(SplitViewTest, AnHonestLogRaisesNothing) {
+  const std::string dir = FreshDir("honest");
+  const std::string log_data = dir + "/log";
+  const std::string log_vkey = InitLog(log_data, kOrigin);
+  ASSERT_FALSE(log_vkey.empty());
+  const VendorKey vendor = MakeVendorKey("example.com/acme");
+  WriteFileOrDie(log_data + "/vendors", vendor.vkey + "\n");
+  ServerProcess log = StartLog(log_data);
+  ASSERT_TRUE(log.running()) << log.startup_output();
+
+  const std::vector<int> ports = {ReservePort(), ReservePort()};
+  std::vector<ServerProcess> monitors;
+  for (int i = 0; i < 2; ++i) {
+    const std::string data = absl::StrCat(dir, "/m", i + 1);
+    ASSERT_FALSE(InitMonitor(data, absl::StrCat("m", i + 1, ".test/witness")).empty());
+    WriteFileOrDie(data + "/vendors", vendor.vkey + "\n");
+    monitors.push_back(StartMonitor(
+        data, {"--log=" + log_vkey + "@" + log.grpc_address(),
+               absl::StrCat("--grpc_listen=127.0.0.1:", ports[i]),
+               absl::StrCat("--peer=127.0.0.1:", ports[1 - i]), "--gossip_interval_ms=300",
+               "--poll_interval_ms=100"}));
+    ASSERT_TRUE(monitors[i].running()) << monitors[i].startup_output();
+  }
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(AddStatements(log.grpc_address(), MakeStatements(vendor, round * 4, 4, "one")));
+    absl::SleepFor(absl::Milliseconds(400));
+  }
+  for (ServerProcess& monitor : monitors) {
+    ASSERT_TRUE(WaitFor([&] { return Metric(monitor, Series("vitrine_monitor_verified_size")) == 12; }));
+    // Checkpoints received both ways were judged consistent at least once.
+    ASSERT_TRUE(WaitFor([&] {
+      return Metric(monitor,
+                    "vitrine_monitor_gossip_checkpoints_total{result=\"consistent\",side=\"asked\"}") > 0;
+    }));
+    EXPECT_EQ(Metric(monitor, Series("vitrine_monitor_alarm")), 0);
+    EXPECT_EQ(Metric(monitor,
+                     "vitrine_monitor_gossip_checkpoints_total{result=\"evidence\",side=\"asked\"}"),
+              0);
+    EXPECT_EQ(Metric(monitor,
+                     "vitrine_monitor_gossip_checkpoints_total{result=\"evidence\",side=\"answered\"}"),
+              0);
+  }
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(ListFiles(absl::StrCat(dir, "/m", i + 1, "/evidence"), ".evidence.json").empty());
+    EXPECT_EQ(HttpGet(monitors[i].http_address(), "/healthz").substr(0, 3), "ok\n");
+  }
 }
 
 }  // namespace

@@ -95,6 +95,8 @@ void Follower::Wait(absl::Duration duration) {
   mu_.AwaitWithTimeout(absl::Condition(&stopping_), duration);
 }
 
+absl::Status Follower::ReloadVendorKeys() { return checker_->Reload(); }
+
 FollowerStats Follower::stats() const {
   absl::MutexLock lock(&mu_);
   return stats_;

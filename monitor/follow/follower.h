@@ -175,6 +175,10 @@ class Follower {
 
   FollowerStats stats() const;
 
+  // Rereads the vendor keys file (StatementChecker::Reload), from any
+  // thread; the next batch of statements is checked with the new keys.
+  absl::Status ReloadVendorKeys();
+
  private:
   Follower(FollowerOptions options, VerifiedCopy* copy, Alarm* alarm,
            OnVerified on_verified, std::unique_ptr<StatementChecker> checker,

@@ -29,15 +29,40 @@ absl::StatusOr<std::unique_ptr<StatementChecker>> StatementChecker::Open(
     const std::string& path, StatementCheckOptions options) {
   VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<const note::VendorKeys> keys,
                            note::ReadVendorKeysFile(path));
-  return std::make_unique<StatementChecker>(std::move(keys), options);
+  return std::make_unique<StatementChecker>(std::move(keys), options, path);
 }
 
 StatementChecker::StatementChecker(
     std::shared_ptr<const note::VendorKeys> keys,
-    StatementCheckOptions options)
-    : keys_(std::move(keys)), options_(options) {}
+    StatementCheckOptions options, std::string path)
+    : options_(options), path_(std::move(path)), keys_(std::move(keys)) {}
+
+absl::Status StatementChecker::Reload() {
+  if (path_.empty()) {
+    return absl::FailedPreconditionError("these vendor keys came from no file");
+  }
+  absl::StatusOr<std::shared_ptr<const note::VendorKeys>> keys =
+      note::ReadVendorKeysFile(path_);
+  if (!keys.ok()) {
+    return absl::Status(keys.status().code(),
+                        absl::StrCat(keys.status().message(), "; keeping the previous vendor keys"));
+  }
+  absl::MutexLock lock(&mu_);
+  keys_ = *std::move(keys);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const note::VendorKeys> StatementChecker::Keys() const {
+  absl::MutexLock lock(&mu_);
+  return keys_;
+}
 
 LeafCheck StatementChecker::Check(absl::string_view leaf) const {
+  return CheckWith(*Keys(), leaf);
+}
+
+LeafCheck StatementChecker::CheckWith(const note::VendorKeys& keys,
+                                      absl::string_view leaf) const {
   LeafCheck check;
   absl::StatusOr<note::Note> parsed =
       note::ParseNote(leaf, note::StatementNoteLimits());
@@ -53,7 +78,7 @@ LeafCheck StatementChecker::Check(absl::string_view leaf) const {
     return check;
   }
   check.statement = *std::move(statement);
-  if (!std::binary_search(keys_->vendors.begin(), keys_->vendors.end(),
+  if (!std::binary_search(keys.vendors.begin(), keys.vendors.end(),
                           check.statement->vendor)) {
     check.verdict = LeafVerdict::kUnknownVendor;
     check.error = absl::StrCat("no key of vendor \"", check.statement->vendor,
@@ -62,7 +87,7 @@ LeafCheck StatementChecker::Check(absl::string_view leaf) const {
   }
   if (!options_.check_vendor_signatures) return check;
   absl::StatusOr<note::VerifiedStatement> verified =
-      note::VerifyStatement(leaf, keys_->verifiers);
+      note::VerifyStatement(leaf, keys.verifiers);
   if (!verified.ok()) {
     check.verdict = LeafVerdict::kBadSignature;
     check.error = std::string(verified.status().message());
@@ -73,6 +98,8 @@ LeafCheck StatementChecker::Check(absl::string_view leaf) const {
 std::vector<LeafCheck> StatementChecker::CheckBatch(
     absl::Span<const std::string> leaves) const {
   std::vector<LeafCheck> checks(leaves.size());
+  // One key set for the whole batch, whatever a Reload does meanwhile.
+  const std::shared_ptr<const note::VendorKeys> keys = Keys();
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   const size_t threads = std::clamp<size_t>(
       options_.threads > 0 ? options_.threads : cores, 1,
@@ -81,7 +108,7 @@ std::vector<LeafCheck> StatementChecker::CheckBatch(
   const size_t per_thread = (leaves.size() + threads - 1) / threads;
   auto run = [&](size_t begin) {
     const size_t end = std::min(leaves.size(), begin + per_thread);
-    for (size_t i = begin; i < end; ++i) checks[i] = Check(leaves[i]);
+    for (size_t i = begin; i < end; ++i) checks[i] = CheckWith(*keys, leaves[i]);
   };
   std::vector<std::thread> workers;
   for (size_t t = 1; t < threads; ++t) workers.emplace_back(run, t * per_thread);

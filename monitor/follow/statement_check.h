@@ -24,8 +24,11 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "log/note/statement.h"
 #include "log/note/vendor_keys.h"
@@ -64,9 +67,15 @@ class StatementChecker {
   static absl::StatusOr<std::unique_ptr<StatementChecker>> Open(
       const std::string& path, StatementCheckOptions options = {});
 
-  // Uses `keys` (never null).
+  // Uses `keys` (never null); such a checker has no file to Reload.
   StatementChecker(std::shared_ptr<const note::VendorKeys> keys,
-                   StatementCheckOptions options);
+                   StatementCheckOptions options, std::string path = "");
+
+  // Rereads the vendor keys file (SIGHUP), e.g. after a vendor was added.
+  // On any error the keys in use stay and the error is returned;
+  // FailedPrecondition for a checker made from keys. Checks in progress
+  // finish with the keys they started with.
+  absl::Status Reload();
 
   // Checks one leaf.
   LeafCheck Check(absl::string_view leaf) const;
@@ -78,8 +87,13 @@ class StatementChecker {
   const StatementCheckOptions& options() const { return options_; }
 
  private:
-  const std::shared_ptr<const note::VendorKeys> keys_;
+  std::shared_ptr<const note::VendorKeys> Keys() const;
+  LeafCheck CheckWith(const note::VendorKeys& keys, absl::string_view leaf) const;
+
   const StatementCheckOptions options_;
+  const std::string path_;
+  mutable absl::Mutex mu_;  // held only to copy or swap the pointer
+  std::shared_ptr<const note::VendorKeys> keys_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vitrine::monitor

@@ -122,6 +122,27 @@ TEST_F(StatementCheckTest, BatchMatchesOneByOne) {
   EXPECT_TRUE(checker->CheckBatch({}).empty());
 }
 
+TEST_F(StatementCheckTest, ReloadTakesNewVendorsAndKeepsTheOldOnError) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StatementChecker> checker,
+                       StatementChecker::Open(path_));
+  const std::string stranger = Signed(stranger_, "example.com/stranger", 1);
+  EXPECT_EQ(checker->Check(stranger).verdict, LeafVerdict::kUnknownVendor);
+
+  std::ofstream(path_, std::ios::app) << stranger_.vkey << "\n";
+  ASSERT_OK(checker->Reload());
+  EXPECT_EQ(checker->Check(stranger).verdict, LeafVerdict::kOk);
+
+  // A broken file is refused and the keys in use stay.
+  std::ofstream(path_, std::ios::trunc) << "not a key\n";
+  EXPECT_THAT(checker->Reload(), ::vitrine::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                          "keeping the previous vendor keys"));
+  EXPECT_EQ(checker->Check(stranger).verdict, LeafVerdict::kOk);
+
+  // Keys given in memory have no file to reread.
+  StatementChecker in_memory(note::ParseVendorKeys(acme_.vkey).value(), {});
+  EXPECT_THAT(in_memory.Reload(), ::vitrine::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 TEST_F(StatementCheckTest, MissingFileIsNotFound) {
   EXPECT_EQ(StatementChecker::Open(path_ + ".missing").status().code(),
             absl::StatusCode::kNotFound);

@@ -336,6 +336,13 @@ bool MonitorServer::Healthy(std::string* text) const {
   return HealthText(rep_->Snapshot(), rep_->config.EvidenceDir(), text);
 }
 
+absl::Status MonitorServer::ReloadVendors() {
+  for (const std::unique_ptr<Follower>& follower : rep_->followers) {
+    VITRINE_RETURN_IF_ERROR(follower->ReloadVendorKeys());
+  }
+  return absl::OkStatus();
+}
+
 void MonitorServer::Shutdown() {
   if (rep_ == nullptr || rep_->shut_down) return;
   rep_->shut_down = true;

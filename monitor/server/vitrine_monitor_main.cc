@@ -8,7 +8,8 @@
 // Exit codes: 0 ok (check-evidence: every file proves misbehaviour), 1 a
 // failure (check-evidence: a file proves nothing), 2 bad usage (or a file
 // that cannot be read).
-// Signals: SIGTERM and SIGINT stop it cleanly.
+// Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP rereads the vendor
+// keys file.
 #include <pthread.h>
 #include <signal.h>
 
@@ -64,6 +65,7 @@ int Serve(const MonitorConfig& config) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<std::unique_ptr<MonitorServer>> monitor = MonitorServer::Start(config);
@@ -85,7 +87,14 @@ int Serve(const MonitorConfig& config) {
 
   for (;;) {
     int signal_number = 0;
-    if (sigwait(&signals, &signal_number) == 0) break;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number == SIGHUP) {
+      absl::Status reloaded = (*monitor)->ReloadVendors();
+      std::fprintf(stderr, "vitrine-monitor: SIGHUP: vendor keys %s\n",
+                   reloaded.ok() ? "reloaded" : reloaded.ToString().c_str());
+      continue;
+    }
+    break;
   }
   std::fprintf(stderr, "vitrine-monitor: shutting down\n");
   (*monitor)->Shutdown();

@@ -171,18 +171,10 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       "vitrine_healthy", "1 while the sequencer accepts writes, else 0.");
 
   Rep* r = rep.get();
-  HttpListenerOptions listener_options;
-  listener_options.host = options.host;
-  listener_options.port = options.port;
-  listener_options.threads = options.threads;
-  listener_options.read_timeout = options.read_timeout;
-  listener_options.write_timeout = options.write_timeout;
-  listener_options.keep_alive_timeout = options.keep_alive_timeout;
-  listener_options.max_payload_bytes = options.max_payload_bytes;
   VITRINE_ASSIGN_OR_RETURN(
       rep->listener,
       HttpListener::Start(
-          listener_options,
+          options,
           [r](const httplib::Request& request, httplib::Response& response) {
             r->Handle(request, response);
           },

@@ -38,6 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/http_listener.h"
 #include "common/metrics.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/witnessed_head.h"
@@ -45,23 +46,11 @@
 
 namespace vitrine::server {
 
-struct HttpOptions {
-  // Loopback unless the operator asks: a public port is a deliberate choice.
-  std::string host = "127.0.0.1";
-  // 0 picks a free port (tests, or a launcher that reads port()).
-  int port = 0;
-  // Worker threads. Each holds one connection at a time (keep-alive
-  // included), and a request is a few storage reads: a handful is plenty
-  // behind a cache or CDN, which carries the bulk of tile traffic.
-  size_t threads = 8;
-  // Slow or stalled clients hold a worker at most this long per read/write.
-  absl::Duration read_timeout = absl::Seconds(5);
-  absl::Duration write_timeout = absl::Seconds(10);
-  // An idle keep-alive connection releases its worker after this long.
-  absl::Duration keep_alive_timeout = absl::Seconds(2);
-  // Largest request body httplib would accept. The API is GET-only and
-  // bodies are never read; this bounds any future handler that would.
-  size_t max_payload_bytes = 4096;
+// Where and how to listen (common/http_listener.h: host, port, worker
+// threads, timeouts, body limit; a handful of workers is plenty behind a
+// cache or CDN, which carries the bulk of tile traffic), and how long
+// caches may keep what is served.
+struct HttpOptions : HttpListenerOptions {
   // Cache lifetime of /checkpoint: tlog-tiles wants no caching "beyond a few
   // seconds"; a little lets a CDN absorb polling monitors. 0: no-cache.
   absl::Duration checkpoint_max_age = absl::Seconds(2);

@@ -5,14 +5,12 @@
 //
 // Signals: SIGTERM and SIGINT shut down gracefully (stop accepting, finish
 // and commit what is queued, close); SIGHUP rereads the vendor registry.
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/server_signals.h"
 #include "log/server/config.h"
 #include "log/server/log_server.h"
 
@@ -33,14 +31,7 @@ int Init(const LogConfig& config) {
 }
 
 int Serve(const LogConfig& config) {
-  // Block the signals in every thread (threads inherit the mask) so that
-  // only the sigwait below receives them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ServerSignals signals;  // before any thread starts
 
   absl::StatusOr<std::unique_ptr<LogServer>> log = LogServer::Start(config);
   if (!log.ok()) {
@@ -51,31 +42,24 @@ int Serve(const LogConfig& config) {
   std::printf("vitrine-log serving %s\n"
               "  verifier key: %s\n"
               "  gRPC:         %s\n"
-              "  HTTP:         http://%s (tiles, /checkpoint, /metrics, /healthz)\n"
-              "  data:         %s\n",
+              "  HTTP:         http://%s (tiles, /checkpoint, /metrics, /healthz)\n",
               id.origin.c_str(), id.verifier_key.c_str(),
-              (*log)->grpc_address().c_str(), (*log)->http_address().c_str(),
-              config.data.c_str());
+              (*log)->grpc_address().c_str(), (*log)->http_address().c_str());
   if (!config.witnesses.empty()) {
     std::printf("  witnesses:    %zu, quorum %zu (/checkpoint serves the "
                 "latest witnessed checkpoint)\n",
                 config.witnesses.size(), config.WitnessQuorum());
   }
+  // Last: launchers (and tests) read up to this line.
+  std::printf("  data:         %s\n", config.data.c_str());
   std::fflush(stdout);
 
-  for (;;) {
-    int signal_number = 0;
-    if (sigwait(&signals, &signal_number) != 0) continue;
-    if (signal_number == SIGHUP) {
-      absl::Status reloaded = (*log)->ReloadVendors();
-      std::fprintf(stderr, "vitrine-log: SIGHUP: vendor registry %s\n",
-                   reloaded.ok() ? "reloaded" : reloaded.ToString().c_str());
-      continue;
-    }
-    std::fprintf(stderr, "vitrine-log: %s: shutting down\n",
-                 signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
-    break;
-  }
+  const char* why = signals.WaitForStop([&] {
+    absl::Status reloaded = (*log)->ReloadVendors();
+    std::fprintf(stderr, "vitrine-log: SIGHUP: vendor registry %s\n",
+                 reloaded.ok() ? "reloaded" : reloaded.ToString().c_str());
+  });
+  std::fprintf(stderr, "vitrine-log: %s: shutting down\n", why);
   (*log)->Shutdown();
   std::fprintf(stderr, "vitrine-log: stopped cleanly\n");
   return 0;

@@ -10,9 +10,6 @@
 // that cannot be read).
 // Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP rereads the vendor
 // keys file.
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -20,6 +17,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/server_signals.h"
 #include "monitor/evidence/evidence_file.h"
 #include "monitor/server/config.h"
 #include "monitor/server/monitor_server.h"
@@ -61,12 +59,7 @@ int CheckEvidence(const MonitorCommand& command) {
 }
 
 int Serve(const MonitorConfig& config) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ServerSignals signals;  // before any thread starts
 
   absl::StatusOr<std::unique_ptr<MonitorServer>> monitor = MonitorServer::Start(config);
   if (!monitor.ok()) {
@@ -85,18 +78,12 @@ int Serve(const MonitorConfig& config) {
               config.data.c_str());
   std::fflush(stdout);
 
-  for (;;) {
-    int signal_number = 0;
-    if (sigwait(&signals, &signal_number) != 0) continue;
-    if (signal_number == SIGHUP) {
-      absl::Status reloaded = (*monitor)->ReloadVendors();
-      std::fprintf(stderr, "vitrine-monitor: SIGHUP: vendor keys %s\n",
-                   reloaded.ok() ? "reloaded" : reloaded.ToString().c_str());
-      continue;
-    }
-    break;
-  }
-  std::fprintf(stderr, "vitrine-monitor: shutting down\n");
+  const char* why = signals.WaitForStop([&] {
+    absl::Status reloaded = (*monitor)->ReloadVendors();
+    std::fprintf(stderr, "vitrine-monitor: SIGHUP: vendor keys %s\n",
+                 reloaded.ok() ? "reloaded" : reloaded.ToString().c_str());
+  });
+  std::fprintf(stderr, "vitrine-monitor: %s: shutting down\n", why);
   (*monitor)->Shutdown();
   std::fprintf(stderr, "vitrine-monitor: stopped cleanly\n");
   return 0;

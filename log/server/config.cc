@@ -93,6 +93,8 @@ const OptionTable<LogConfig>& Options() {
             [](const LogConfig& c) {
               return c.witness_quorum == 0 ? std::string("all") : absl::StrCat(c.witness_quorum);
             }),
+        StringOption(&C::witness_tls_roots_file, "witness_tls_roots_file",
+                     "PEM roots: reach the witnesses over TLS"),
         IntOption(&C::witness_timeout_ms, "witness_timeout_ms", 1,
                   "deadline of one push to one witness, ms"),
     };

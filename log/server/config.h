@@ -93,6 +93,8 @@ struct LogConfig {
   // 1..witnesses.size(); 0 (unset) means all of them, so that a forgotten
   // quorum is the strictest one.
   int64_t witness_quorum = 0;
+  // PEM roots to reach the witnesses over TLS; empty: plaintext.
+  std::string witness_tls_roots_file;
   // Deadline of one push to one witness: a slow or dead witness is
   // retried later with backoff; appends never wait for it.
   int64_t witness_timeout_ms = 5000;

@@ -191,6 +191,10 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
     witness_options.witnesses = config.witnesses;
     witness_options.quorum = config.WitnessQuorum();
     witness_options.timeout = absl::Milliseconds(config.witness_timeout_ms);
+    if (!config.witness_tls_roots_file.empty()) {
+      VITRINE_ASSIGN_OR_RETURN(witness_options.tls_root_certs,
+                               ReadSmallFile(config.witness_tls_roots_file, kMaxPemFileSize));
+    }
     VITRINE_ASSIGN_OR_RETURN(
         rep->pusher,
         WitnessPusher::Start(rep->store.get(), rep->sequencer.get(), verifier,

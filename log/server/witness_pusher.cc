@@ -340,7 +340,7 @@ absl::StatusOr<std::unique_ptr<WitnessPusher>> WitnessPusher::Start(
     witness.key_id = key.key_id;
     witness.verifier = std::move(verifier);
     VITRINE_RETURN_IF_ERROR(rep->witness_keys.Add(witness.verifier));
-    // Plaintext, as the log's own clients over loopback: the answers are
+    // TLS when roots are configured, else plaintext: the answers are
     // cosignatures, verified here, so the channel needs no trust.
     // gRPC's own reconnection backoff (up to 2 minutes by default) would
     // hide a returning witness from the pusher's retries: bound it alike.
@@ -351,8 +351,14 @@ absl::StatusOr<std::unique_ptr<WitnessPusher>> WitnessPusher::Start(
                 static_cast<int>(absl::ToInt64Milliseconds(options.min_backoff)));
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                 static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
-    witness.stub = vitrine::v1::Witness::NewStub(grpc::CreateCustomChannel(
-        address.address, grpc::InsecureChannelCredentials(), args));
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (options.tls_root_certs.has_value()) {
+      grpc::SslCredentialsOptions ssl;
+      ssl.pem_root_certs = *options.tls_root_certs;
+      credentials = grpc::SslCredentials(ssl);
+    }
+    witness.stub = vitrine::v1::Witness::NewStub(
+        grpc::CreateCustomChannel(address.address, credentials, args));
     witness.pushes_ok = &metrics->GetCounter(
         "vitrine_witness_pushes_total",
         "Checkpoints pushed to witnesses, by witness and answer code.",

@@ -53,6 +53,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -79,6 +81,9 @@ struct WitnessPusherOptions {
   // seconds and a returning one is noticed within max_backoff.
   absl::Duration min_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
+  // PEM roots to reach the witnesses over TLS; unset: plaintext (the
+  // cosignatures are verified either way; TLS keeps the exchange private).
+  std::optional<std::string> tls_root_certs;
 };
 
 class WitnessPusher {

@@ -168,5 +168,37 @@ TEST_F(WitnessingTest, QuorumOfTwoThenOneWitnessDownThenBack) {
   EXPECT_EQ(log_.Stop(), 0);
 }
 
+// A witness that serves over TLS: the log reaches it with the CA's roots
+// (test-only certificates, client/testdata/tls), and the witnessed
+// checkpoint carries its cosignature.
+TEST(WitnessOverTlsTest, TheLogPushesOverTls) {
+  const std::string tls = std::string(std::getenv("TEST_SRCDIR")) + "/vitrine/client/testdata/tls/";
+  const std::string dir = FreshDir("witness-tls");
+  const std::string log_data = dir + "/log";
+  const std::string log_vkey = InitLog(log_data, "tls.test/log");
+  ASSERT_FALSE(log_vkey.empty());
+  const std::string witness_vkey = InitMonitor(dir + "/w", "w.test/witness");
+  ASSERT_FALSE(witness_vkey.empty());
+  const int log_port = ReservePort(), witness_port = ReservePort();
+  ServerProcess witness = StartMonitor(
+      dir + "/w", {absl::StrCat("--log=", log_vkey, "@127.0.0.1:", log_port),
+                   absl::StrCat("--grpc_listen=127.0.0.1:", witness_port),
+                   "--tls_cert_file=" + tls + "server.pem", "--tls_key_file=" + tls + "server.key"});
+  ASSERT_TRUE(witness.running()) << witness.startup_output();
+  ServerProcess log = StartLog(
+      log_data, {absl::StrCat("--grpc_listen=127.0.0.1:", log_port),
+                 absl::StrCat("--witness=", witness_vkey, "@127.0.0.1:", witness_port),
+                 "--witness_tls_roots_file=" + tls + "ca.pem", "--witness_timeout_ms=1000"});
+  ASSERT_TRUE(log.running()) << log.startup_output();
+  const VendorKey vendor = MakeVendorKey("example.com/acme");
+  WriteFileOrDie(log_data + "/vendors", vendor.vkey + "\n");
+  log.Reload();
+  ASSERT_TRUE(WaitFor([&] {
+    return AddStatements(log.grpc_address(), MakeStatements(vendor, 0, 1, "tls"));
+  }));
+  ASSERT_TRUE(WaitFor([&] { return NoteSize(HttpGet(log.http_address(), "/checkpoint")) == 1; }));
+  EXPECT_THAT(HttpGet(log.http_address(), "/checkpoint"), HasSubstr("\n\u2014 w.test/witness "));
+}
+
 }  // namespace
 }  // namespace vitrine::tests

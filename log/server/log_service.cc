@@ -4,8 +4,10 @@
 // WatchCheckpoints).
 #include "log/server/log_service.h"
 
+#include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "log/server/internal/checkpoint_hub.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/internal/service_util.h"
@@ -57,6 +59,24 @@ grpc::ServerUnaryReactor* LogService::GetCheckpoint(
     state = *std::move(witnessed);
   } else {
     state = sequencer_->Published();
+    if (request->at_most_size() != 0 && request->at_most_size() < state->checkpoint.size) {
+      absl::StatusOr<std::optional<storage::StoredCheckpoint>> stored =
+          store_->CheckpointAtMost(request->at_most_size());
+      absl::Status status = stored.status();
+      if (status.ok() && !stored->has_value()) {
+        status = absl::NotFoundError(absl::StrCat("no checkpoint at or below size ",
+                                                  request->at_most_size()));
+      }
+      if (!status.ok()) {
+        FinishUnary(reactor, *metrics_, Method::kGetCheckpoint, status);
+        return reactor;
+      }
+      vitrine::v1::Checkpoint* checkpoint = response->mutable_checkpoint();
+      checkpoint->set_note((*stored)->signed_note);
+      checkpoint->set_size((*stored)->size);
+      FinishUnary(reactor, *metrics_, Method::kGetCheckpoint, absl::OkStatus());
+      return reactor;
+    }
   }
   vitrine::v1::Checkpoint* checkpoint = response->mutable_checkpoint();
   checkpoint->set_note(state->signed_note);

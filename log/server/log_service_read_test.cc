@@ -74,6 +74,22 @@ TEST_F(ReadTest, GetCheckpoint) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST_F(ReadTest, GetCheckpointAtMostASize) {
+  // Signed sizes: 0 (the empty tree), 3, 7, 10.
+  ASSERT_EQ(sizes_, (std::vector<uint64_t>{3, 7, 10}));
+  for (const auto& [at_most, expected] :
+       std::vector<std::pair<uint64_t, uint64_t>>{{1, 0}, {3, 3}, {6, 3}, {7, 7}, {9, 7},
+                                                   {10, 10}, {1000, 10}}) {
+    vitrine::v1::GetCheckpointRequest request;
+    request.set_at_most_size(at_most);
+    vitrine::v1::GetCheckpointResponse response;
+    ASSERT_TRUE(stub_->GetCheckpoint(ClientContext().get(), request, &response).ok())
+        << at_most;
+    EXPECT_EQ(response.checkpoint().size(), expected) << at_most;
+    EXPECT_EQ(Open(response.checkpoint().note()).size, expected) << at_most;
+  }
+}
+
 TEST_F(ReadTest, InclusionProofByIndexAndHashVerifies) {
   for (uint64_t index = 0; index < kSize; ++index) {
     vitrine::v1::GetInclusionProofRequest request;

@@ -143,11 +143,17 @@ uint64_t Store::EntryCount() const { return rep_->entry_count.load(); }
 namespace {
 
 // Returns the last (largest) key of `family` and its value, or nullopt.
+// The checkpoint of the largest size <= `at_most` in `family` (all of them
+// when unset), or nullopt.
 absl::StatusOr<std::optional<StoredCheckpoint>> LastCheckpointIn(
-    const internal::Db& db, Cf family) {
+    const internal::Db& db, Cf family, std::optional<uint64_t> at_most = std::nullopt) {
   std::unique_ptr<rocksdb::Iterator> it(
       db.db->NewIterator(VerifiedReadOptions(), db.cf(family)));
-  it->SeekToLast();
+  if (at_most.has_value()) {
+    it->SeekForPrev(IndexKey(*at_most));
+  } else {
+    it->SeekToLast();
+  }
   if (!it->Valid()) {
     VITRINE_RETURN_IF_ERROR(
         FromRocksDb(it->status(), "finding the latest checkpoint"));
@@ -172,6 +178,11 @@ absl::string_view SignedPrefix(absl::string_view note) {
 
 absl::StatusOr<std::optional<StoredCheckpoint>> Store::LatestCheckpoint() const {
   return LastCheckpointIn(*rep_->db, Cf::kCheckpoints);
+}
+
+absl::StatusOr<std::optional<StoredCheckpoint>> Store::CheckpointAtMost(
+    uint64_t size) const {
+  return LastCheckpointIn(*rep_->db, Cf::kCheckpoints, size);
 }
 
 absl::StatusOr<std::optional<StoredCheckpoint>>

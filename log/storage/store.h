@@ -195,6 +195,9 @@ class Store {
   absl::StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint() const;
   // The checkpoint signed for exactly `size`; NotFound when none was.
   absl::StatusOr<std::string> CheckpointAt(uint64_t size) const;
+  // The checkpoint of the largest size <= `size` the log signed, or
+  // nullopt when none was (a monitor catching up in bounded steps).
+  absl::StatusOr<std::optional<StoredCheckpoint>> CheckpointAtMost(uint64_t size) const;
 
   // Stores `note`, the checkpoint of tree `size` with the cosignatures that
   // met the witness quorum, as the latest witnessed checkpoint (synced with

@@ -70,6 +70,28 @@ TEST_F(StoreTest, NewStoreIsEmpty) {
   EXPECT_THAT(store_->CheckpointAt(0), StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_F(StoreTest, CheckpointAtMostFindsTheLargestSignedSizeBelow) {
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredCheckpoint> none, store_->CheckpointAtMost(10));
+  EXPECT_FALSE(none.has_value());
+  TestLog log(store_.get());
+  const std::vector<std::string> entries = TestEntries(15);
+  for (size_t begin : {0, 5, 10}) {
+    ASSERT_OK(log.Append(absl::MakeConstSpan(entries).subspan(begin, 5)));
+  }
+  // Checkpoints at 5, 10 and 15.
+  for (const auto& [at_most, expected] :
+       std::vector<std::pair<uint64_t, uint64_t>>{{5, 5}, {9, 5}, {10, 10}, {14, 10}, {99, 15}}) {
+    ASSERT_OK_AND_ASSIGN(std::optional<StoredCheckpoint> found,
+                         store_->CheckpointAtMost(at_most));
+    ASSERT_TRUE(found.has_value()) << at_most;
+    EXPECT_EQ(found->size, expected) << at_most;
+    ASSERT_OK_AND_ASSIGN(std::string exact, store_->CheckpointAt(expected));
+    EXPECT_EQ(found->signed_note, exact);
+  }
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredCheckpoint> below, store_->CheckpointAtMost(4));
+  EXPECT_FALSE(below.has_value());
+}
+
 TEST_F(StoreTest, EntriesReadBackOneByOneAndInRanges) {
   TestLog log(store_.get());
   std::vector<std::string> entries = TestEntries(600);

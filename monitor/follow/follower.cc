@@ -190,10 +190,29 @@ absl::Status Follower::Process(const std::string& signed_note) {
     return opened.status();
   }
   const note::Checkpoint& theirs = opened->checkpoint;
-  const std::shared_ptr<const VerifiedHead> head = copy_->Latest();
-  const note::Checkpoint& ours = head->checkpoint;
+  std::shared_ptr<const VerifiedHead> head = copy_->Latest();
 
-  if (theirs.size > ours.size) return CatchUp(*head, *opened, signed_note);
+  if (theirs.size > head->checkpoint.size) {
+    // Far behind: go through checkpoints the log signed on the way, each at
+    // most max_pending_entries ahead, so a gap never sits whole in memory.
+    while (theirs.size - head->checkpoint.size > options_.max_pending_entries) {
+      VITRINE_ASSIGN_OR_RETURN(
+          std::string step,
+          log_->GetCheckpoint(head->checkpoint.size + options_.max_pending_entries));
+      absl::StatusOr<note::VerifiedCheckpoint> step_opened =
+          note::OpenCheckpoint(step, copy_->origin(), copy_->log_keys());
+      // No signed size in the window (one huge batch), or a log that
+      // ignores at_most_size: CatchUp refuses the gap as too large.
+      if (!step_opened.ok() || step_opened->checkpoint.size <= head->checkpoint.size ||
+          step_opened->checkpoint.size - head->checkpoint.size > options_.max_pending_entries) {
+        break;
+      }
+      VITRINE_RETURN_IF_ERROR(Process(step));
+      head = copy_->Latest();
+    }
+    return CatchUp(*head, *opened, signed_note);
+  }
+  const note::Checkpoint& ours = head->checkpoint;
 
   if (theirs.size == ours.size) {
     if (theirs.root != ours.root) {

@@ -44,14 +44,16 @@
 // earlier run or from gossip), the follower verifies nothing more: it never
 // builds on a history that conflicts with another (stats().halted).
 //
-// Memory: the checkpoint's whole gap is held until its root is checked,
-// since the log signs only the sizes it reaches and the copy may only hold
-// verified entries (the store's every commit carries a checkpoint; resuming
-// requires it). About the leaf bytes plus ~100 bytes per entry, twice over
-// while the store's batch is built: ~1 GB for a 1M-entry gap of 400-byte
-// statements. A gap above max_pending_entries is refused (last_error says
-// so) rather than risking the process; raise it for a first catch-up of a
-// large log. A log that grows while followed presents small gaps.
+// Memory: a gap is held until its root is checked, since the copy may only
+// hold verified entries (the store's every commit carries a checkpoint;
+// resuming requires it): about the leaf bytes plus ~100 bytes per entry,
+// twice over while the store's batch is built. A gap larger than
+// max_pending_entries is crossed in steps: the log is asked for the
+// checkpoint it signed at the largest size within max_pending_entries of
+// the verified one (GetCheckpoint at_most_size), which is verified and
+// committed like any other, and so on. Only when the log signed no size in
+// such a window (or does not answer at_most_size) is the gap refused
+// (last_error says so) rather than risking the process.
 //
 // Thread-safety: Start and Stop from one thread; stats() from any thread.
 // on_verified runs on the follower's thread.

@@ -565,5 +565,25 @@ TEST_F(FollowerProcessTest, RefusesAGapAboveMaxPendingEntries) {
   EXPECT_EQ(follower_->stats().entries_fetched, 0u);
 }
 
+TEST_F(FollowerProcessTest, CrossesALargeGapThroughSignedSteps) {
+  // Four Adds, four checkpoints: 6, 12, 18, 24.
+  for (int i = 0; i < 4; ++i) Add(acme_, i * 6, 6);
+  OpenCopy();
+  FollowerOptions options = Options();
+  options.max_pending_entries = 10;
+  ASSERT_OK_AND_ASSIGN(follower_, Follower::Create(options, copy_.get(), &alarm_));
+  vitrine::v1::GetCheckpointResponse response;
+  ASSERT_TRUE(stub_->GetCheckpoint(Context().get(), {}, &response).ok());
+  ASSERT_OK(follower_->Process(response.checkpoint().note()));
+  // 0 -> 6 -> 12 -> 18 (each the largest signed size within 10), then 24;
+  // every entry fetched once.
+  const FollowerStats stats = follower_->stats();
+  EXPECT_EQ(stats.verified_size, 24u);
+  EXPECT_EQ(stats.checkpoints_verified, 4u);
+  EXPECT_EQ(stats.entries_fetched, 24u);
+  EXPECT_EQ(copy_->Latest()->checkpoint.root, LogHead().checkpoint.root);
+  EXPECT_TRUE(alarm_.raised().empty());
+}
+
 }  // namespace
 }  // namespace vitrine::monitor

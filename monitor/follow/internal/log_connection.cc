@@ -58,13 +58,14 @@ void LogConnection::CancelAll() {
   for (grpc::ClientContext* context : in_flight_) context->TryCancel();
 }
 
-absl::StatusOr<std::string> LogConnection::GetCheckpoint() {
+absl::StatusOr<std::string> LogConnection::GetCheckpoint(uint64_t at_most_size) {
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> context = Acquire(false);
   if (!context.ok()) return context.status();
   absl::Cleanup release = [&] { Release(context->get()); };
+  vitrine::v1::GetCheckpointRequest request;
+  request.set_at_most_size(at_most_size);
   vitrine::v1::GetCheckpointResponse response;
-  const grpc::Status status = stub_->GetCheckpoint(
-      context->get(), vitrine::v1::GetCheckpointRequest(), &response);
+  const grpc::Status status = stub_->GetCheckpoint(context->get(), request, &response);
   if (!status.ok()) return FromGrpcStatus(status, "GetCheckpoint");
   return std::move(*response.mutable_checkpoint()->mutable_note());
 }

@@ -33,8 +33,9 @@ class LogConnection {
       const std::optional<std::string>& tls_root_certs,
       absl::Duration deadline);
 
-  // The log's latest checkpoint note.
-  absl::StatusOr<std::string> GetCheckpoint();
+  // The log's latest checkpoint note; with at_most_size != 0, the one it
+  // signed for the largest size <= at_most_size (log.proto).
+  absl::StatusOr<std::string> GetCheckpoint(uint64_t at_most_size = 0);
   // The log's consistency proof from old_size to new_size.
   absl::StatusOr<std::vector<merkle::Hash>> GetConsistencyProof(
       uint64_t old_size, uint64_t new_size);

@@ -17,6 +17,7 @@
 #include "log/merkle/hash.h"
 #include "log/note/key_file.h"
 #include "log/note/keys.h"
+#include "log/note/note.h"
 #include "monitor/evidence/recorder.h"
 #include "monitor/follow/follower.h"
 #include "monitor/follow/verified_copy.h"
@@ -30,13 +31,6 @@
 
 namespace vitrine::monitor {
 namespace {
-
-// The checkpoint text of a signed note: everything up to the blank line
-// before the signatures.
-absl::string_view NoteBody(absl::string_view note) {
-  size_t end = note.find("\n\n");
-  return end == absl::string_view::npos ? note : note.substr(0, end + 1);
-}
 
 // TLS files are a few KiB; anything near this is not a PEM file.
 constexpr size_t kMaxPemFileSize = 1 << 20;
@@ -201,9 +195,11 @@ std::string MonitorServer::Rep::NoteToSend(const std::string& origin,
   // A halted log gets no more of this witness's word, even on old heads.
   if (alarm->Halted(origin)) return head.signed_note;
   std::optional<std::string> cosigned = witness->Latest(origin);
-  if (cosigned.has_value() && NoteBody(*cosigned) == NoteBody(head.signed_note)) {
-    return *cosigned;
-  }
+  if (!cosigned.has_value()) return head.signed_note;
+  // The witness's note for the same checkpoint text carries its cosignature.
+  absl::StatusOr<note::Note> mine = note::ParseNote(*cosigned);
+  absl::StatusOr<note::Note> theirs = note::ParseNote(head.signed_note);
+  if (mine.ok() && theirs.ok() && mine->text == theirs->text) return *cosigned;
   return head.signed_note;
 }
 

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -142,6 +143,21 @@ bool AddStatements(const std::string& address, const std::vector<std::string>& s
     }
   }
   return true;
+}
+
+LogAndMonitorData MakeLogAndMonitorData(const std::string& name, const std::string& origin,
+                                        const std::vector<std::string>& vendors) {
+  LogAndMonitorData out;
+  out.dir = FreshDir(name);
+  out.log_data = out.dir + "/log";
+  out.monitor_data = out.dir + "/monitor";
+  const std::string vendor_lines = absl::StrCat(absl::StrJoin(vendors, "\n"), "\n");
+  const std::string log_vkey = InitLog(out.log_data, origin);
+  if (log_vkey.empty() || InitMonitor(out.monitor_data, "m.test/witness").empty()) return out;
+  WriteFileOrDie(out.log_data + "/vendors", vendor_lines);
+  WriteFileOrDie(out.monitor_data + "/vendors", vendor_lines);
+  out.log_vkey = log_vkey;
+  return out;
 }
 
 std::vector<std::string> ListFiles(const std::string& dir, const std::string& suffix) {

@@ -67,6 +67,19 @@ std::vector<std::string> MakeStatements(const VendorKey& vendor, int first, int 
 // to 1000 per call; false (and a line on stderr) when any is not logged.
 bool AddStatements(const std::string& address, const std::vector<std::string>& statements);
 
+// A fresh folder holding an initialised log (`log/`, origin `origin`) and
+// monitor (`monitor/`, witness name m.test/witness), both with `vendors`
+// (vkeys) in their vendors files: registered with the log, trusted by the
+// monitor. log_vkey is empty when a step failed.
+struct LogAndMonitorData {
+  std::string dir;
+  std::string log_data;
+  std::string monitor_data;
+  std::string log_vkey;
+};
+LogAndMonitorData MakeLogAndMonitorData(const std::string& name, const std::string& origin,
+                                        const std::vector<std::string>& vendors);
+
 // The files in `dir` whose names end in `suffix`, sorted.
 std::vector<std::string> ListFiles(const std::string& dir, const std::string& suffix);
 

@@ -20,14 +20,11 @@ constexpr char kWitness[] = "vitrine_monitor_witness_size{origin=\"restart.test/
 constexpr char kAlarm[] = "vitrine_monitor_alarm{origin=\"restart.test/log\"}";
 
 TEST(MonitorRestartTest, ResumesWithoutReDownloadingOrGaps) {
-  const std::string dir = FreshDir("restart");
-  const std::string log_data = dir + "/log", monitor_data = dir + "/monitor";
-  const std::string log_vkey = InitLog(log_data, "restart.test/log");
-  ASSERT_FALSE(log_vkey.empty());
   const VendorKey vendor = MakeVendorKey("example.com/acme");
-  WriteFileOrDie(log_data + "/vendors", vendor.vkey + "\n");
-  ASSERT_FALSE(InitMonitor(monitor_data, "m.test/witness").empty());
-  WriteFileOrDie(monitor_data + "/vendors", vendor.vkey + "\n");
+  const LogAndMonitorData data = MakeLogAndMonitorData("restart", "restart.test/log", {vendor.vkey});
+  ASSERT_FALSE(data.log_vkey.empty());
+  const std::string &log_data = data.log_data, &monitor_data = data.monitor_data,
+                    &log_vkey = data.log_vkey;
 
   const std::string log_address = absl::StrCat("127.0.0.1:", ReservePort());
   const std::vector<std::string> log_args = {"--grpc_listen=" + log_address};

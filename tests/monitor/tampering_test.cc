@@ -21,14 +21,11 @@ constexpr char kSize[] = "vitrine_monitor_verified_size{origin=\"tamper.test/log
 constexpr char kAlarm[] = "vitrine_monitor_alarm{origin=\"tamper.test/log\"}";
 
 TEST(TamperingTest, AnEntryRewrittenAfterSigningIsCaught) {
-  const std::string dir = FreshDir("tamper");
-  const std::string log_data = dir + "/log", monitor_data = dir + "/monitor";
-  const std::string log_vkey = InitLog(log_data, "tamper.test/log");
-  ASSERT_FALSE(log_vkey.empty());
   const VendorKey vendor = MakeVendorKey("example.com/acme");
-  WriteFileOrDie(log_data + "/vendors", vendor.vkey + "\n");
-  ASSERT_FALSE(InitMonitor(monitor_data, "m.test/witness").empty());
-  WriteFileOrDie(monitor_data + "/vendors", vendor.vkey + "\n");
+  const LogAndMonitorData data = MakeLogAndMonitorData("tamper", "tamper.test/log", {vendor.vkey});
+  ASSERT_FALSE(data.log_vkey.empty());
+  const std::string &log_data = data.log_data, &monitor_data = data.monitor_data,
+                    &log_vkey = data.log_vkey;
 
   // The log keeps its address across restarts, as a real one would.
   const std::string log_address = absl::StrCat("127.0.0.1:", ReservePort());

@@ -29,15 +29,12 @@ std::vector<std::string> Lines(const std::string& path) {
 }
 
 TEST(VendorWatchTest, EveryStatementOfTheWatchedVendorOnce) {
-  const std::string dir = FreshDir("watch");
-  const std::string log_data = dir + "/log", monitor_data = dir + "/monitor";
-  const std::string log_vkey = InitLog(log_data, "watch.test/log");
-  ASSERT_FALSE(log_vkey.empty());
   const VendorKey acme = MakeVendorKey("example.com/acme");
   const VendorKey other = MakeVendorKey("example.org/other");
-  WriteFileOrDie(log_data + "/vendors", acme.vkey + "\n" + other.vkey + "\n");
-  ASSERT_FALSE(InitMonitor(monitor_data, "m.test/witness").empty());
-  WriteFileOrDie(monitor_data + "/vendors", acme.vkey + "\n" + other.vkey + "\n");
+  const LogAndMonitorData data = MakeLogAndMonitorData("watch", "watch.test/log", {acme.vkey, other.vkey});
+  ASSERT_FALSE(data.log_vkey.empty());
+  const std::string &log_data = data.log_data, &monitor_data = data.monitor_data,
+                    &log_vkey = data.log_vkey;
 
   ServerProcess log = StartLog(log_data);
   ASSERT_TRUE(log.running()) << log.startup_output();

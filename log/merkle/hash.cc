@@ -91,4 +91,13 @@ Hash EmptyRoot() {
   return hash;
 }
 
+Hash Sha256(absl::string_view bytes) {
+  Hash hash;
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, bytes.data(), bytes.size());
+  SHA256_Final(hash.data(), &ctx);
+  return hash;
+}
+
 }  // namespace vitrine::merkle

@@ -80,6 +80,10 @@ Hash HashChildren(const Hash& left, const Hash& right);
 // Returns SHA-256 of the empty string, the root of the empty tree.
 Hash EmptyRoot();
 
+// Returns plain SHA-256 of `bytes` (no domain prefix): for identities
+// outside the tree, such as a statement's (note/statement_admission.h).
+Hash Sha256(absl::string_view bytes);
+
 }  // namespace vitrine::merkle
 
 #endif  // VITRINE_LOG_MERKLE_HASH_H_

@@ -28,6 +28,16 @@ TEST(HashTest, EmptyRootMatchesVector) {
   EXPECT_EQ(EmptyRoot().ToHex(), vectors["empty_tree_root"].get<std::string>());
 }
 
+TEST(HashTest, Sha256IsPlainSha256) {
+  nlohmann::json vectors = ReadVectorJson("hashes.json");
+  EXPECT_EQ(Sha256("").ToHex(), vectors["empty_tree_root"].get<std::string>());
+  // FIPS 180-2 example "abc".
+  EXPECT_EQ(Sha256("abc").ToHex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // A leaf hash is not the plain hash of the entry.
+  EXPECT_NE(Sha256("abc"), HashLeaf("abc"));
+}
+
 TEST(HashTest, ChildrenHashIsDomainSeparatedFromLeaves) {
   Hash a = HashLeaf("a");
   Hash b = HashLeaf("b");

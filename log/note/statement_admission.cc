@@ -1,0 +1,109 @@
+#include "log/note/statement_admission.h"
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+
+namespace vitrine::note {
+namespace {
+
+// The key a signature line claims, as "name+keyid" for messages.
+std::string KeyLabel(const Signature& signature) {
+  return absl::StrFormat("%s+%08x", signature.name, signature.key_id);
+}
+
+// The key that screening accepts for `signature`, or nullptr: a type 0x01
+// vendor key named like the vendor, else a type 0x01 supervisor key named
+// otherwise.
+const Verifier* RecognisedKey(const Signature& signature,
+                              absl::string_view vendor,
+                              const VerifierSet& vendor_keys,
+                              const VerifierSet& supervisor_keys) {
+  if (signature.name == vendor) {
+    const Verifier* key = vendor_keys.Find(signature.name, signature.key_id);
+    if (key != nullptr && key->Type() == SignatureType::kEd25519) return key;
+    return nullptr;
+  }
+  const Verifier* key = supervisor_keys.Find(signature.name, signature.key_id);
+  if (key != nullptr && key->Type() == SignatureType::kEd25519) return key;
+  return nullptr;
+}
+
+}  // namespace
+
+merkle::Hash StatementId(absl::string_view text) { return merkle::Sha256(text); }
+
+absl::StatusOr<ScreenedStatement> ScreenStatement(
+    absl::string_view signed_statement, const VerifierSet& vendor_keys,
+    const VerifierSet& supervisor_keys, const AdmissionLimits& limits) {
+  ScreenedStatement screened;
+  VITRINE_ASSIGN_OR_RETURN(screened.note,
+                           ParseNote(signed_statement, StatementNoteLimits()));
+  VITRINE_ASSIGN_OR_RETURN(screened.statement,
+                           ParseStatement(screened.note.text));
+  const std::string& vendor = screened.statement.vendor;
+  const size_t max_lines = 1 + limits.max_supervisors;
+  if (screened.note.signatures.size() > max_lines) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "statement carries ", screened.note.signatures.size(),
+        " signature lines; a log entry carries at most ", max_lines,
+        " (the vendor's and up to ", limits.max_supervisors, " supervisors')"));
+  }
+  std::set<std::pair<std::string, uint32_t>> seen;
+  bool vendor_signed = false;
+  for (size_t i = 0; i < screened.note.signatures.size(); ++i) {
+    const Signature& signature = screened.note.signatures[i];
+    if (!seen.emplace(signature.name, signature.key_id).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "signature line ", i + 1, ": key ", KeyLabel(signature),
+          " already signed this statement; each key signs once"));
+    }
+    if (RecognisedKey(signature, vendor, vendor_keys, supervisor_keys) ==
+        nullptr) {
+      if (signature.name == vendor) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "signature line ", i + 1, ": ", KeyLabel(signature),
+            " is not a registered key of vendor ", vendor));
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "signature line ", i + 1, ": ", KeyLabel(signature),
+          " is neither a key of vendor ", vendor,
+          " nor a supervisor key registered with this log; the log stores "
+          "only signatures it can check (remove the line)"));
+    }
+    if (signature.name == vendor) vendor_signed = true;
+  }
+  if (!vendor_signed) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "statement is not signed by a registered key of vendor ", vendor));
+  }
+  screened.id = StatementId(screened.note.text);
+  return screened;
+}
+
+absl::Status VerifyScreened(const ScreenedStatement& screened,
+                            const VerifierSet& vendor_keys,
+                            const VerifierSet& supervisor_keys) {
+  const std::string& vendor = screened.statement.vendor;
+  for (const Signature& signature : screened.note.signatures) {
+    const Verifier* key =
+        RecognisedKey(signature, vendor, vendor_keys, supervisor_keys);
+    if (key == nullptr) {
+      // The keys changed since screening (a registry reload in between).
+      return absl::PermissionDeniedError(absl::StrCat(
+          "key ", KeyLabel(signature), " is no longer registered"));
+    }
+    if (!key->Verify(screened.note.text, signature.bytes)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("statement signature by ", KeyLabel(signature),
+                       " does not verify"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace vitrine::note

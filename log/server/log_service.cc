@@ -28,7 +28,11 @@ LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
       limits_(limits),
       witnessed_(witnessed),
       metrics_(std::make_unique<internal::RpcMetrics>(metrics)),
-      hub_(std::make_shared<internal::CheckpointHub>()),
+      hub_(std::make_shared<internal::CheckpointHub>(
+          internal::WatchLimits{limits.max_watch_streams,
+                                limits.max_watch_streams_per_connection},
+          &metrics->GetGauge("vitrine_watch_streams",
+                             "WatchCheckpoints streams open."))),
       executor_(limits.completion_threads) {
   // The watcher holds the hub, not the service: the sequencer may call it
   // after the service is gone, and then finds no subscriber.
@@ -40,13 +44,30 @@ LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
 
 LogService::~LogService() { Shutdown(); }
 
-void LogService::Shutdown() { hub_->Close(); }
+void LogService::Shutdown() {
+  // Reads see the flag; a Watch that subscribed before Close is ended by
+  // it, and one after is refused by Subscribe.
+  shutting_down_.store(true, std::memory_order_release);
+  hub_->Close();
+}
+
+size_t LogService::watch_streams() const { return hub_->size(); }
+
+bool LogService::RefusedWhileShuttingDown(grpc::ServerUnaryReactor* reactor,
+                                          Method method) {
+  if (!shutting_down_.load(std::memory_order_acquire)) return false;
+  FinishUnary(reactor, *metrics_, method,
+              absl::UnavailableError("the log is shutting down; retry "
+                                     "after it restarts"));
+  return true;
+}
 
 grpc::ServerUnaryReactor* LogService::GetCheckpoint(
     grpc::CallbackServerContext* context,
     const vitrine::v1::GetCheckpointRequest* request,
     vitrine::v1::GetCheckpointResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (RefusedWhileShuttingDown(reactor, Method::kGetCheckpoint)) return reactor;
   std::shared_ptr<const sequencer::PublishedState> state;
   if (request->witnessed()) {
     absl::StatusOr<std::shared_ptr<const sequencer::PublishedState>> witnessed =

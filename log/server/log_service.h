@@ -40,6 +40,7 @@
 #ifndef VITRINE_LOG_SERVER_LOG_SERVICE_H_
 #define VITRINE_LOG_SERVER_LOG_SERVICE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -60,6 +61,7 @@ namespace vitrine::server {
 namespace internal {
 class CheckpointHub;
 class RpcMetrics;
+enum class Method : int;
 }  // namespace internal
 
 struct ServiceLimits {
@@ -78,6 +80,14 @@ struct ServiceLimits {
   // Threads building Add answers (proofs, serialisation) off the sequencer
   // thread: two keep up with the sequencer on the 2-core target machine.
   size_t completion_threads = 2;
+  // WatchCheckpoints streams at once, all clients together (more:
+  // RESOURCE_EXHAUSTED at once): each holds a gRPC call and at most one
+  // checkpoint, and every publication writes to each of them.
+  size_t max_watch_streams = 4096;
+  // WatchCheckpoints streams at once on one connection (the gRPC peer): one
+  // stream sees every checkpoint, so a client needs one; 16 leave room for
+  // a few components sharing a channel, not for one client taking them all.
+  size_t max_watch_streams_per_connection = 16;
 };
 
 class LogService final : public vitrine::v1::Log::CallbackService {
@@ -91,10 +101,16 @@ class LogService final : public vitrine::v1::Log::CallbackService {
              const WitnessedHead* witnessed = nullptr);
   ~LogService() override;
 
-  // Ends every WatchCheckpoints stream with UNAVAILABLE and refuses new
-  // ones, so that grpc::Server::Shutdown (which waits for every call) can
-  // return. Idempotent; the destructor calls it.
+  // Begins shutting down: ends every WatchCheckpoints stream with
+  // UNAVAILABLE, ends each GetEntries stream with UNAVAILABLE after its
+  // write in flight, and answers UNAVAILABLE to every read and watch that
+  // arrives from now on, so that clients see "reconnect", never CANCELLED,
+  // and grpc::Server::Shutdown (which waits for every call) can return.
+  // Adds already accepted still complete. Idempotent; the destructor calls it.
   void Shutdown();
+
+  // Returns the number of WatchCheckpoints streams open (metrics, tests).
+  size_t watch_streams() const;
 
   grpc::ServerUnaryReactor* Add(grpc::CallbackServerContext* context,
                                 const vitrine::v1::AddRequest* request,
@@ -129,6 +145,11 @@ class LogService final : public vitrine::v1::Log::CallbackService {
  private:
   struct AddCall;
 
+  // Finishes `reactor` UNAVAILABLE ("the log is shutting down") and returns
+  // true once Shutdown has begun; false otherwise. For unary reads.
+  bool RefusedWhileShuttingDown(grpc::ServerUnaryReactor* reactor,
+                                internal::Method method);
+
   storage::Store* const store_;
   sequencer::Sequencer* const sequencer_;
   VendorRegistry* const registry_;
@@ -137,6 +158,8 @@ class LogService final : public vitrine::v1::Log::CallbackService {
   const WitnessedHead* const witnessed_;  // null: no witnesses
   std::unique_ptr<internal::RpcMetrics> metrics_;
   std::shared_ptr<internal::CheckpointHub> hub_;
+  // Set by Shutdown; read by every read handler and GetEntries stream.
+  std::atomic<bool> shutting_down_{false};
   // Last member: destroyed first, so queued Add completions still find the
   // rest of the service alive while it drains.
   Executor executor_;

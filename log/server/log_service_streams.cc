@@ -34,12 +34,23 @@ using internal::RpcMetrics;
 constexpr uint64_t kEntriesPerRead = 256;
 
 // Streams the leaves [next, end). Only one thread touches it at a time (the
-// handler, then each OnWriteDone in turn), except `cancelled_`.
+// handler, then each OnWriteDone in turn), except `cancelled_`. There is
+// always exactly one write in flight until the single Finish (or
+// StartWriteAndFinish, which has no OnWriteDone), so every end - the last
+// entry, a cancel, a failed write, a store error, shutdown - goes through
+// OnWriteDone or WriteNext, and each calls End at most once.
 class EntriesReactor final : public grpc::ServerWriteReactor<vitrine::v1::Entry> {
  public:
+  // `shutting_down` is the service's flag; it outlives the stream (the
+  // service outlives the gRPC server).
   EntriesReactor(const storage::Store* store, RpcMetrics* metrics,
-                 uint64_t start, uint64_t end)
-      : store_(store), metrics_(metrics), next_(start), end_(end) {}
+                 const std::atomic<bool>* shutting_down, uint64_t start,
+                 uint64_t end)
+      : store_(store),
+        metrics_(metrics),
+        shutting_down_(shutting_down),
+        next_(start),
+        end_(end) {}
 
   // Starts the stream, or ends it at once with `status` when not OK.
   void Start(const absl::Status& status) {
@@ -54,6 +65,12 @@ class EntriesReactor final : public grpc::ServerWriteReactor<vitrine::v1::Entry>
     if (!ok || cancelled_.load(std::memory_order_acquire)) {
       // The client went away: gRPC still wants a Finish, which it drops.
       End(grpc::Status::CANCELLED);
+      return;
+    }
+    if (shutting_down_->load(std::memory_order_acquire)) {
+      End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                       absl::StrCat("the log is shutting down; resume with "
+                                    "start ", next_)));
       return;
     }
     WriteNext();
@@ -102,6 +119,7 @@ class EntriesReactor final : public grpc::ServerWriteReactor<vitrine::v1::Entry>
 
   const storage::Store* const store_;
   RpcMetrics* const metrics_;
+  const std::atomic<bool>* const shutting_down_;
   uint64_t next_;
   const uint64_t end_;
   std::vector<std::string> chunk_;
@@ -114,6 +132,15 @@ class EntriesReactor final : public grpc::ServerWriteReactor<vitrine::v1::Entry>
 // Sends the newest checkpoint larger than anything sent (or after_size),
 // one write at a time; states published while a write is in flight replace
 // each other, so a slow client gets the latest, not a backlog.
+//
+// The stream ends for one of four reasons, whichever comes first: the
+// client cancels (OnCancel), a write fails (OnWriteDone(false)), the hub
+// closes (OnHubClosed), or Subscribe refuses it in Start. Each marks the
+// stream ending; the Finish itself waits for a write in flight, and is
+// called exactly once, by whichever path finds the stream ending and no
+// write in flight (`finished_` guards it). The hub is left before Finish
+// (not in OnDone), so that the stream's slot is free once the client
+// sees its status, and the published state it held is dropped at once.
 class WatchReactor final : public grpc::ServerWriteReactor<vitrine::v1::Checkpoint>,
                            public internal::CheckpointSubscriber {
  public:
@@ -121,11 +148,18 @@ class WatchReactor final : public grpc::ServerWriteReactor<vitrine::v1::Checkpoi
                RpcMetrics* metrics, uint64_t after_size)
       : hub_(std::move(hub)), metrics_(metrics), sent_size_(after_size) {}
 
-  // Subscribes, then offers `latest`: in this order, a state published in
-  // between is offered twice (harmless), never missed.
-  void Start(std::shared_ptr<const sequencer::PublishedState> latest) {
-    if (!hub_->Subscribe(this)) {
-      OnHubClosed();
+  // Subscribes for connection `peer`, then offers `latest`: in this order,
+  // a state published in between is offered twice (harmless), never
+  // missed. A refused subscription ends the stream with its status.
+  void Start(absl::string_view peer,
+             std::shared_ptr<const sequencer::PublishedState> latest) {
+    const absl::Status subscribed = hub_->Subscribe(this, peer);
+    if (!subscribed.ok()) {
+      {
+        absl::MutexLock lock(&mu_);
+        MarkEndingLocked(ToGrpcStatus(subscribed));
+      }
+      FinishIfIdle(/*unsubscribe=*/false);
       return;
     }
     OnCheckpoint(std::move(latest));
@@ -140,36 +174,49 @@ class WatchReactor final : public grpc::ServerWriteReactor<vitrine::v1::Checkpoi
       return;
     }
     pending_ = std::move(state);
-    MaybeWrite();
+    MaybeWriteLocked();
   }
 
+  // Called with the hub's lock held; the hub already dropped us.
   void OnHubClosed() override {
-    absl::MutexLock lock(&mu_);
-    EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                           "the log is shutting down; reconnect with "
-                           "after_size"));
+    {
+      absl::MutexLock lock(&mu_);
+      MarkEndingLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                    "the log is shutting down; reconnect "
+                                    "with after_size"));
+    }
+    FinishIfIdle(/*unsubscribe=*/false);
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!ok) {
-      EndLocked(grpc::Status::CANCELLED);
-    } else if (ending_) {
-      Finish(final_status_);  // deferred until the write was done
-    } else {
-      MaybeWrite();
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        // The client went away (or the call was cancelled): gRPC still
+        // wants a Finish, which it drops.
+        MarkEndingLocked(grpc::Status::CANCELLED);
+      }
+      if (!ending_) {
+        MaybeWriteLocked();
+        return;
+      }
     }
+    FinishIfIdle(/*unsubscribe=*/true);
   }
 
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
-    EndLocked(grpc::Status::CANCELLED);
+    {
+      absl::MutexLock lock(&mu_);
+      MarkEndingLocked(grpc::Status::CANCELLED);
+    }
+    FinishIfIdle(/*unsubscribe=*/true);
   }
 
   void OnDone() override {
-    // After this the hub never calls us; a publication in progress holds
-    // the hub's lock, so Unsubscribe waits for it to finish with us.
+    // Normally a no-op: every end leaves the hub before Finish. Kept so
+    // that no path can leave a deleted subscriber behind; a publication in
+    // progress holds the hub's lock, so this waits for it to finish.
     hub_->Unsubscribe(this);
     grpc::Status status;
     {
@@ -181,7 +228,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<vitrine::v1::Checkpoi
   }
 
  private:
-  void MaybeWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || pending_ == nullptr) return;
     out_.set_note(pending_->signed_note);
     out_.set_size(pending_->checkpoint.size);
@@ -191,13 +238,28 @@ class WatchReactor final : public grpc::ServerWriteReactor<vitrine::v1::Checkpoi
     StartWrite(&out_);
   }
 
-  // Finishes once; with a write in flight, when it is done.
-  void EndLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // Records why the stream ends; the first reason wins.
+  void MarkEndingLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (ending_) return;
     ending_ = true;
     pending_.reset();
     final_status_ = std::move(status);
-    if (!writing_) Finish(final_status_);
+  }
+
+  // Finishes the stream if it is ending, has no write in flight and was
+  // not finished yet; first leaves the hub when `unsubscribe` (never from
+  // OnHubClosed, which runs under the hub's lock). Called without mu_.
+  void FinishIfIdle(bool unsubscribe) ABSL_LOCKS_EXCLUDED(mu_) {
+    if (unsubscribe) hub_->Unsubscribe(this);
+    grpc::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!ending_ || writing_ || finished_) return;
+      finished_ = true;
+      status = final_status_;
+      out_.Clear();
+    }
+    Finish(std::move(status));
   }
 
   const std::shared_ptr<internal::CheckpointHub> hub_;
@@ -207,6 +269,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<vitrine::v1::Checkpoi
   std::shared_ptr<const sequencer::PublishedState> pending_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool ending_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
   vitrine::v1::Checkpoint out_;  // the write in flight
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
@@ -220,7 +283,10 @@ grpc::ServerWriteReactor<vitrine::v1::Entry>* LogService::GetEntries(
   const uint64_t end = request->end();
   const uint64_t size = sequencer_->Published()->checkpoint.size;
   absl::Status valid;
-  if (start > end) {
+  if (shutting_down_.load(std::memory_order_acquire)) {
+    valid = absl::UnavailableError(
+        "the log is shutting down; retry after it restarts");
+  } else if (start > end) {
     valid = absl::InvalidArgumentError(
         absl::StrCat("start ", start, " is after end ", end));
   } else if (end - start > limits_.max_entries_per_call) {
@@ -232,7 +298,8 @@ grpc::ServerWriteReactor<vitrine::v1::Entry>* LogService::GetEntries(
     valid = absl::OutOfRangeError(absl::StrCat(
         "end ", end, " is beyond the log's size ", size));
   }
-  auto* reactor = new EntriesReactor(store_, metrics_.get(), start, end);
+  auto* reactor = new EntriesReactor(store_, metrics_.get(),
+                                     &shutting_down_, start, end);
   reactor->Start(valid);
   return reactor;
 }
@@ -242,7 +309,7 @@ grpc::ServerWriteReactor<vitrine::v1::Checkpoint>* LogService::WatchCheckpoints(
     const vitrine::v1::WatchCheckpointsRequest* request) {
   auto* reactor =
       new WatchReactor(hub_, metrics_.get(), request->after_size());
-  reactor->Start(sequencer_->Published());
+  reactor->Start(context->peer(), sequencer_->Published());
   return reactor;
 }
 

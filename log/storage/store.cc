@@ -15,6 +15,7 @@
 #include "log/storage/internal/keys.h"
 #include "log/storage/internal/rocksdb_status.h"
 #include "log/storage/internal/store_hash_reader.h"
+#include "log/storage/internal/store_rep.h"
 #include "log/storage/tile_cache.h"
 #include "rocksdb/write_batch.h"
 
@@ -27,20 +28,6 @@ using internal::VerifiedReadOptions;
 using merkle::Hash;
 
 // --------------------------------------------------------------------- Store
-
-struct Store::Rep {
-  StoreOptions options;
-  // Declared first so that it is closed last, after its users.
-  std::unique_ptr<internal::Db> db;
-  std::unique_ptr<TileCache> cache;
-  std::unique_ptr<internal::StoreHashReader> reader;
-  absl::Mutex writer_mu;
-  // Serialises PutWitnessedCheckpoint's check-then-write; separate from
-  // writer_mu so that a witnessed write never holds up a Commit.
-  absl::Mutex witnessed_mu;
-  // Published after each commit: readers never wait for the writer.
-  std::atomic<uint64_t> entry_count{0};
-};
 
 Store::Store(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 Store::~Store() = default;
@@ -69,6 +56,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   VITRINE_ASSIGN_OR_RETURN(rep->db, internal::OpenDb(options));
   VITRINE_ASSIGN_OR_RETURN(uint64_t count, ReadEntryCount(*rep->db));
   rep->entry_count.store(count);
+  VITRINE_ASSIGN_OR_RETURN(uint64_t coverage,
+                           internal::ReadStatementCoverage(*rep->db));
+  rep->statement_coverage.store(coverage);
   rep->cache = std::make_unique<TileCache>(options.tile_cache_tiles,
                                            options.tile_cache_bytes);
   rep->reader = std::make_unique<internal::StoreHashReader>(rep->db.get(),
@@ -96,6 +86,24 @@ absl::Status Store::Commit(const WriteBatch& batch) {
       s = write.Put(db.cf(Cf::kDigestIndex),
                     internal::DigestKey(*entry.digest, entry.index), "");
     }
+    if (s.ok() && entry.statement_id.has_value()) {
+      s = write.Put(db.cf(Cf::kStatementIndex),
+                    internal::ToSlice(entry.statement_id->AsStringView()),
+                    index);
+    }
+    if (!s.ok()) return FromRocksDb(s, "building the write batch");
+  }
+  // The coverage moves only while it is contiguous: every entry so far and
+  // every entry of this batch indexed.
+  const uint64_t coverage = rep_->statement_coverage.load();
+  const bool covered =
+      !b.entries.empty() && coverage == count &&
+      std::all_of(b.entries.begin(), b.entries.end(),
+                  [](const auto& e) { return e.statement_id.has_value(); });
+  if (covered) {
+    rocksdb::Status s = write.Put(db.cf(Cf::kStatementIndex),
+                                  internal::ToSlice(internal::kStatementCoverageKey),
+                                  IndexKey(count + b.entries.size()));
     if (!s.ok()) return FromRocksDb(s, "building the write batch");
   }
   for (const auto& [key, tile] : b.tiles) {
@@ -120,6 +128,7 @@ absl::Status Store::Commit(const WriteBatch& batch) {
       FromRocksDb(db.db->Write(options, &write), "committing a write batch"));
 
   rep_->entry_count.store(count + b.entries.size());
+  if (covered) rep_->statement_coverage.store(count + b.entries.size());
   // Write-through: the right-edge (partial) tiles are what every proof at the
   // new size reads, and a cached tile that grew must not be served narrow
   // for longer than needed. A new full tile replaces its cached partial

@@ -28,6 +28,12 @@
 //                it cannot open a store that has it (RocksDB must open every
 //                column family).
 //   leaf_index   leaf hash (32)                     -> index (8)
+//   statement_index statement identity (32)         -> index (8) of the
+//                first entry with that statement text, plus the key
+//                "coverage" -> N (8): entries [0, N) are all indexed. A
+//                Commit whose entries all carry an identity advances N; an
+//                older store (or a monitor's copy, which passes none)
+//                stays behind until IndexStatements catches it up.
 //   digest_index artifact sha256 (32) || index (8)  -> empty
 //   checkpoints  tree size (8)                      -> signed checkpoint note
 //                (one per size, never replaced: "never two heads for a size")
@@ -121,11 +127,14 @@ class WriteBatch {
   WriteBatch(WriteBatch&&) noexcept;
   WriteBatch& operator=(WriteBatch&&) noexcept;
 
-  // Adds the leaf at `index` with its leaf hash (for the dedup index) and,
-  // when the leaf names one, its artifact's SHA-256 (for FindByDigest).
+  // Adds the leaf at `index` with its leaf hash (for the leaf index), when
+  // the leaf names one its artifact's SHA-256 (for FindByDigest), and when
+  // it is a statement its identity (note/statement_admission.h; for
+  // FindStatements). The caller deduplicates identities as it does leaves.
   void AddEntry(uint64_t index, absl::string_view leaf,
                 const merkle::Hash& leaf_hash,
-                const std::optional<merkle::Hash>& artifact_digest);
+                const std::optional<merkle::Hash>& artifact_digest,
+                const std::optional<merkle::Hash>& statement_id = std::nullopt);
   // Writes the hashes of `tile` (its width says how many), replacing a
   // narrower version of the same tile.
   void PutTile(const merkle::TileId& tile, absl::string_view hashes);
@@ -230,6 +239,20 @@ class Store {
   // deduplicates a batch): the index of each, or nullopt where none.
   absl::StatusOr<std::vector<std::optional<uint64_t>>> FindLeaves(
       absl::Span<const merkle::Hash> leaf_hashes) const;
+  // Looks up statement identities in one batched read: the index of the
+  // first entry with each, or nullopt where none. Complete only for the
+  // entries below StatementIndexCoverage().
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> FindStatements(
+      absl::Span<const merkle::Hash> statement_ids) const;
+  // The number of leading entries whose identities are indexed.
+  uint64_t StatementIndexCoverage() const;
+  // Indexes the identities of entries [begin, begin + ids.size()) (nullopt:
+  // an entry that is no statement), keeping an identity already indexed at
+  // its first index, and advances the coverage to their end; synced.
+  // FailedPrecondition unless begin is the current coverage and the range
+  // is stored. Serialised with Commit.
+  absl::Status IndexStatements(
+      uint64_t begin, absl::Span<const std::optional<merkle::Hash>> ids);
   // Every index whose leaf names artifact digest `sha256`, ascending (empty
   // when none; bounded by `limit`).
   absl::StatusOr<std::vector<uint64_t>> FindByDigest(const merkle::Hash& sha256,

@@ -147,6 +147,60 @@ TEST_F(StoreTest, FindLeavesLooksUpABatchInOneCall) {
   EXPECT_TRUE(found.empty());
 }
 
+TEST_F(StoreTest, CommitsWithStatementIdsKeepTheIndexCovered) {
+  TestLog log(store_.get());
+  log.set_statement_ids(true);
+  const std::vector<std::string> entries = TestEntries(300);
+  ASSERT_OK(log.Append(absl::MakeConstSpan(entries).subspan(0, 200)));
+  ASSERT_OK(log.Append(absl::MakeConstSpan(entries).subspan(200)));
+  EXPECT_EQ(store_->StatementIndexCoverage(), 300u);
+  std::vector<Hash> wanted = {merkle::Sha256(entries[250]),
+                              merkle::Sha256("never"),
+                              merkle::Sha256(entries[0])};
+  ASSERT_OK_AND_ASSIGN(std::vector<std::optional<uint64_t>> found,
+                       store_->FindStatements(wanted));
+  EXPECT_EQ(found, (std::vector<std::optional<uint64_t>>{250, std::nullopt, 0}));
+  Reopen();
+  EXPECT_EQ(store_->StatementIndexCoverage(), 300u);
+}
+
+TEST_F(StoreTest, IndexStatementsCatchesUpAnOlderStore) {
+  // Entries written without identities (a store from before the index).
+  TestLog log(store_.get());
+  const std::vector<std::string> entries = TestEntries(10);
+  ASSERT_OK(log.Append(entries));
+  EXPECT_EQ(store_->StatementIndexCoverage(), 0u);
+  // Later commits with identities do not move a coverage that has a gap.
+  log.set_statement_ids(true);
+  ASSERT_OK(log.Append({"entry-x"}));
+  EXPECT_EQ(store_->StatementIndexCoverage(), 0u);
+
+  EXPECT_THAT(store_->IndexStatements(1, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  std::vector<std::optional<Hash>> ids;
+  for (const std::string& e : entries) ids.push_back(merkle::Sha256(e));
+  ids[3] = std::nullopt;                    // not a statement
+  ids[7] = merkle::Sha256(entries[2]);      // the same text twice
+  ASSERT_OK(store_->IndexStatements(0, ids));
+  EXPECT_EQ(store_->StatementIndexCoverage(), 10u);
+  ASSERT_OK(store_->IndexStatements(10, {merkle::Sha256("entry-x")}));
+  EXPECT_EQ(store_->StatementIndexCoverage(), 11u);
+  EXPECT_THAT(store_->IndexStatements(11, {merkle::Sha256("beyond")}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<std::optional<uint64_t>> found,
+      store_->FindStatements({merkle::Sha256(entries[2]),
+                              merkle::Sha256(entries[3]),
+                              merkle::Sha256(entries[9]),
+                              merkle::Sha256("entry-x")}));
+  EXPECT_EQ(found, (std::vector<std::optional<uint64_t>>{2, std::nullopt, 9, 10}));
+  // Covered now, the next commit with identities moves it on.
+  ASSERT_OK(log.Append({"entry-y"}));
+  EXPECT_EQ(store_->StatementIndexCoverage(), 12u);
+  Reopen();
+  EXPECT_EQ(store_->StatementIndexCoverage(), 12u);
+}
+
 TEST_F(StoreTest, FindByDigestListsEveryIndexInOrderUpToTheLimit) {
   TestLog log(store_.get());
   Hash a = HashLeaf("artifact-a");

@@ -19,9 +19,10 @@ WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
 
 void WriteBatch::AddEntry(uint64_t index, absl::string_view leaf,
                           const Hash& leaf_hash,
-                          const std::optional<Hash>& artifact_digest) {
+                          const std::optional<Hash>& artifact_digest,
+                          const std::optional<Hash>& statement_id) {
   rep_->contents.entries.push_back(
-      {index, std::string(leaf), leaf_hash, artifact_digest});
+      {index, std::string(leaf), leaf_hash, artifact_digest, statement_id});
   rep_->contents.bytes += leaf.size();
 }
 

@@ -37,6 +37,7 @@ struct BatchContents {
     std::string leaf;
     merkle::Hash leaf_hash;
     std::optional<merkle::Hash> digest;
+    std::optional<merkle::Hash> statement_id;
   };
   struct Tile {
     merkle::TileId id;

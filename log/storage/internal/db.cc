@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kCfNames[] = {"entries",     "tiles",
                                     "leaf_index",  "digest_index",
                                     "checkpoints", "tile_interiors",
-                                    "witnessed"};
+                                    "witnessed",   "statement_index"};
 static_assert(sizeof(kCfNames) / sizeof(kCfNames[0]) ==
               static_cast<size_t>(Cf::kCount));
 
@@ -66,6 +66,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
       cf.compression = rocksdb::kNoCompression;
       break;
     case Cf::kLeafIndex:
+    case Cf::kStatementIndex:
       // Every append looks its leaf hash up here (dedup), and nearly all are
       // misses: a bloom filter over the memtable answers them without
       // walking the skiplist (the SST filters below do the same on disk).
@@ -182,6 +183,16 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   }
   result->db.reset(raw);
   return result;
+}
+
+absl::StatusOr<uint64_t> ReadStatementCoverage(const Db& db) {
+  std::string value;
+  rocksdb::Status s =
+      db.db->Get(VerifiedReadOptions(), db.cf(Cf::kStatementIndex),
+                 ToSlice(kStatementCoverageKey), &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) return FromRocksDb(s, "reading the statement index coverage");
+  return DecodeIndexKey(value);
 }
 
 rocksdb::ReadOptions VerifiedReadOptions() {

@@ -38,6 +38,9 @@ enum class Cf : int {
   kTileInteriors,
   // Added with witnessing (issue 7): created on opening a store without it.
   kWitnessed,
+  // Added with statement identities (issue 11): created empty on opening an
+  // older store, whose entries the log then indexes once (store.h).
+  kStatementIndex,
   kCount,
 };
 
@@ -70,6 +73,10 @@ inline rocksdb::Slice ToSlice(absl::string_view bytes) {
 inline absl::string_view ToView(const rocksdb::Slice& slice) {
   return absl::string_view(slice.data(), slice.size());
 }
+
+// Returns N where the statement index covers entries [0, N) (store.h,
+// "Layout"): the stored coverage, or 0 when none was written.
+absl::StatusOr<uint64_t> ReadStatementCoverage(const Db& db);
 
 // Returns ReadOptions that verify block checksums on every read.
 rocksdb::ReadOptions VerifiedReadOptions();

@@ -27,6 +27,10 @@ inline constexpr size_t kIndexKeySize = 8;
 inline constexpr size_t kTileKeySize = 1 + kIndexKeySize;
 inline constexpr size_t kDigestKeySize = merkle::kHashSize + kIndexKeySize;
 
+// The statement index's one key that is not an identity (32 bytes): the
+// value is IndexKey(N), entries [0, N) being indexed.
+inline constexpr absl::string_view kStatementCoverageKey = "coverage";
+
 // Returns the 8 big-endian bytes of `value`: keys of entries and checkpoints,
 // and values of the leaf index.
 std::string IndexKey(uint64_t value);

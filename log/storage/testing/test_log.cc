@@ -49,7 +49,9 @@ WriteBatch TestLog::Build(absl::Span<const std::string> entries,
     Hash leaf_hash = merkle::HashLeaf(entries[i]);
     next.range.Append(leaf_hash, visitor);
     batch.AddEntry(begin + i, entries[i], leaf_hash,
-                   digests.empty() ? std::nullopt : digests[i]);
+                   digests.empty() ? std::nullopt : digests[i],
+                   statement_ids_ ? std::optional<Hash>(merkle::Sha256(entries[i]))
+                                  : std::nullopt);
   }
   for (const auto& [level, index] : dirty) {
     const std::vector<Hash>& hashes = next.tile_levels[level];

@@ -50,6 +50,9 @@ class TestLog {
   // Whether batches carry full tiles' interiors (default true), as the
   // sequencer's do; false writes a store as it was before interiors.
   void set_write_interiors(bool write) { write_interiors_ = write; }
+  // Whether entries carry a statement identity (SHA-256 of the entry), as
+  // the log's do; default false, as a monitor's copy.
+  void set_statement_ids(bool ids) { statement_ids_ = ids; }
 
   // Returns the batch that appends `entries` at size(): each entry with its
   // leaf hash and digests[i] (when `digests` is not empty it must be as long
@@ -84,6 +87,7 @@ class TestLog {
 
   Store* store_;
   bool write_interiors_ = true;
+  bool statement_ids_ = false;
   merkle::CompactRange range_;
   std::vector<std::vector<merkle::Hash>> tile_levels_;
   merkle::MemoryHashStore reference_;

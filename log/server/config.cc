@@ -85,6 +85,11 @@ const OptionTable<LogConfig>& Options() {
         IntOption(&C::vendor_burst, "vendor_burst", 1, "statements a vendor may send at once"),
         IntOption(&C::tile_cache_mib, "tile_cache_mib", 0,
                   "MiB of tiles cached in memory for proofs"),
+        IntOption(&C::max_watch_streams, "max_watch_streams", 1,
+                  "WatchCheckpoints streams at once, in total"),
+        IntOption(&C::max_watch_streams_per_connection,
+                  "max_watch_streams_per_connection", 1,
+                  "WatchCheckpoints streams at once per connection"),
         MakeOption<LogConfig>(
             "witness_quorum", "witnesses that must cosign a witnessed checkpoint",
             [](absl::string_view v, LogConfig& c) {

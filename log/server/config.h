@@ -83,6 +83,14 @@ struct LogConfig {
   // proofs read RocksDB; give ~64 bytes per entry to keep them in memory.
   int64_t tile_cache_mib = 1024;
 
+  // WatchCheckpoints streams open at once, all clients together; beyond,
+  // RESOURCE_EXHAUSTED at once: every stream holds a call and each
+  // publication writes to all of them.
+  int64_t max_watch_streams = 4096;
+  // WatchCheckpoints streams open at once on one connection: one stream
+  // sees every checkpoint, so one client cannot take the server's streams.
+  int64_t max_watch_streams_per_connection = 16;
+
   // Witnesses (DESIGN.md format 4): each new checkpoint is pushed to every
   // one, and the latest checkpoint cosigned by `witness_quorum` of them is
   // stored and served as the witnessed checkpoint. One `witness` line (or

@@ -188,5 +188,22 @@ TEST(ConfigTest, HelpShowsTheWitnessOptions) {
             std::string::npos);
 }
 
+TEST(ConfigTest, WatchStreamCaps) {
+  EXPECT_EQ(LogConfig().max_watch_streams, 4096);
+  EXPECT_EQ(LogConfig().max_watch_streams_per_connection, 16);
+  absl::StatusOr<LogCommand> command = ParseLogCommand(
+      {"--max_watch_streams=100", "--max_watch_streams_per_connection=2"});
+  ASSERT_OK(command);
+  EXPECT_EQ(command->config.max_watch_streams, 100);
+  EXPECT_EQ(command->config.max_watch_streams_per_connection, 2);
+  EXPECT_THAT(ParseLogCommand({"--max_watch_streams_per_connection=0"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "max_watch_streams_per_connection wants a whole number >= 1"));
+  const std::string usage = LogUsage();
+  EXPECT_NE(usage.find("--max_watch_streams  WatchCheckpoints streams at once, in total [4096]"),
+            std::string::npos)
+      << usage;
+}
+
 }  // namespace
 }  // namespace vitrine::server

@@ -210,6 +210,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
 
   ServiceLimits limits;
   limits.max_statements_per_add = static_cast<size_t>(config.max_statements_per_add);
+  limits.max_watch_streams = static_cast<size_t>(config.max_watch_streams);
+  limits.max_watch_streams_per_connection =
+      static_cast<size_t>(config.max_watch_streams_per_connection);
   rep->service = std::make_unique<LogService>(
       rep->store.get(), rep->sequencer.get(), rep->vendors.get(),
       rep->rate_limiter.get(), &rep->metrics, limits, rep->witnessed.get());

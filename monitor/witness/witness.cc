@@ -142,7 +142,11 @@ absl::Status Witness::LoadState() {
       valid = absl::InvalidArgumentError(absl::StrCat(
           "holds a checkpoint of ", held->checkpoint.origin));
     }
-    if (valid.ok()) valid = internal::VerifyLogSignature(*note, *state).status();
+    absl::StatusOr<internal::LogSignedNote> signed_note;
+    if (valid.ok()) {
+      signed_note = internal::VerifyLogSignature(*note, *state);
+      valid = signed_note.status();
+    }
     if (!valid.ok()) {
       return absl::DataLossError(
           absl::StrCat("witness state ", state->path, " of ", origin,
@@ -150,8 +154,11 @@ absl::Status Witness::LoadState() {
     }
     VITRINE_ASSIGN_OR_RETURN(note::Signature line,
                              note::Cosign(held->checkpoint, *signer_));
-    held->log_note = *std::move(text);
-    held->cosigned_note = internal::AppendCosignature(*std::move(note), line);
+    // Files written before notes were canonical may hold more lines: what
+    // is served from now on is canonical all the same.
+    held->log_note = note::FormatNote(signed_note->canonical);
+    held->cosigned_note =
+        internal::AppendCosignature(std::move(signed_note->canonical), line);
     state->Publish(std::move(held));
   }
   // Files of origins no longer configured stay, unread: the log may come

@@ -14,7 +14,11 @@
 //   // lines: {"— monitor.example w/ITq...\n"}, to append to the note.
 //
 // Status codes (proto/vitrine/v1/witness.proto; tlog-witness HTTP codes):
-//   InvalidArgument  malformed note or checkpoint, a proof hash not 32
+//   InvalidArgument  malformed note or checkpoint (over 1 MiB or over 100
+//                    signature lines included: note::NoteLimits), two
+//                    signature lines by one log key (checked before any
+//                    signature is verified, so a note costs at most one
+//                    Ed25519 verification per log key), a proof hash not 32
 //                    bytes, more than 63 proof hashes, old_size > the
 //                    checkpoint's size, or a consistency proof that does not
 //                    verify against the held checkpoint [400/422];
@@ -37,9 +41,16 @@
 // cosigned again without touching the state (the log may have lost the
 // answer).
 //
+// Canonical notes (issue 11): the witness keeps, stores and serves only the
+// checkpoint text, the log's verified signature line(s) and its own
+// cosignature (canonical_note.h). Lines by other keys - other witnesses'
+// cosignatures it cannot verify, or junk a sender padded a genuine
+// checkpoint with - are dropped before anything is stored, so a pushed
+// note can never grow the state file, Latest() or what gossip sends.
+//
 // State: one file per configured origin in state_dir, named
 // hex(SHA-256(origin)) + ".checkpoint" (any origin bytes give a safe name),
-// holding the log's signed note exactly as received. It is written with
+// holding the log's signed note in canonical form. It is written with
 // WriteFileAtomically (fsync'd, renamed, folder fsync'd) before the
 // cosignature is returned, so a crash after the answer can never make the
 // witness forget a checkpoint it vouched for and then cosign a fork of it.
@@ -131,9 +142,9 @@ class Witness {
   absl::StatusOr<std::vector<std::string>> CosignVerified(
       absl::string_view checkpoint_note, const VerifiedLog& verified);
 
-  // Returns the latest cosigned checkpoint of `origin`: the log's note as
-  // received plus this witness's cosignature line (replacing an older line
-  // of this witness the note carried), for gossip and serving. nullopt for
+  // Returns the latest cosigned checkpoint of `origin` in canonical form:
+  // the checkpoint text, the log's signature line(s) and this witness's
+  // cosignature, for gossip and serving. nullopt for
   // an origin not configured or not cosigned yet.
   std::optional<std::string> Latest(absl::string_view origin) const;
 

@@ -92,8 +92,13 @@ absl::StatusOr<std::vector<std::string>> Witness::Add(
     return absl::NotFoundError(absl::StrCat(
         "witness does not follow a log ", checkpoint.origin));
   }
-  VITRINE_ASSIGN_OR_RETURN(std::string log_vkey,
+  // Bounded before any signature is verified: one Ed25519 check per log key.
+  VITRINE_RETURN_IF_ERROR(internal::CheckLogKeyLines(note, *state));
+  VITRINE_ASSIGN_OR_RETURN(internal::LogSignedNote signed_note,
                            internal::VerifyLogSignature(note, *state));
+  // From here on only the canonical note is used: lines a sender added
+  // (junk, or cosignatures this witness cannot verify) are gone.
+  const std::string canonical_note = note::FormatNote(signed_note.canonical);
   if (old_size > checkpoint.size) {
     return absl::InvalidArgumentError(absl::StrCat(
         "old size ", old_size, " > checkpoint size ", checkpoint.size));
@@ -115,7 +120,7 @@ absl::StatusOr<std::vector<std::string>> Witness::Add(
     state->halted = true;
     if (alarm_ != nullptr) {
       absl::StatusOr<std::string> path = alarm_->Raise(SameSizeEvidence(
-          *held, checkpoint_note, checkpoint, log_vkey, name_));
+          *held, canonical_note, checkpoint, signed_note.log_vkey, name_));
       if (!path.ok()) {
         std::fprintf(stderr, "vitrine witness: recording evidence: %s\n",
                      path.status().ToString().c_str());
@@ -146,8 +151,9 @@ absl::StatusOr<std::vector<std::string>> Witness::Add(
 
   auto next = std::make_shared<HeldCheckpoint>();
   next->checkpoint = std::move(checkpoint);
-  next->log_note = std::string(checkpoint_note);
-  next->cosigned_note = internal::AppendCosignature(std::move(note), line);
+  next->log_note = canonical_note;
+  next->cosigned_note =
+      internal::AppendCosignature(std::move(signed_note.canonical), line);
   // Durable before the answer: a cosignature out means the state is on disk.
   VITRINE_RETURN_IF_ERROR(
       WriteFileAtomically(state->path, next->log_note, kStateFileMode));

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -167,10 +168,11 @@ TEST_F(WitnessTest, OtherWitnessesCosignaturesAreIgnored) {
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> lines,
                        witness_->AddCheckpoint(0, {}, with_other, &held));
   ExpectCosigned(with_other, lines, 6);
-  // Latest keeps the other witness's line and adds this witness's.
+  // Latest is canonical: the other witness's line, which this witness
+  // cannot verify, is dropped; the log's and this witness's lines remain.
   std::optional<std::string> latest = witness_->Latest(log_.origin());
   ASSERT_TRUE(latest.has_value());
-  EXPECT_THAT(*latest, HasSubstr("witness.example/other"));
+  EXPECT_EQ(*latest, log_.Note(6) + lines[0]);
   // A note already carrying this witness's line gets it replaced in Latest.
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<note::Signer> me,
                        note::NewSigner(witness_key_.signer_key));
@@ -182,6 +184,74 @@ TEST_F(WitnessTest, OtherWitnessesCosignaturesAreIgnored) {
   ASSERT_TRUE(latest.has_value());
   ASSERT_OK_AND_ASSIGN(note::Note parsed, note::ParseNote(*latest));
   EXPECT_THAT(parsed.signatures, SizeIs(2));  // The log's and this witness's.
+}
+
+// A signature line by an unknown key: `bytes` bytes of key ID and
+// signature, as junk a sender pads a genuine checkpoint with.
+std::string JunkLine(int i, size_t bytes) {
+  std::string raw(bytes, '\0');
+  std::mt19937 random(i);
+  for (char& c : raw) c = static_cast<char>(random());
+  return absl::StrCat("\xE2\x80\x94 junk", i, ".example/w ",
+                      absl::Base64Escape(raw), "\n");
+}
+
+TEST_F(WitnessTest, PaddedNoteIsStoredAndServedCanonical) {
+  Add(0, 4);
+  // 99 junk lines: 100 signature lines in all, past 64 KiB.
+  std::string padded = log_.Note(11);
+  for (int i = 0; i < 99; ++i) padded += JunkLine(i, 700);
+  ASSERT_GT(padded.size(), 64u << 10);
+  uint64_t held = 0;
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<std::string> lines,
+      witness_->AddCheckpoint(4, log_.RawProof(4, 11), padded, &held));
+  ExpectCosigned(log_.Note(11), lines, 11);
+  // Stored: the text and the log's line; served: plus this witness's.
+  ASSERT_OK_AND_ASSIGN(
+      std::string file,
+      ReadSmallFile(dir_ + "/" + internal::StateFileName(log_.origin()),
+                    1 << 20));
+  EXPECT_EQ(file, log_.Note(11));
+  EXPECT_EQ(witness_->Latest(log_.origin()), log_.Note(11) + lines[0]);
+  // And so after a restart.
+  witness_.reset();
+  ASSERT_OK_AND_ASSIGN(witness_, OpenWitness());
+  EXPECT_EQ(witness_->Latest(log_.origin()), log_.Note(11) + lines[0]);
+}
+
+TEST_F(WitnessTest, OldStateFileWithExtraLinesIsServedCanonical) {
+  Add(0, 5);
+  witness_.reset();
+  std::string padded = log_.Note(5) + JunkLine(1, 100) + JunkLine(2, 100);
+  ASSERT_OK(WriteFileAtomically(
+      dir_ + "/" + internal::StateFileName(log_.origin()), padded, 0644));
+  ASSERT_OK_AND_ASSIGN(witness_, OpenWitness());
+  std::optional<std::string> latest = witness_->Latest(log_.origin());
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_THAT(*latest, ::testing::StartsWith(log_.Note(5)));
+  ASSERT_OK_AND_ASSIGN(note::Note parsed, note::ParseNote(*latest));
+  EXPECT_THAT(parsed.signatures, SizeIs(2));
+}
+
+TEST_F(WitnessTest, TwoLinesByTheLogKeyAreRefusedBeforeVerifying) {
+  // The log's line twice, the second with other bytes: refused before
+  // any signature is verified, whatever the lines hold.
+  const std::string note = log_.Note(3);
+  const std::string line = note.substr(note.rfind("\xE2\x80\x94"));
+  std::string twice = note + line;
+  twice[twice.size() - 10] = twice[twice.size() - 10] == 'A' ? 'B' : 'A';
+  uint64_t held = 0;
+  EXPECT_THAT(witness_->AddCheckpoint(0, {}, twice, &held),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "two signature lines by the log key"));
+  // 101 signature lines: over note::NoteLimits, also before verifying.
+  std::string many = log_.Note(3);
+  for (int i = 0; i < 100; ++i) many += JunkLine(i, 8);
+  EXPECT_THAT(witness_->AddCheckpoint(0, {}, many, &held),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(uint64_t size, witness_->HeldSize(log_.origin()));
+  EXPECT_EQ(size, 0u);
 }
 
 TEST_F(WitnessTest, RollbackIsAbortedWithTheHeldSize) {

@@ -3,11 +3,13 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <set>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "monitor/witness/canonical_note.h"
 
 namespace vitrine::monitor::internal {
 
@@ -39,8 +41,22 @@ absl::StatusOr<note::Note> ParseCheckpointNote(absl::string_view signed_note,
   return note;
 }
 
-absl::StatusOr<std::string> VerifyLogSignature(const note::Note& note,
-                                               const OriginState& state) {
+absl::Status CheckLogKeyLines(const note::Note& note,
+                              const OriginState& state) {
+  std::set<std::pair<std::string, uint32_t>> seen;
+  for (const note::Signature& line : note.signatures) {
+    if (state.keys.Find(line.name, line.key_id) == nullptr) continue;
+    if (!seen.insert({line.name, line.key_id}).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "checkpoint note carries two signature lines by the log key ",
+          line.name, "+", absl::Hex(line.key_id, absl::kZeroPad8)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LogSignedNote> VerifyLogSignature(const note::Note& note,
+                                                 const OriginState& state) {
   absl::StatusOr<note::VerifiedNote> verified =
       note::VerifyNote(note, state.keys);
   if (!verified.ok()) {
@@ -52,7 +68,10 @@ absl::StatusOr<std::string> VerifyLogSignature(const note::Note& note,
   // Every configured key is the log's (type 0x01), and VerifyNote leaves at
   // least one verified signature.
   auto vkey = state.vkey_by_id.find(verified->verified.front().key_id);
-  return vkey->second;
+  LogSignedNote signed_note;
+  signed_note.log_vkey = vkey->second;
+  signed_note.canonical = CanonicalNote(note.text, verified->verified);
+  return signed_note;
 }
 
 std::string AppendCosignature(note::Note note,

@@ -22,7 +22,9 @@ namespace vitrine::monitor::internal {
 // The latest checkpoint cosigned for an origin. Immutable once published.
 struct HeldCheckpoint {
   note::Checkpoint checkpoint;
-  std::string log_note;       // The log's signed note, as received.
+  // The log's note in canonical form (canonical_note.h): the checkpoint
+  // text and the log's verified signature line(s), nothing a sender added.
+  std::string log_note;
   std::string cosigned_note;  // log_note with this witness's line appended.
 };
 
@@ -62,15 +64,29 @@ std::string StateFileName(absl::string_view origin);
 absl::StatusOr<note::Note> ParseCheckpointNote(absl::string_view signed_note,
                                                note::Checkpoint* checkpoint);
 
-// Verifies the log's signature on a parsed note with the origin's keys and
-// returns the vkey of the first key that signed. PermissionDenied when no
-// configured key signed, or one of them signed but its signature does not
-// verify (a forgery is no better than no signature).
-absl::StatusOr<std::string> VerifyLogSignature(const note::Note& note,
-                                               const OriginState& state);
+// Checks, before any signature is verified, that `note` carries at most
+// one line per configured key of the origin: a real checkpoint has one per
+// log key, and each such line costs an Ed25519 verification, so a sender
+// cannot make the witness verify more than keys.size() signatures.
+// InvalidArgument naming the key otherwise. Lines by other keys cost
+// nothing (they are never verified) and are dropped from what is kept.
+absl::Status CheckLogKeyLines(const note::Note& note, const OriginState& state);
 
-// Returns `note` with `cosignature` appended, dropping any line the same
-// witness key (name and key ID) made before.
+// A note the log signed, reduced to what the witness keeps.
+struct LogSignedNote {
+  std::string log_vkey;  // The vkey of the first key that signed.
+  // The text and the log's verified line(s) (canonical_note.h).
+  note::Note canonical;
+};
+
+// Verifies the log's signature on a parsed note with the origin's keys.
+// PermissionDenied when no configured key signed, or one of them signed but
+// its signature does not verify (a forgery is no better than no signature).
+absl::StatusOr<LogSignedNote> VerifyLogSignature(const note::Note& note,
+                                                 const OriginState& state);
+
+// Returns the canonical `note` with `cosignature` appended: the lines of
+// `note` are kept except one by the same witness key (name and key ID).
 std::string AppendCosignature(note::Note note,
                               const note::Signature& cosignature);
 

@@ -122,18 +122,33 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
   const std::shared_ptr<const PublishedState> state = std::atomic_load(&published);
   const uint64_t size = state->checkpoint.size;
 
-  // Dedup: a leaf already stored, or earlier in this batch, keeps its index.
-  // One batched lookup of the whole batch in the leaf index.
+  // Dedup: a leaf already stored, or earlier in this batch, keeps its index;
+  // so does a statement identity. One batched lookup in each index.
   std::vector<Hash> batch_hashes;
   batch_hashes.reserve(batch.size());
-  for (const Pending& p : batch) batch_hashes.push_back(p.leaf_hash);
+  std::vector<Hash> batch_ids;
+  std::vector<size_t> id_of;  // batch position -> position in batch_ids
+  for (const Pending& p : batch) {
+    batch_hashes.push_back(p.leaf_hash);
+    id_of.push_back(batch_ids.size());
+    if (p.request.statement_id.has_value()) {
+      batch_ids.push_back(*p.request.statement_id);
+    }
+  }
   absl::StatusOr<std::vector<std::optional<uint64_t>>> stored_indexes =
       store->FindLeaves(batch_hashes);
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> stored_ids =
+      std::vector<std::optional<uint64_t>>();
+  if (stored_indexes.ok() && !batch_ids.empty()) {
+    stored_ids = store->FindStatements(batch_ids);
+    if (!stored_ids.ok()) stored_indexes = stored_ids.status();
+  }
   const absl::Time looked_up = absl::Now();
   stats.lookup = looked_up - started;
   std::vector<Outcome> outcomes(batch.size());
   absl::flat_hash_map<Hash, uint64_t> batch_index;
   batch_index.reserve(batch.size());
+  absl::flat_hash_map<Hash, uint64_t> batch_id_index;
   std::vector<const Pending*> leaves;
   std::vector<Hash> hashes;
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -148,7 +163,17 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
       outcome.duplicate = true;
       continue;
     }
-    if (const std::optional<uint64_t>& stored = (*stored_indexes)[i]) {
+    const std::optional<Hash>& id = batch[i].request.statement_id;
+    if (id.has_value()) {
+      if (auto it = batch_id_index.find(*id); it != batch_id_index.end()) {
+        outcome.index = it->second;
+        outcome.duplicate = true;
+        continue;
+      }
+    }
+    std::optional<uint64_t> stored = (*stored_indexes)[i];
+    if (!stored.has_value() && id.has_value()) stored = (*stored_ids)[id_of[i]];
+    if (stored.has_value()) {
       // Every commit publishes before the next batch, so the published
       // state covers every stored index; anything else is corruption.
       if (*stored >= size) {
@@ -161,6 +186,7 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
     } else {
       outcome.index = size + hashes.size();
       batch_index.emplace(hash, outcome.index);
+      if (id.has_value()) batch_id_index.emplace(*id, outcome.index);
       leaves.push_back(&batch[i]);
       hashes.push_back(hash);
     }
@@ -215,7 +241,8 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> Sequencer::Rep::Extend(
   storage::WriteBatch batch;
   for (size_t k = 0; k < leaves.size(); ++k) {
     batch.AddEntry(old_size + k, leaves[k]->request.leaf, hashes[k],
-                   leaves[k]->request.artifact_digest);
+                   leaves[k]->request.artifact_digest,
+                   leaves[k]->request.statement_id);
   }
   for (const ChangedTile& tile : next_edge.TakeChangedTiles()) {
     batch.PutTile(tile.id, tile.bytes);

@@ -97,12 +97,18 @@ struct AddRequest {
   std::string leaf;
   // The artifact's SHA-256 named by the statement, for FindByDigest.
   std::optional<merkle::Hash> artifact_digest;
+  // The statement's identity (note/statement_admission.h). When set, a
+  // request whose identity is already logged (or earlier in the batch) is a
+  // duplicate of that entry even if its bytes differ (other signature
+  // lines): one entry per statement text.
+  std::optional<merkle::Hash> statement_id;
 };
 
 struct AddResult {
   uint64_t index = 0;
-  // True when the leaf was already in the log (or earlier in the same
-  // batch): `index` is the existing one and nothing new was written.
+  // True when the leaf, or its statement identity, was already in the log
+  // (or earlier in the same batch): `index` is the existing one, whose
+  // leaf may differ from the request's, and nothing new was written.
   bool duplicate = false;
   // A published state whose tree contains `index`.
   std::shared_ptr<const PublishedState> state;

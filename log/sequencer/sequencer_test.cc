@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -225,6 +224,64 @@ TEST_F(SequencerTest, DeduplicatesAgainstTheStoreAcrossRestarts) {
   ASSERT_OK_AND_ASSIGN(AddResult fresh, AddAndWait(*sequencer, Leaf(3)));
   EXPECT_EQ(fresh.index, 2u);
   EXPECT_FALSE(fresh.duplicate);
+}
+
+TEST_F(SequencerTest, DeduplicatesByStatementIdentityInBatchAndStore) {
+  SequencerOptions options;
+  options.max_batch = 3;
+  options.max_delay = absl::Seconds(5);  // the batch closes when 3 arrive
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Sequencer> sequencer,
+                       StartSequencer(options));
+  const merkle::Hash id_a = merkle::Sha256("statement a");
+  const merkle::Hash id_b = merkle::Sha256("statement b");
+  // Two different leaves with one identity (other signature lines), then a
+  // third leaf with another identity.
+  std::vector<AddRequest> requests = {
+      AddRequest{"a, vendor only", std::nullopt, id_a},
+      AddRequest{"a, vendor and supervisor", std::nullopt, id_a},
+      AddRequest{"b", std::nullopt, id_b}};
+  std::vector<absl::StatusOr<AddResult>> results(3, absl::UnknownError(""));
+  absl::BlockingCounter done(3);
+  for (size_t k = 0; k < requests.size(); ++k) {
+    sequencer->Add(std::move(requests[k]), [&, k](absl::StatusOr<AddResult> r) {
+      results[k] = std::move(r);
+      done.DecrementCount();
+    });
+  }
+  done.Wait();
+  for (const auto& r : results) ASSERT_OK(r);
+  EXPECT_EQ(results[0]->index, 0u);
+  EXPECT_FALSE(results[0]->duplicate);
+  EXPECT_EQ(results[1]->index, 0u);
+  EXPECT_TRUE(results[1]->duplicate);
+  EXPECT_EQ(results[2]->index, 1u);
+  EXPECT_FALSE(results[2]->duplicate);
+  EXPECT_EQ(store_->EntryCount(), 2u);
+  EXPECT_EQ(store_->StatementIndexCoverage(), 2u);
+  ASSERT_OK_AND_ASSIGN(std::string stored, store_->GetEntry(0));
+  EXPECT_EQ(stored, "a, vendor only");
+
+  // Against the store, in a later batch (filled to 3 so it closes at once):
+  // still the first entry.
+  std::vector<absl::StatusOr<AddResult>> later(3, absl::UnknownError(""));
+  absl::BlockingCounter later_done(3);
+  std::vector<AddRequest> next = {AddRequest{"b, reordered", std::nullopt, id_b},
+                                  AddRequest{"c1", std::nullopt, std::nullopt},
+                                  AddRequest{"c2", std::nullopt, std::nullopt}};
+  for (size_t k = 0; k < next.size(); ++k) {
+    sequencer->Add(std::move(next[k]), [&, k](absl::StatusOr<AddResult> r) {
+      later[k] = std::move(r);
+      later_done.DecrementCount();
+    });
+  }
+  later_done.Wait();
+  ASSERT_OK(later[0]);
+  EXPECT_EQ(later[0]->index, 1u);
+  EXPECT_TRUE(later[0]->duplicate);
+  EXPECT_EQ(store_->EntryCount(), 4u);
+  // Entries without an identity stop the coverage (the server always
+  // passes one).
+  EXPECT_EQ(store_->StatementIndexCoverage(), 2u);
 }
 
 TEST_F(SequencerTest, RestartResumesWithTheStoredCheckpoint) {

@@ -1,6 +1,7 @@
 #include "monitor/gossip/exchange.h"
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -9,13 +10,15 @@
 #include "common/status_macros.h"
 #include "log/note/checkpoint.h"
 #include "log/note/note.h"
+#include "monitor/witness/canonical_note.h"
 
 namespace vitrine::monitor {
 namespace {
 
 std::string NoteOf(const VerifiedLog& log, const VerifiedHead& head,
                    const NoteToSend& note_to_send) {
-  return note_to_send ? note_to_send(log.origin(), head) : head.signed_note;
+  return note_to_send ? note_to_send(log.origin(), head)
+                      : CanonicalHeadNote(log, head);
 }
 
 // Returns the origin a note claims, before anything is verified: only to
@@ -28,6 +31,11 @@ absl::StatusOr<std::string> ClaimedOrigin(absl::string_view signed_note) {
 }
 
 }  // namespace
+
+std::string CanonicalHeadNote(const VerifiedLog& log,
+                              const VerifiedHead& head) {
+  return CanonicalNoteByKeys(head.signed_note, log.log_keys());
+}
 
 absl::Status CheckExchangeLimits(
     absl::string_view monitor,
@@ -90,15 +98,28 @@ std::vector<CheckedCheckpoint> CheckReceived(
     const google::protobuf::RepeatedPtrField<vitrine::v1::GossipCheckpoint>&
         received,
     absl::string_view source, absl::string_view monitor_name,
-    const LogConsistencyByOrigin& log_consistency) {
+    const LogConsistencyByOrigin& log_consistency,
+    const VerificationBudget& budget) {
   std::vector<CheckedCheckpoint> checked;
+  // Each distinct checkpoint of the message, and the index of its result
+  // (-1: skipped, another origin).
+  std::map<std::string, int> seen;
   for (const vitrine::v1::GossipCheckpoint& theirs : received) {
+    std::string key = theirs.SerializeAsString();
+    if (auto it = seen.find(key); it != seen.end()) {
+      if (it->second >= 0) checked.push_back(checked[it->second]);
+      continue;
+    }
+    int& index = seen[std::move(key)];
+    index = -1;
     absl::StatusOr<std::string> origin = ClaimedOrigin(theirs.note());
     if (!origin.ok()) {
       PeerCheckResult rejected;
       rejected.kind = PeerCheckKind::kRejected;
       rejected.detail =
           absl::StrCat("not a checkpoint note: ", origin.status().message());
+      if (budget.rejected) budget.rejected();
+      index = static_cast<int>(checked.size());
       checked.push_back({"", std::move(rejected)});
       continue;
     }
@@ -107,6 +128,9 @@ std::vector<CheckedCheckpoint> CheckReceived(
       if (candidate->origin() == *origin) log = candidate;
     }
     if (log == nullptr) continue;  // A log this monitor does not follow.
+    if (budget.before) {
+      if (!budget.before().ok()) break;
+    }
     LogConsistencyFn consistency;
     if (log_consistency) {
       consistency = [&log_consistency, &origin](uint64_t old_size,
@@ -128,6 +152,10 @@ std::vector<CheckedCheckpoint> CheckReceived(
           absl::StrCat("could not check here: ", result.status().ToString());
       result = std::move(unjudged);
     }
+    if (result->kind == PeerCheckKind::kRejected && budget.rejected) {
+      budget.rejected();
+    }
+    index = static_cast<int>(checked.size());
     checked.push_back({*origin, *std::move(result)});
   }
   return checked;

@@ -29,10 +29,18 @@
 
 namespace vitrine::monitor {
 
-// The note sent for a log's head: by default the head's signed_note; the
-// monitor may return it with its own witness cosignature added.
+// The note sent for a log's head. It must be canonical (issue 11,
+// monitor/witness/canonical_note.h): the checkpoint text, the log's
+// signature line(s) and only cosignatures this monitor verified or made,
+// so nothing a peer or a pusher padded a note with is passed on. By default
+// CanonicalHeadNote; the monitor returns its witness's Latest(), which adds
+// its own cosignature.
 using NoteToSend =
     std::function<std::string(const std::string& origin, const VerifiedHead&)>;
+
+// Returns the head's signed note reduced to the text and the log's lines
+// (the follower verified them): what gossip sends without a NoteToSend.
+std::string CanonicalHeadNote(const VerifiedLog& log, const VerifiedHead& head);
 
 // The log's consistency proof for the log named `origin` (LogConsistencyFn
 // per log); may be empty.
@@ -80,17 +88,32 @@ struct CheckedCheckpoint {
   PeerCheckResult result;
 };
 
+// Hooks around the signature verification of each received checkpoint,
+// for a per-peer budget of failed verifications (common/peer_budget.h).
+struct VerificationBudget {
+  // Before a checkpoint's signature is verified: not OK stops the checking
+  // (that checkpoint and the ones after it are not returned). Empty: none.
+  std::function<absl::Status()> before;
+  // After a checkpoint was rejected (its signature did not verify, or it
+  // was not a checkpoint of a followed log's key at all). Empty: none.
+  std::function<void()> rejected;
+};
+
 // Checks every received checkpoint whose origin is one of `logs` against
 // that log (CheckPeerCheckpoint); checkpoints of other origins are skipped
 // (not returned); notes that are not checkpoints come back kRejected. When
 // this monitor's own copy cannot answer, the result is kAheadUnverified
-// with the reason (it cannot judge), and the error goes to stderr.
+// with the reason (it cannot judge), and the error goes to stderr. A
+// checkpoint identical to an earlier one of the same message (note and
+// proof) is not checked again: it gets the earlier one's result, so 64
+// copies of one checkpoint cost one verification.
 std::vector<CheckedCheckpoint> CheckReceived(
     absl::Span<VerifiedLog* const> logs, Alarm& alarm,
     const google::protobuf::RepeatedPtrField<vitrine::v1::GossipCheckpoint>&
         received,
     absl::string_view source, absl::string_view monitor_name,
-    const LogConsistencyByOrigin& log_consistency);
+    const LogConsistencyByOrigin& log_consistency,
+    const VerificationBudget& budget = {});
 
 }  // namespace vitrine::monitor
 

@@ -19,7 +19,12 @@ GossipService::GossipService(std::vector<VerifiedLog*> logs, Alarm* alarm,
     : logs_(std::move(logs)),
       alarm_(alarm),
       monitor_name_(std::move(monitor_name)),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (options_.log_consistency) {
+    fetcher_ = std::make_unique<ProofFetcher>(options_.log_consistency,
+                                              options_.proof_fetcher);
+  }
+}
 
 grpc::ServerUnaryReactor* GossipService::Exchange(
     grpc::CallbackServerContext* context,
@@ -39,6 +44,49 @@ absl::Status GossipService::Answer(absl::string_view peer,
       !valid.ok()) {
     return valid;
   }
+  // Cheap checks first: a peer whose failures spent its budget costs no
+  // signature verification at all.
+  PeerBudget* const verify_budget = options_.verify_budget;
+  if (verify_budget != nullptr) {
+    if (absl::Status allowed = verify_budget->Check(peer); !allowed.ok()) {
+      return allowed;
+    }
+  }
+  absl::Status spent;
+  VerificationBudget budget;
+  if (verify_budget != nullptr) {
+    budget.before = [&] {
+      spent = verify_budget->Check(peer);
+      return spent;
+    };
+    budget.rejected = [&] { verify_budget->ChargeFailure(peer); };
+  }
+  // The log's proofs only from the fetcher's cache: never a call to the
+  // log on this thread.
+  LogConsistencyByOrigin log_consistency;
+  if (fetcher_ != nullptr) {
+    log_consistency = [this, peer](const std::string& origin,
+                                   uint64_t old_size, uint64_t new_size)
+        -> absl::StatusOr<std::vector<merkle::Hash>> {
+      ProofLookup got = fetcher_->Lookup(origin, old_size, new_size, peer);
+      switch (got.state) {
+        case ProofLookup::kReady:
+          return std::move(got.proof);
+        case ProofLookup::kQueued:
+        case ProofLookup::kPending:
+          return absl::UnavailableError(absl::StrCat(
+              "the log's consistency proof from size ", old_size, " to ",
+              new_size, " is being fetched; checked at a later exchange"));
+        case ProofLookup::kOverBudget:
+        case ProofLookup::kQueueFull:
+          break;
+      }
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the log's consistency proof from size ", old_size, " to ",
+          new_size, " is not fetched for this peer now (",
+          ProofLookupStateName(got.state), ")"));
+    };
+  }
   const std::string source = absl::StrCat("gossip peer ", peer, " (monitor \"",
                                           request.monitor(), "\")");
   // The requester's size per origin, for the proofs in the answer: the
@@ -46,7 +94,7 @@ absl::Status GossipService::Answer(absl::string_view peer,
   std::map<std::string, uint64_t> their_sizes;
   for (const CheckedCheckpoint& checked :
        CheckReceived(logs_, *alarm_, request.checkpoints(), source,
-                     monitor_name_, options_.log_consistency)) {
+                     monitor_name_, log_consistency, budget)) {
     {
       absl::MutexLock lock(&mu_);
       counts_.Add(checked.result.kind);
@@ -59,6 +107,8 @@ absl::Status GossipService::Answer(absl::string_view peer,
     uint64_t& size = their_sizes[checked.origin];
     size = std::max(size, checked.result.their_size);
   }
+  // Out of budget part way: what was checked counts, the rest was not.
+  if (!spent.ok()) return spent;
   response.set_monitor(monitor_name_);
   for (const VerifiedLog* log : logs_) {
     const std::shared_ptr<const VerifiedHead> head = log->Latest();
@@ -89,6 +139,10 @@ absl::Status GossipService::Answer(absl::string_view peer,
 PeerCheckCounts GossipService::Counts() const {
   absl::MutexLock lock(&mu_);
   return counts_;
+}
+
+ProofFetcherStats GossipService::FetcherStats() const {
+  return fetcher_ == nullptr ? ProofFetcherStats{} : fetcher_->Stats();
 }
 
 }  // namespace vitrine::monitor

@@ -1,10 +1,14 @@
 #include "monitor/gossip/gossip_service.h"
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -26,6 +30,16 @@ using ::testing::IsEmpty;
 using testing::TestEntries;
 using vitrine::v1::ExchangeRequest;
 using vitrine::v1::ExchangeResponse;
+
+// Polls `condition` for up to 10 s.
+bool WaitFor(const std::function<bool()>& condition) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
 
 std::vector<merkle::Hash> ProofOf(const vitrine::v1::GossipCheckpoint& c) {
   std::vector<merkle::Hash> proof;
@@ -200,6 +214,106 @@ TEST_F(GossipServiceTest, RefusesRequestsOverItsLimits) {
       Request(std::vector<std::string>(64, peer_log_.Latest()->signed_note));
   EXPECT_TRUE(Exchange(enough, &response).ok());
   EXPECT_EQ(service_->Counts().consistent, 64u);
+}
+
+// A verified log whose head note carries one more line, by another key.
+class LogWithAnExtraLine : public FakeVerifiedLog {
+ public:
+  LogWithAnExtraLine(absl::string_view origin, char key_seed,
+                     const note::Signer* other)
+      : FakeVerifiedLog(origin, key_seed), other_(other) {}
+  std::shared_ptr<const VerifiedHead> Latest() const override {
+    auto head = std::make_shared<VerifiedHead>(*FakeVerifiedLog::Latest());
+    head->signed_note = note::AddSignature(head->signed_note, *other_).value();
+    return head;
+  }
+
+ private:
+  const note::Signer* other_;
+};
+
+TEST(HeadsToSendTest, SendsCanonicalHeadsByDefault) {
+  testing::TestLogKey other = testing::MakeTestLogKey("witness-x", 4);
+  LogWithAnExtraLine log("example.com/log", 7, other.signer.get());
+  ASSERT_OK(log.Append(TestEntries("e", 0, 3)));
+  ASSERT_THAT(log.Latest()->signed_note, HasSubstr("witness-x"));
+  std::vector<VerifiedLog*> logs = {&log};
+  std::vector<vitrine::v1::GossipCheckpoint> heads = HeadsToSend(logs, {});
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].note(), log.FakeVerifiedLog::Latest()->signed_note);
+  EXPECT_EQ(CanonicalHeadNote(log, *log.Latest()),
+            log.FakeVerifiedLog::Latest()->signed_note);
+}
+
+// A peer's checkpoint larger than this monitor's head, without a proof, 64
+// times in each of many requests: the handler answers at once while the
+// log is slow, and the log is asked once.
+TEST_F(GossipServiceTest, FloodOfALargerCheckpointAsksTheLogOnceOffTheHandler) {
+  FakeVerifiedLog ahead("example.com/log", 7);
+  ASSERT_OK(ahead.Append(TestEntries("e", 0, 10)));
+  absl::Notification log_answers;
+  std::atomic<int> log_calls{0};
+  GossipServiceOptions options;
+  options.log_consistency = [&](const std::string& origin, uint64_t old_size,
+                                uint64_t new_size) {
+    ++log_calls;
+    EXPECT_EQ(origin, "example.com/log");
+    log_answers.WaitForNotification();
+    return ahead.ConsistencyProof(old_size, new_size);
+  };
+  StartService(std::move(options));
+  const ExchangeRequest flood =
+      Request(std::vector<std::string>(64, ahead.Latest()->signed_note));
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 20; ++i) {
+    ExchangeResponse response;
+    ASSERT_TRUE(Exchange(flood, &response).ok());
+    ASSERT_EQ(response.checkpoints_size(), 1);
+  }
+  // Every request was answered while the log had not answered once.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_EQ(service_->Counts().ahead_unverified, 20u * 64u);
+  ProofFetcherStats stats = service_->FetcherStats();
+  EXPECT_EQ(stats.queued, 1u);
+  EXPECT_EQ(stats.pending, 19u);  // One lookup per request: copies dedup.
+  log_answers.Notify();
+  ASSERT_TRUE(WaitFor([&] { return service_->FetcherStats().fetched == 1; }));
+  // Now cached: judged at once.
+  ExchangeResponse response;
+  ASSERT_TRUE(Exchange(flood, &response).ok());
+  EXPECT_EQ(service_->Counts().consistent, 64u);
+  EXPECT_EQ(log_calls.load(), 1);
+  EXPECT_FALSE(alarm_->Halted("example.com/log"));
+}
+
+TEST_F(GossipServiceTest, ForgedCheckpointsSpendThePeersBudget) {
+  PeerBudgetOptions budget_options;
+  budget_options.connection_burst = 3;
+  budget_options.connection_rate = 0.001;  // No refill within the test.
+  PeerBudget budget(budget_options);
+  GossipServiceOptions options;
+  options.verify_budget = &budget;
+  StartService(std::move(options));
+  // Signed by another key under the log's name: rejected, charged.
+  FakeVerifiedLog impostor("example.com/log", 8);
+  ASSERT_OK(impostor.Append(TestEntries("e", 0, 2)));
+  ExchangeResponse response;
+  grpc::Status status = Exchange(
+      Request({impostor.Latest()->signed_note, impostor.SignedNoteAt(1).value()}),
+      &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(service_->Counts().rejected, 2u);
+  // The third failure spends the budget part way through a request.
+  status = Exchange(Request({impostor.Latest()->signed_note,
+                             impostor.SignedNoteAt(1).value(),
+                             peer_log_.Latest()->signed_note}),
+                    &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(service_->Counts().rejected, 3u);
+  // Then refused before anything is verified, even a genuine checkpoint.
+  status = Exchange(Request({peer_log_.Latest()->signed_note}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(service_->Counts().consistent, 0u);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "log/merkle/verify.h"
 #include "log/note/checkpoint.h"
 #include "monitor/evidence/evidence.h"
+#include "monitor/witness/canonical_note.h"
 
 namespace vitrine::monitor {
 namespace {
@@ -62,7 +63,8 @@ absl::StatusOr<std::vector<merkle::Hash>> Hashes(
 // the log's proof, else not at all.
 absl::StatusOr<PeerCheckResult> CheckLarger(
     const VerifiedLog& mine, Alarm& alarm, const VerifiedHead& head,
-    const note::Checkpoint& their, const vitrine::v1::GossipCheckpoint& theirs,
+    const std::string& my_note, const note::Checkpoint& their,
+    const std::string& their_note, const vitrine::v1::GossipCheckpoint& theirs,
     const Observation& seen, const LogConsistencyFn& log_consistency) {
   const uint64_t my_size = head.checkpoint.size;
   const bool has_proof =
@@ -86,8 +88,8 @@ absl::StatusOr<PeerCheckResult> CheckLarger(
       }
       return RaiseEvidence(
           alarm,
-          InconsistentEvidence(mine.origin(), mine.log_vkey(), head.signed_note,
-                               theirs.note(), *old_root, *proof, seen),
+          InconsistentEvidence(mine.origin(), mine.log_vkey(), my_note,
+                               their_note, *old_root, *proof, seen),
           their.size);
     }
     // The proof came from the peer, not the log: a bad one says nothing
@@ -107,6 +109,16 @@ absl::StatusOr<PeerCheckResult> CheckLarger(
   }
   absl::StatusOr<std::vector<merkle::Hash>> proof =
       log_consistency(my_size, their.size);
+  if (absl::IsUnavailable(proof.status()) ||
+      absl::IsResourceExhausted(proof.status())) {
+    // No answer from the log yet (proof_fetcher.h: queued, or not asked
+    // for this peer): judged at a later exchange.
+    return Result(PeerCheckKind::kAheadUnverified,
+                  absl::StrCat("size ", their.size, " is beyond my size ",
+                               my_size, ", not checked now: ",
+                               proof.status().message()),
+                  their.size);
+  }
   absl::Status verified =
       proof.ok()
           ? merkle::VerifyConsistency(my_size, their.size, head.checkpoint.root,
@@ -176,7 +188,13 @@ absl::StatusOr<PeerCheckResult> CheckPeerCheckpoint(
         0);
   }
   const note::Checkpoint& their = opened->checkpoint;
+  // Evidence carries canonical notes (canonical_note.h): the text and the
+  // log's verified line(s), never what else a peer padded its note with.
+  const std::string their_note =
+      FormatCanonicalNote(opened->note.note.text, opened->note.verified);
   const std::shared_ptr<const VerifiedHead> head = mine.Latest();
+  const std::string my_note =
+      CanonicalNoteByKeys(head->signed_note, mine.log_keys());
   const uint64_t my_size = head->checkpoint.size;
   if (my_size == 0) {
     return Result(PeerCheckKind::kAheadUnverified,
@@ -195,7 +213,7 @@ absl::StatusOr<PeerCheckResult> CheckPeerCheckpoint(
     return RaiseEvidence(
         alarm,
         SameSizeDifferentRootsEvidence(mine.origin(), mine.log_vkey(),
-                                       head->signed_note, theirs.note(), seen),
+                                       my_note, their_note, seen),
         their.size);
   }
   if (their.size < my_size) {
@@ -210,11 +228,12 @@ absl::StatusOr<PeerCheckResult> CheckPeerCheckpoint(
                              mine.ConsistencyProof(their.size, my_size));
     return RaiseEvidence(
         alarm,
-        InconsistentEvidence(mine.origin(), mine.log_vkey(), theirs.note(),
-                             head->signed_note, my_root, proof, seen),
+        InconsistentEvidence(mine.origin(), mine.log_vkey(), their_note,
+                             my_note, my_root, proof, seen),
         their.size);
   }
-  return CheckLarger(mine, alarm, *head, their, theirs, seen, log_consistency);
+  return CheckLarger(mine, alarm, *head, my_note, their, their_note, theirs,
+                     seen, log_consistency);
 }
 
 }  // namespace vitrine::monitor

@@ -20,7 +20,11 @@
 //           does not verify proves nothing (ahead, unverified). Without one,
 //           the log's own consistency proof, if a fetcher is given: it
 //           verifies against my root, or the larger checkpoint stays
-//           unverified.
+//           unverified. A fetcher that answers UNAVAILABLE or
+//           RESOURCE_EXHAUSTED has no proof yet (proof_fetcher.h): the
+//           checkpoint stays unverified for now, judged at a later
+//           exchange. (A log's proof that fails proves nothing to a third
+//           party, so this path never raises evidence.)
 // A monitor that has verified nothing yet (size 0) can judge nothing.
 //
 // Thread-safe when `mine` and `alarm` are (VerifiedLog and Alarm promise

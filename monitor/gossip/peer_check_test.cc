@@ -8,6 +8,7 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "log/note/note.h"
 #include "monitor/evidence/evidence_file.h"
 #include "monitor/evidence/recorder.h"
 #include "monitor/gossip/testing/fake_verified_log.h"
@@ -121,6 +122,22 @@ TEST_F(PeerCheckTest, SameSizeOtherRootIsEvidence) {
   EXPECT_EQ(evidence.second_note(), theirs);
 }
 
+TEST_F(PeerCheckTest, EvidenceCarriesCanonicalNotes) {
+  // Their note padded with lines by unknown keys, mine with another
+  // witness's cosignature: evidence keeps the text and the log's line only.
+  const std::string theirs = fork_.SignedNoteAt(6).value();
+  std::string padded = theirs;
+  for (int i = 0; i < 40; ++i) {
+    padded += absl::StrCat("\xE2\x80\x94 junk", i, ".example/w ",
+                           std::string(398, 'A'), "==\n");
+  }
+  ASSERT_OK(note::ParseNote(padded).status());
+  const Evidence evidence = ExpectProven(Check(Theirs(padded)));
+  EXPECT_EQ(evidence.kind(), Evidence::SAME_SIZE_DIFFERENT_ROOTS);
+  EXPECT_EQ(evidence.first_note(), mine_.Latest()->signed_note);
+  EXPECT_EQ(evidence.second_note(), theirs);
+}
+
 TEST_F(PeerCheckTest, SmallerPrefixIsConsistent) {
   EXPECT_EQ(Check(Theirs(honest_.SignedNoteAt(4).value())).kind,
             PeerCheckKind::kConsistent);
@@ -194,7 +211,13 @@ TEST_F(PeerCheckTest, LargerWithoutAProofAsksTheLog) {
   };
   const PeerCheckResult result = Check(honest, down);
   EXPECT_EQ(result.kind, PeerCheckKind::kAheadUnverified);
-  EXPECT_THAT(result.detail, HasSubstr("log down"));
+  EXPECT_THAT(result.detail, HasSubstr("not checked now: log down"));
+  const LogConsistencyFn wrong = [](uint64_t, uint64_t) {
+    return absl::StatusOr<std::vector<merkle::Hash>>(
+        std::vector<merkle::Hash>{merkle::HashLeaf("x")});
+  };
+  EXPECT_THAT(Check(honest, wrong).detail,
+              HasSubstr("the log's consistency proof from my size 6 failed"));
   ExpectNoAlarm();
 }
 

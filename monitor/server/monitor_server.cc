@@ -225,7 +225,8 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
   VITRINE_ASSIGN_OR_RETURN(const std::optional<std::string> tls_roots, TlsRoots(config));
   VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> server_credentials,
                            ServerCredentials(config));
-  VITRINE_ASSIGN_OR_RETURN(rep->alarm, EvidenceRecorder::Open(config.EvidenceDir()));
+  VITRINE_ASSIGN_OR_RETURN(rep->alarm, EvidenceRecorder::Open(config.EvidenceDir(),
+                                                                config.ObservedDir()));
   std::vector<std::string> log_vkeys;
   for (const FollowedLog& log : followed) log_vkeys.push_back(log.vkey);
   VITRINE_ASSIGN_OR_RETURN(std::string witness_key, note::ReadSignerKeyFile(config.KeyPath()));

@@ -1,12 +1,15 @@
-// CheckEvidence (evidence.h): each check, when it fails, says which one.
+// JudgeEvidence (evidence.h): each check, when it fails, says which one;
+// what passes is PROVEN or OBSERVED by its kind.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/log_escape.h"
 #include "common/status_macros.h"
 #include "log/merkle/compact_range.h"
 #include "log/merkle/hash.h"
@@ -20,6 +23,20 @@ namespace vitrine::monitor {
 namespace {
 
 using vitrine::v1::Evidence;
+
+// The file's own strings in a report: escaped, so that a hostile file
+// cannot add lines (a fake "ALARM:") to what the reader sees.
+std::string Quoted(absl::string_view text) {
+  return absl::StrCat("\"", EscapeForLog(text), "\"");
+}
+
+EvidenceCheck Proven(std::string report) {
+  return {EvidenceVerdict::kProven, std::move(report)};
+}
+
+EvidenceCheck Observed(std::string report) {
+  return {EvidenceVerdict::kObserved, std::move(report)};
+}
 
 absl::Status Invalid(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("evidence: ", what));
@@ -131,7 +148,7 @@ absl::Status CheckFork(const Evidence& evidence,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> CheckEntries(const Evidence& evidence,
+absl::StatusOr<EvidenceCheck> CheckEntries(const Evidence& evidence,
                                          const LogKey& key,
                                          const note::Checkpoint& second) {
   note::Checkpoint first;
@@ -167,27 +184,31 @@ absl::StatusOr<std::string> CheckEntries(const Evidence& evidence,
     return Invalid(
         "the entries hash to second_note's root: they match what it signed");
   }
-  return absl::StrCat(
-      "PROVEN (entries mismatch): log \"", evidence.origin(), "\" served ",
-      entries, " entries after size ", first.size,
+  return Observed(absl::StrCat(
+      "OBSERVED (entries mismatch): ", Quoted(evidence.observed_by()),
+      " says log ", Quoted(evidence.origin()), " served ", entries,
+      " entries after size ", first.size,
       " that do not hash to the root it signed for size ", second.size, "\n",
       Line("verified:", first), Line("signed:  ", second),
       "  computed root from the entries: ", computed.ToBase64(), "\n",
-      "  note: the log did not sign the entries; this records what it "
-      "served\n");
+      "  the file alone proves nothing a third party can check: the log did "
+      "not sign the entries, and anyone can put other entries beside a "
+      "genuine checkpoint\n"));
 }
 
-std::string Observed(const Evidence& evidence) {
+std::string ObservationLines(const Evidence& evidence) {
   return absl::StrCat(
-      "  observed by \"", evidence.observed_by(), "\" at ",
-      evidence.observed_at(), " from \"", evidence.source(), "\"\n",
-      "  log key: ", evidence.log_verifier_key(), "\n",
+      "  observed by ", Quoted(evidence.observed_by()), " at ",
+      EscapeForLog(evidence.observed_at()), " from ",
+      Quoted(evidence.source()), "\n",
+      "  log key: ", EscapeForLog(evidence.log_verifier_key()), "\n",
       evidence.explanation().empty()
           ? ""
-          : absl::StrCat("  explanation: ", evidence.explanation(), "\n"));
+          : absl::StrCat("  explanation: ",
+                         EscapeForLog(evidence.explanation(), 4096), "\n"));
 }
 
-absl::StatusOr<std::string> CheckKind(const Evidence& evidence,
+absl::StatusOr<EvidenceCheck> CheckKind(const Evidence& evidence,
                                       const LogKey& key) {
   VITRINE_ASSIGN_OR_RETURN(
       note::Checkpoint second,
@@ -209,9 +230,9 @@ absl::StatusOr<std::string> CheckKind(const Evidence& evidence,
       if (first.root == second.root) {
         return Invalid("the roots are equal: the checkpoints agree");
       }
-      return absl::StrCat(
-          "PROVEN (same size, different roots): log \"", evidence.origin(),
-          "\" signed two different trees of size ", first.size, "\n", both);
+      return Proven(absl::StrCat(
+          "PROVEN (same size, different roots): log ", Quoted(evidence.origin()),
+          " signed two different trees of size ", first.size, "\n", both));
     case Evidence::INCONSISTENT:
       if (first.size >= second.size) {
         return Invalid(absl::StrCat("first_note's size ", first.size,
@@ -219,13 +240,12 @@ absl::StatusOr<std::string> CheckKind(const Evidence& evidence,
                                     second.size));
       }
       VITRINE_RETURN_IF_ERROR(CheckFork(evidence, first, second));
-      return absl::StrCat(
-          "PROVEN (inconsistent): log \"", evidence.origin(),
-          "\" signed a tree of size ", second.size, " whose first ", first.size,
-          " leaves are not the tree it signed "
-          "for size ",
-          first.size, "\n", both, "  prefix root of the larger tree: ",
-          merkle::Hash::FromBytes(evidence.prefix_root())->ToBase64(), "\n");
+      return Proven(absl::StrCat(
+          "PROVEN (inconsistent): log ", Quoted(evidence.origin()),
+          " signed a tree of size ", second.size, " whose first ", first.size,
+          " leaves are not the tree it signed for size ", first.size, "\n",
+          both, "  prefix root of the larger tree: ",
+          merkle::Hash::FromBytes(evidence.prefix_root())->ToBase64(), "\n"));
     case Evidence::ROLLBACK: {
       if (second.size >= first.size) {
         return Invalid(absl::StrCat("second_note's size ", second.size,
@@ -238,15 +258,24 @@ absl::StatusOr<std::string> CheckKind(const Evidence& evidence,
       }
       const bool fork = !evidence.prefix_root().empty() ||
                         evidence.consistency_proof_size() > 0;
-      if (fork) VITRINE_RETURN_IF_ERROR(CheckFork(evidence, second, first));
-      return absl::StrCat(
-          "PROVEN (rollback, together with its observation): log \"",
-          evidence.origin(), "\" presented size ", second.size,
-          " as its latest after size ", first.size, "\n", both,
-          fork ? "  and a fork: the consistency proof shows the larger tree's "
-                 "prefix is not the smaller checkpoint\n"
-               : "  (both checkpoints are validly signed; the rollback rests "
-                 "on when and where the second was seen)\n");
+      if (fork) {
+        // The fork needs no observer: the signatures contradict each other.
+        VITRINE_RETURN_IF_ERROR(CheckFork(evidence, second, first));
+        return Proven(absl::StrCat(
+            "PROVEN (rollback and a fork): log ", Quoted(evidence.origin()),
+            " signed a tree of size ", first.size, " whose first ",
+            second.size, " leaves are not the tree it signed for size ",
+            second.size, "\n", both,
+            "  and a fork: the consistency proof shows the larger tree's "
+            "prefix is not the smaller checkpoint\n"));
+      }
+      return Observed(absl::StrCat(
+          "OBSERVED (rollback): ", Quoted(evidence.observed_by()),
+          " says log ", Quoted(evidence.origin()), " presented size ",
+          second.size, " as its latest after size ", first.size, "\n", both,
+          "  the file alone proves nothing a third party can check: both "
+          "checkpoints are genuine and public; the rollback rests on when "
+          "and where the second was seen\n"));
     }
     default:
       return Invalid(absl::StrCat("unknown kind ", evidence.kind()));
@@ -255,7 +284,7 @@ absl::StatusOr<std::string> CheckKind(const Evidence& evidence,
 
 }  // namespace
 
-absl::StatusOr<std::string> CheckEvidence(
+absl::StatusOr<EvidenceCheck> JudgeEvidence(
     const Evidence& evidence, std::optional<std::string> pinned_log_vkey) {
   if (evidence.kind() == Evidence::KIND_UNSPECIFIED ||
       !Evidence::Kind_IsValid(evidence.kind())) {
@@ -264,8 +293,20 @@ absl::StatusOr<std::string> CheckEvidence(
                                 "evidence"));
   }
   VITRINE_ASSIGN_OR_RETURN(LogKey key, OpenLogKey(evidence, pinned_log_vkey));
-  VITRINE_ASSIGN_OR_RETURN(std::string report, CheckKind(evidence, key));
-  return absl::StrCat(report, Observed(evidence));
+  VITRINE_ASSIGN_OR_RETURN(EvidenceCheck check, CheckKind(evidence, key));
+  absl::StrAppend(&check.report, ObservationLines(evidence));
+  return check;
+}
+
+absl::StatusOr<std::string> CheckEvidence(
+    const Evidence& evidence, std::optional<std::string> pinned_log_vkey) {
+  VITRINE_ASSIGN_OR_RETURN(EvidenceCheck check,
+                           JudgeEvidence(evidence, std::move(pinned_log_vkey)));
+  return std::move(check.report);
+}
+
+absl::string_view VerdictName(EvidenceVerdict verdict) {
+  return verdict == EvidenceVerdict::kProven ? "PROVEN" : "OBSERVED";
 }
 
 }  // namespace vitrine::monitor

@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -92,17 +93,24 @@ absl::StatusOr<vitrine::v1::Evidence> ReadEvidenceFile(
   return evidence;
 }
 
-absl::StatusOr<std::string> CheckEvidenceFile(
+absl::StatusOr<EvidenceCheck> JudgeEvidenceFile(
     const std::string& path, std::optional<std::string> pinned_log_vkey) {
   VITRINE_ASSIGN_OR_RETURN(vitrine::v1::Evidence evidence,
                            ReadEvidenceFile(path));
-  absl::StatusOr<std::string> report =
-      CheckEvidence(evidence, std::move(pinned_log_vkey));
-  if (!report.ok()) {
-    return absl::Status(report.status().code(),
-                        absl::StrCat(path, ": ", report.status().message()));
+  absl::StatusOr<EvidenceCheck> check =
+      JudgeEvidence(evidence, std::move(pinned_log_vkey));
+  if (!check.ok()) {
+    return absl::Status(check.status().code(),
+                        absl::StrCat(path, ": ", check.status().message()));
   }
-  return report;
+  return check;
+}
+
+absl::StatusOr<std::string> CheckEvidenceFile(
+    const std::string& path, std::optional<std::string> pinned_log_vkey) {
+  VITRINE_ASSIGN_OR_RETURN(EvidenceCheck check,
+                           JudgeEvidenceFile(path, std::move(pinned_log_vkey)));
+  return std::move(check.report);
 }
 
 }  // namespace vitrine::monitor

@@ -7,7 +7,7 @@
 //                                              evidence));
 //   //
 //   .../20261129T111507Z-inconsistent-example.com_log-3f9a0c12d4e5.evidence.json
-//   absl::StatusOr<std::string> report = CheckEvidenceFile(path, pinned_vkey);
+//   absl::StatusOr<EvidenceCheck> check = JudgeEvidenceFile(path, pinned_vkey);
 //
 // File names: `<UTC time observed, YYYYMMDDTHHMMSSZ>-<kind slug>-<origin
 // with every byte outside [A-Za-z0-9.-] as "_", at most 64>-<the first 12
@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "monitor/evidence/evidence.h"
 #include "proto/vitrine/v1/evidence.pb.h"
 
 namespace vitrine::monitor {
@@ -57,11 +58,16 @@ absl::StatusOr<std::string> WriteEvidenceFile(
 // Reads and parses an evidence file (errors name `path`).
 absl::StatusOr<vitrine::v1::Evidence> ReadEvidenceFile(const std::string& path);
 
-// Reads the file at `path` and re-verifies it (CheckEvidence); returns the
-// report to print. For `vitrine-monitor check-evidence FILE [--log-key
-// VKEY]`: exit 0 with the report on stdout when OK; InvalidArgument or
-// FailedPrecondition mean the file proves nothing (exit 1, the message on
-// stderr); other codes are I/O errors (exit 2).
+// Reads the file at `path` and re-verifies it (JudgeEvidence). For
+// `vitrine-monitor check-evidence [--log_key=VKEY] FILE`: PROVEN exits 0,
+// OBSERVED exits 3 (the report on stdout either way); InvalidArgument or
+// FailedPrecondition mean the file shows nothing (exit 1, the message on
+// stderr); other codes are I/O errors (exit 2). Errors name `path`.
+absl::StatusOr<EvidenceCheck> JudgeEvidenceFile(
+    const std::string& path, std::optional<std::string> pinned_log_vkey);
+
+// Returns JudgeEvidenceFile's report, whatever its verdict (see
+// CheckEvidence).
 absl::StatusOr<std::string> CheckEvidenceFile(
     const std::string& path, std::optional<std::string> pinned_log_vkey);
 

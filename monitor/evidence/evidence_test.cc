@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -16,6 +17,7 @@ namespace {
 
 using testing::FakeVerifiedLog;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 using testing::TestEntries;
 using ::vitrine::testing::StatusIs;
@@ -97,18 +99,25 @@ TEST_F(EvidenceTest, ObservedAtDefaultsToNow) {
 }
 
 TEST_F(EvidenceTest, AcceptsSameSizeDifferentRoots) {
-  ASSERT_OK_AND_ASSIGN(std::string report,
-                       CheckEvidence(SameSize(), honest_.log_vkey()));
+  ASSERT_OK_AND_ASSIGN(EvidenceCheck check,
+                       JudgeEvidence(SameSize(), honest_.log_vkey()));
+  EXPECT_EQ(check.verdict, EvidenceVerdict::kProven);
+  const std::string& report = check.report;
   EXPECT_THAT(report, StartsWith("PROVEN (same size, different roots)"));
   EXPECT_THAT(report, HasSubstr(honest_.RootAt(6)->ToBase64()));
   EXPECT_THAT(report, HasSubstr(fork_.RootAt(6)->ToBase64()));
 }
 
 TEST_F(EvidenceTest, AcceptsInconsistent) {
+  ASSERT_OK_AND_ASSIGN(EvidenceCheck check,
+                       JudgeEvidence(Inconsistent(), std::nullopt));
+  EXPECT_EQ(check.verdict, EvidenceVerdict::kProven);
+  EXPECT_THAT(check.report, StartsWith("PROVEN (inconsistent)"));
+  EXPECT_THAT(check.report, HasSubstr("monitor-a"));
+  // CheckEvidence is the same report.
   ASSERT_OK_AND_ASSIGN(std::string report,
                        CheckEvidence(Inconsistent(), std::nullopt));
-  EXPECT_THAT(report, StartsWith("PROVEN (inconsistent)"));
-  EXPECT_THAT(report, HasSubstr("monitor-a"));
+  EXPECT_EQ(report, check.report);
 }
 
 TEST_F(EvidenceTest, RejectsInconsistentWithoutItsProof) {
@@ -123,27 +132,82 @@ TEST_F(EvidenceTest, RejectsInconsistentWithoutItsProof) {
                        "consistency_proof from size 1"));
 }
 
-TEST_F(EvidenceTest, AcceptsRollbackAndRollbackWithFork) {
+TEST_F(EvidenceTest, RollbackIsObservedAndRollbackWithForkProven) {
   const Evidence rollback = RollbackEvidence(
       kOrigin, honest_.log_vkey(), Note(honest_, 7), Note(honest_, 4), kSeen);
-  ASSERT_OK_AND_ASSIGN(std::string report,
-                       CheckEvidence(rollback, honest_.log_vkey()));
-  EXPECT_THAT(report, StartsWith("PROVEN (rollback, together with its "
-                                 "observation)"));
-  EXPECT_THAT(report, HasSubstr("rests on when and where"));
+  ASSERT_OK_AND_ASSIGN(EvidenceCheck check,
+                       JudgeEvidence(rollback, honest_.log_vkey()));
+  EXPECT_EQ(check.verdict, EvidenceVerdict::kObserved);
+  EXPECT_THAT(check.report,
+              StartsWith("OBSERVED (rollback): \"monitor-a\" says log "
+                         "\"example.com/log\" presented size 4 as its latest "
+                         "after size 7\n"));
+  EXPECT_THAT(check.report, HasSubstr("rests on when and where"));
 
   const Evidence fork = RollbackEvidence(
       kOrigin, honest_.log_vkey(), Note(fork_, 9), Note(honest_, 5), kSeen,
       fork_.RootAt(5).value(), fork_.ConsistencyProof(5, 9).value());
-  ASSERT_OK_AND_ASSIGN(report, CheckEvidence(fork, std::nullopt));
-  EXPECT_THAT(report, HasSubstr("and a fork"));
+  ASSERT_OK_AND_ASSIGN(check, JudgeEvidence(fork, std::nullopt));
+  EXPECT_EQ(check.verdict, EvidenceVerdict::kProven);
+  EXPECT_THAT(check.report, StartsWith("PROVEN (rollback and a fork)"));
 }
 
-TEST_F(EvidenceTest, AcceptsEntriesMismatch) {
-  ASSERT_OK_AND_ASSIGN(std::string report,
-                       CheckEvidence(EntriesMismatch(), honest_.log_vkey()));
-  EXPECT_THAT(report, StartsWith("PROVEN (entries mismatch)"));
-  EXPECT_THAT(report, HasSubstr("the log did not sign the entries"));
+TEST_F(EvidenceTest, EntriesMismatchIsObserved) {
+  ASSERT_OK_AND_ASSIGN(EvidenceCheck check,
+                       JudgeEvidence(EntriesMismatch(), honest_.log_vkey()));
+  EXPECT_EQ(check.verdict, EvidenceVerdict::kObserved);
+  EXPECT_THAT(check.report,
+              StartsWith("OBSERVED (entries mismatch): \"monitor-a\" says "
+                         "log \"example.com/log\" served 2 entries after "
+                         "size 5"));
+  EXPECT_THAT(check.report, HasSubstr("the log did not sign the entries"));
+}
+
+// Issue 11: what anyone can build from an honest log's public checkpoints
+// (two genuine checkpoints of different sizes, one genuine checkpoint and
+// junk entries) checks, but only as an observation, never as proof.
+TEST_F(EvidenceTest, FilesForgedFromPublicCheckpointsAreOnlyObservations) {
+  const Observation made_up{"anyone", "nowhere",
+                            absl::FromUnixSeconds(1800000000)};
+  const Evidence rollback =
+      RollbackEvidence(kOrigin, honest_.log_vkey(), Note(honest_, 7),
+                       Note(honest_, 3), made_up);
+  ASSERT_OK_AND_ASSIGN(EvidenceCheck check,
+                       JudgeEvidence(rollback, honest_.log_vkey()));
+  EXPECT_EQ(check.verdict, EvidenceVerdict::kObserved);
+  EXPECT_THAT(check.report, StartsWith("OBSERVED (rollback)"));
+
+  const std::vector<std::string> junk = {"junk-1", "junk-2"};
+  const Evidence entries = EntriesMismatchEvidence(
+      kOrigin, honest_.log_vkey(), Note(honest_, 5), honest_.RangeAt(5).value(),
+      junk, Note(honest_, 7), made_up);
+  ASSERT_OK_AND_ASSIGN(check, JudgeEvidence(entries, honest_.log_vkey()));
+  EXPECT_EQ(check.verdict, EvidenceVerdict::kObserved);
+  EXPECT_THAT(check.report, StartsWith("OBSERVED (entries mismatch)"));
+  EXPECT_THAT(check.report,
+              HasSubstr("the file alone proves nothing a third party can "
+                        "check"));
+  EXPECT_EQ(VerdictName(EvidenceVerdict::kObserved), "OBSERVED");
+  EXPECT_EQ(VerdictName(EvidenceVerdict::kProven), "PROVEN");
+}
+
+TEST_F(EvidenceTest, ReportsEscapeTheFilesStrings) {
+  Evidence evidence = SameSize();
+  evidence.set_observed_by("m\nvitrine-monitor: ALARM: log x misbehaved");
+  evidence.set_source("s\r\x1b[2K");
+  evidence.set_explanation("e\nALARM: y");
+  ASSERT_OK_AND_ASSIGN(EvidenceCheck check,
+                       JudgeEvidence(evidence, std::nullopt));
+  EXPECT_THAT(check.report,
+              HasSubstr("  observed by \"m\\x0avitrine-monitor: ALARM: log x "
+                        "misbehaved\" at 2027-01-15T08:00:00Z from "
+                        "\"s\\x0d\\x1b[2K\"\n"));
+  EXPECT_THAT(check.report, HasSubstr("  explanation: e\\x0aALARM: y\n"));
+  for (const std::string& line :
+       std::vector<std::string>(absl::StrSplit(check.report, '\n'))) {
+    EXPECT_THAT(line, Not(StartsWith("ALARM")));
+    EXPECT_THAT(line, Not(StartsWith("vitrine-monitor")));
+  }
 }
 
 TEST_F(EvidenceTest, AcceptsEntriesMismatchFromTheEmptyTree) {

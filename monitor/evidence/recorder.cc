@@ -1,6 +1,7 @@
 #include "monitor/evidence/recorder.h"
 
 #include <dirent.h>
+#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -9,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/file.h"
+#include "common/log_escape.h"
 #include "log/note/note.h"
 #include "monitor/evidence/evidence.h"
 #include "monitor/evidence/evidence_file.h"
@@ -53,27 +56,78 @@ absl::StatusOr<std::vector<std::string>> EvidenceFiles(const std::string& dir) {
   return names;
 }
 
+// Returns the SHA-256 of `bytes` in lowercase hex.
+std::string Sha256Hex(absl::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         digest);
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+// Statuses quote file contents (an origin, a key name): one escaped line.
+std::string Escaped(const absl::Status& status) {
+  return EscapeForLog(status.ToString(), 4096);
+}
+
 }  // namespace
 
+absl::Status EvidenceRecorder::RecordOwnObservation(
+    const std::string& path) const {
+  if (observations_dir_.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> bytes = ReadSmallFile(path, kMaxEvidenceFileSize);
+  if (!bytes.ok()) return bytes.status();
+  return WriteFileAtomically(
+      absl::StrCat(observations_dir_, "/", BaseName(path), ".sha256"),
+      Sha256Hex(*bytes) + "\n", 0600);
+}
+
+bool EvidenceRecorder::IsOwnObservation(const std::string& path) const {
+  if (observations_dir_.empty()) return false;
+  absl::StatusOr<std::string> record = ReadSmallFile(
+      absl::StrCat(observations_dir_, "/", BaseName(path), ".sha256"), 1024);
+  absl::StatusOr<std::string> bytes = ReadSmallFile(path, kMaxEvidenceFileSize);
+  return record.ok() && bytes.ok() && *record == Sha256Hex(*bytes) + "\n";
+}
+
 absl::StatusOr<std::unique_ptr<EvidenceRecorder>> EvidenceRecorder::Open(
-    const std::string& dir) {
+    const std::string& dir, const std::string& observations_dir) {
   if (dir.empty()) return absl::InvalidArgumentError("empty evidence folder");
   absl::Status made = MakeDirs(dir, 0755);
   if (!made.ok()) return made;
+  if (!observations_dir.empty()) {
+    made = MakeDirs(observations_dir, 0700);
+    if (!made.ok()) return made;
+  }
   absl::StatusOr<std::vector<std::string>> names = EvidenceFiles(dir);
   if (!names.ok()) return names.status();
-  std::unique_ptr<EvidenceRecorder> recorder(new EvidenceRecorder(dir));
+  std::unique_ptr<EvidenceRecorder> recorder(
+      new EvidenceRecorder(dir, observations_dir));
   absl::MutexLock lock(&recorder->mu_);
   for (const std::string& name : *names) {
     const std::string path = absl::StrCat(dir, "/", name);
+    // File names are whatever was dropped in the folder.
+    const std::string shown = EscapeForLog(path, 4096);
     absl::StatusOr<vitrine::v1::Evidence> evidence = ReadEvidenceFile(path);
-    absl::Status checked = evidence.status();
-    if (checked.ok()) checked = CheckEvidence(*evidence, std::nullopt).status();
-    if (!checked.ok()) {
+    absl::StatusOr<EvidenceCheck> check =
+        evidence.ok() ? JudgeEvidence(*evidence, std::nullopt)
+                      : absl::StatusOr<EvidenceCheck>(evidence.status());
+    if (!check.ok()) {
       std::fprintf(stderr,
                    "vitrine-monitor: ignoring evidence file %s that proves "
                    "nothing: %s\n",
-                   path.c_str(), checked.ToString().c_str());
+                   shown.c_str(), Escaped(check.status()).c_str());
+      continue;
+    }
+    if (check->verdict == EvidenceVerdict::kObserved &&
+        !recorder->IsOwnObservation(path)) {
+      std::fprintf(stderr,
+                   "vitrine-monitor: evidence file %s is an observation "
+                   "(%s, by \"%s\"), not proof, and not one this monitor "
+                   "made: log \"%s\" not halted\n",
+                   shown.c_str(), KindSlug(evidence->kind()).c_str(),
+                   EscapeForLog(evidence->observed_by()).c_str(),
+                   EscapeForLog(evidence->origin()).c_str());
       continue;
     }
     recorder->Remember(*evidence, path);
@@ -90,15 +144,17 @@ void EvidenceRecorder::Remember(const vitrine::v1::Evidence& evidence,
 
 absl::StatusOr<std::string> EvidenceRecorder::Raise(
     vitrine::v1::Evidence evidence) {
-  absl::StatusOr<std::string> report = CheckEvidence(evidence, std::nullopt);
-  if (!report.ok()) {
+  absl::StatusOr<EvidenceCheck> check = JudgeEvidence(evidence, std::nullopt);
+  const std::string origin = EscapeForLog(evidence.origin());
+  if (!check.ok()) {
     std::fprintf(stderr,
                  "vitrine-monitor: BUG: refusing to raise an alarm on "
                  "evidence that does not verify (log %s NOT halted): %s\n",
-                 evidence.origin().c_str(), report.status().ToString().c_str());
+                 origin.c_str(), Escaped(check.status()).c_str());
     return absl::InvalidArgumentError(
-        absl::StrCat("refused evidence: ", report.status().message()));
+        absl::StrCat("refused evidence: ", check.status().message()));
   }
+  const std::string& report = check->report;
   absl::MutexLock lock(&mu_);
   const auto known = files_.find(EvidenceKey(evidence));
   if (known != files_.end()) return known->second;
@@ -110,16 +166,29 @@ absl::StatusOr<std::string> EvidenceRecorder::Raise(
     std::fprintf(stderr,
                  "vitrine-monitor: ALARM: log %s misbehaved (%s) and is "
                  "halted, but its evidence could not be written: %s\n%s",
-                 evidence.origin().c_str(), KindSlug(evidence.kind()).c_str(),
-                 path.status().ToString().c_str(), report->c_str());
+                 origin.c_str(), KindSlug(evidence.kind()).c_str(),
+                 Escaped(path.status()).c_str(), report.c_str());
     return path.status();
   }
   Remember(evidence, *path);
+  if (check->verdict == EvidenceVerdict::kObserved) {
+    // Without this record the file would prove nothing after a restart.
+    absl::Status recorded = RecordOwnObservation(*path);
+    if (!recorded.ok()) {
+      std::fprintf(stderr,
+                   "vitrine-monitor: ALARM: log %s misbehaved (%s) and is "
+                   "halted, but the record that this monitor observed it "
+                   "could not be written (the halt ends with a restart): "
+                   "%s\n",
+                   origin.c_str(), KindSlug(evidence.kind()).c_str(),
+                   Escaped(recorded).c_str());
+    }
+  }
   std::fprintf(stderr,
                "vitrine-monitor: ALARM: log %s misbehaved (%s); cosigning "
                "halted; evidence in %s\n%s",
-               evidence.origin().c_str(), KindSlug(evidence.kind()).c_str(),
-               path->c_str(), report->c_str());
+               origin.c_str(), KindSlug(evidence.kind()).c_str(),
+               path->c_str(), report.c_str());
   return path;
 }
 

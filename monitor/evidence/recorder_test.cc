@@ -149,6 +149,88 @@ TEST_F(RecorderTest, OpenIgnoresFilesThatProveNothing) {
   EXPECT_THAT(recorder->Counts(), IsEmpty());
 }
 
+// Issue 11: anyone can build a ROLLBACK or ENTRIES_MISMATCH file from an
+// honest log's public checkpoints. Found in the folder, such a file halts
+// nothing; the monitor's own observations still halt after a restart.
+class ObservationTest : public RecorderTest {
+ protected:
+  ObservationTest() : observed_dir_(dir_ + "/../observed") {}
+
+  Evidence Rollback() {
+    return RollbackEvidence(honest_.origin(), honest_.log_vkey(),
+                            honest_.SignedNoteAt(4).value(),
+                            honest_.SignedNoteAt(2).value(),
+                            Observation{"anyone", "nowhere", {}});
+  }
+  Evidence Entries() {
+    const std::vector<std::string> junk = {"junk-2", "junk-3"};
+    return EntriesMismatchEvidence(
+        honest_.origin(), honest_.log_vkey(), honest_.SignedNoteAt(2).value(),
+        honest_.RangeAt(2).value(), junk, honest_.SignedNoteAt(4).value(),
+        Observation{"anyone", "nowhere", {}});
+  }
+
+  const std::string observed_dir_;
+};
+
+TEST_F(ObservationTest, ForgedObservationsFoundInTheFolderHaltNothing) {
+  ASSERT_OK(EvidenceRecorder::Open(dir_, observed_dir_).status());
+  ASSERT_OK(WriteEvidenceFile(dir_, Rollback()).status());
+  ASSERT_OK(WriteEvidenceFile(dir_, Entries()).status());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EvidenceRecorder> recorder,
+                       EvidenceRecorder::Open(dir_, observed_dir_));
+  EXPECT_FALSE(recorder->Halted("example.com/log"));
+  EXPECT_THAT(recorder->Counts(), IsEmpty());
+  EXPECT_THAT(FilesIn(observed_dir_), IsEmpty());
+}
+
+TEST_F(ObservationTest, OwnObservationsHaltAcrossRestarts) {
+  std::string rollback, entries;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<EvidenceRecorder> recorder,
+                         EvidenceRecorder::Open(dir_, observed_dir_));
+    ASSERT_OK_AND_ASSIGN(rollback, recorder->Raise(Rollback()));
+    ASSERT_OK_AND_ASSIGN(entries, recorder->Raise(Entries()));
+    EXPECT_TRUE(recorder->Halted("example.com/log"));
+  }
+  EXPECT_EQ(FilesIn(observed_dir_).size(), 2u);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EvidenceRecorder> reopened,
+                       EvidenceRecorder::Open(dir_, observed_dir_));
+  EXPECT_TRUE(reopened->Halted("example.com/log"));
+  EXPECT_THAT(reopened->Counts(),
+              ElementsAre(AlarmCount{"example.com/log", Evidence::ROLLBACK, 1},
+                          AlarmCount{"example.com/log",
+                                     Evidence::ENTRIES_MISMATCH, 1}));
+  ASSERT_OK_AND_ASSIGN(std::string again, reopened->Raise(Rollback()));
+  EXPECT_EQ(again, rollback);
+
+  // The same files without the record (copied to another monitor's
+  // folder), or a record that no longer matches the file: nothing halts.
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<EvidenceRecorder> elsewhere,
+      EvidenceRecorder::Open(dir_, dir_ + "/../elsewhere-observed"));
+  EXPECT_FALSE(elsewhere->Halted("example.com/log"));
+  ASSERT_OK(WriteFileAtomically(
+      observed_dir_ + "/" + BaseName(rollback) + ".sha256",
+      std::string(64, '0') + "\n", 0600));
+  ASSERT_OK(WriteFileAtomically(
+      observed_dir_ + "/" + BaseName(entries) + ".sha256", "", 0600));
+  ASSERT_OK_AND_ASSIGN(reopened, EvidenceRecorder::Open(dir_, observed_dir_));
+  EXPECT_FALSE(reopened->Halted("example.com/log"));
+}
+
+TEST_F(ObservationTest, WithoutAnObservationsFolderOwnObservationsEndWithTheProcess) {
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<EvidenceRecorder> recorder,
+                         EvidenceRecorder::Open(dir_));
+    ASSERT_OK(recorder->Raise(Rollback()).status());
+    EXPECT_TRUE(recorder->Halted("example.com/log"));
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EvidenceRecorder> reopened,
+                       EvidenceRecorder::Open(dir_));
+  EXPECT_FALSE(reopened->Halted("example.com/log"));
+}
+
 TEST_F(RecorderTest, RefusesEvidenceThatDoesNotVerifyAndDoesNotHalt) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EvidenceRecorder> recorder,
                        EvidenceRecorder::Open(dir_));

@@ -57,6 +57,7 @@ std::string MonitorConfig::VerifierKeyPath() const {
 }
 std::string MonitorConfig::WitnessDir() const { return DataPath(*this, "witness"); }
 std::string MonitorConfig::EvidenceDir() const { return DataPath(*this, "evidence"); }
+std::string MonitorConfig::ObservedDir() const { return DataPath(*this, "observed"); }
 std::string MonitorConfig::WatchPath() const {
   return watch_file.empty() ? DataPath(*this, "vendor-watch.jsonl") : watch_file;
 }
@@ -154,7 +155,9 @@ std::string MonitorUsage() {
       "  init            create the data folder and a witness key; print its\n"
       "                  verifier key (give it to logs and endpoints)\n"
       "  check-evidence  re-verify evidence files; exit 0 when each proves the\n"
-      "                  log misbehaved (--log_key: require this log key)\n"
+      "                  log misbehaved by its signatures, 3 when some only\n"
+      "                  record what their observer saw, 1 when one shows\n"
+      "                  nothing (--log_key: require this log key)\n"
       "\n"
       "options (also `name = value` lines in --config FILE; flags win):\n",
       OptionsUsage(Options()));

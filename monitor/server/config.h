@@ -74,6 +74,9 @@ struct MonitorConfig {
   std::string VerifierKeyPath() const;
   std::string WitnessDir() const;
   std::string EvidenceDir() const;
+  // The monitor's own record of the observations it raised (rollback,
+  // entries mismatch): local state, never shared (recorder.h).
+  std::string ObservedDir() const;
   std::string WatchPath() const;
   std::string VendorsPath() const;
   // <data>/logs/<hex HashLeaf(origin)>: origins are URL-like names, not

@@ -5,9 +5,12 @@
 //   vitrine-monitor serve --config=/etc/vitrine/monitor.conf
 //   vitrine-monitor check-evidence [--log_key=VKEY] FILE...
 //
-// Exit codes: 0 ok (check-evidence: every file proves misbehaviour), 1 a
-// failure (check-evidence: a file proves nothing), 2 bad usage (or a file
-// that cannot be read).
+// Exit codes: 0 ok, 1 a failure, 2 bad usage. check-evidence (issue 11):
+// 0 every file is PROVEN (the log's signatures contradict each other); 3
+// some file is only OBSERVED (its observer's word, e.g. a rollback: anyone
+// can build one from public checkpoints); 1 some file shows nothing; 2 some
+// file cannot be read. With several files the first of 2, 1, 3, 0 that
+// applies wins.
 // Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP rereads the vendor
 // keys file.
 #include <algorithm>
@@ -17,7 +20,9 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/log_escape.h"
 #include "common/server_signals.h"
+#include "monitor/evidence/evidence.h"
 #include "monitor/evidence/evidence_file.h"
 #include "monitor/server/config.h"
 #include "monitor/server/monitor_server.h"
@@ -37,22 +42,40 @@ int Init(const MonitorConfig& config) {
   return 0;
 }
 
-int CheckEvidence(const MonitorCommand& command) {
+// check-evidence's exit codes (see the file comment), worst last.
+constexpr int kExitProven = 0;
+constexpr int kExitObserved = 3;
+constexpr int kExitShowsNothing = 1;
+constexpr int kExitUnreadable = 2;
+
+int Worse(int a, int b) {
+  constexpr int kOrder[] = {kExitProven, kExitObserved, kExitShowsNothing, kExitUnreadable};
+  const auto rank = [&](int code) { return std::find(kOrder, kOrder + 4, code) - kOrder; };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+int CheckEvidenceFiles(const MonitorCommand& command) {
   std::optional<std::string> pinned;
   if (!command.log_key.empty()) pinned = command.log_key;
-  int exit_code = 0;
+  int exit_code = kExitProven;
   for (const std::string& file : command.files) {
-    absl::StatusOr<std::string> report = CheckEvidenceFile(file, pinned);
-    if (report.ok()) {
-      std::printf("%s: %s\n", file.c_str(), report->c_str());
-    } else if (absl::IsInvalidArgument(report.status()) ||
-               absl::IsFailedPrecondition(report.status())) {
+    absl::StatusOr<EvidenceCheck> check = JudgeEvidenceFile(file, pinned);
+    if (check.ok()) {
+      // The report escapes the file's strings itself.
+      std::printf("%s: %s\n", file.c_str(), check->report.c_str());
+      if (check->verdict == EvidenceVerdict::kObserved) {
+        exit_code = Worse(exit_code, kExitObserved);
+      }
+    } else if (absl::IsInvalidArgument(check.status()) ||
+               absl::IsFailedPrecondition(check.status())) {
+      // Messages quote the file (an origin, a key name): one escaped line.
       std::fprintf(stderr, "%s: NOT PROVEN: %s\n", file.c_str(),
-                   std::string(report.status().message()).c_str());
-      exit_code = std::max(exit_code, 1);
+                   EscapeForLog(check.status().message(), 4096).c_str());
+      exit_code = Worse(exit_code, kExitShowsNothing);
     } else {
-      std::fprintf(stderr, "%s: %s\n", file.c_str(), report.status().ToString().c_str());
-      exit_code = 2;
+      std::fprintf(stderr, "%s: %s\n", file.c_str(),
+                   EscapeForLog(check.status().ToString(), 4096).c_str());
+      exit_code = Worse(exit_code, kExitUnreadable);
     }
   }
   return exit_code;
@@ -110,6 +133,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command->subcommand == "init") return vitrine::monitor::Init(command->config);
-  if (command->subcommand == "check-evidence") return vitrine::monitor::CheckEvidence(*command);
+  if (command->subcommand == "check-evidence") return vitrine::monitor::CheckEvidenceFiles(*command);
   return vitrine::monitor::Serve(command->config);
 }

@@ -59,6 +59,17 @@ ServerProcess StartMonitor(const std::string& data, const std::vector<std::strin
   return ServerProcess::Start(BinaryPath("monitor/server/vitrine-monitor"), all, "data:");
 }
 
+ServerProcess StartMonitorLoggingTo(const std::string& data,
+                                    const std::vector<std::string>& args,
+                                    const std::string& stderr_path) {
+  std::vector<std::string> all = {"-c", "f=$1; shift; exec \"$@\" 2>>\"$f\"", "sh", stderr_path,
+                                  BinaryPath("monitor/server/vitrine-monitor"), "serve",
+                                  "--data=" + data, "--grpc_listen=127.0.0.1:0",
+                                  "--http_listen=127.0.0.1:0"};
+  all.insert(all.end(), args.begin(), args.end());
+  return ServerProcess::Start("/bin/sh", all, "data:");
+}
+
 Outcome RunMonitor(const std::vector<std::string>& args) {
   return Run(BinaryPath("monitor/server/vitrine-monitor"), args);
 }

@@ -35,6 +35,12 @@ std::string InitMonitor(const std::string& data, const std::string& name);
 // ports unless `args` give --grpc_listen / --http_listen) with `args`.
 ServerProcess StartMonitor(const std::string& data, const std::vector<std::string>& args);
 
+// StartMonitor with the monitor's stderr appended to the file `stderr_path`
+// (through /bin/sh, which execs the monitor: the child is the monitor).
+ServerProcess StartMonitorLoggingTo(const std::string& data,
+                                    const std::vector<std::string>& args,
+                                    const std::string& stderr_path);
+
 // Runs vitrine-monitor with `args` (e.g. check-evidence) and waits.
 Outcome RunMonitor(const std::vector<std::string>& args);
 

@@ -1,8 +1,11 @@
 // Issue 7, tampering with real processes: an entry changed in the log's
 // storage after the log signed over it (an insider rewriting RocksDB, every
 // checksum valid) is caught by the monitor when it audits those entries:
-// ENTRIES_MISMATCH evidence that check-evidence confirms, the alarm, and
-// the monitor stops at the last size it could verify.
+// ENTRIES_MISMATCH evidence that check-evidence confirms as this monitor's
+// observation (exit 3: the log did not sign the entries, so the file alone
+// proves nothing to others, issue 11), the alarm, and the monitor stops at
+// the last size it could verify, also after a restart (its own record of
+// the observation in data/observed/).
 #include <string>
 #include <vector>
 
@@ -57,8 +60,8 @@ TEST(TamperingTest, AnEntryRewrittenAfterSigningIsCaught) {
       ListFiles(monitor_data + "/evidence", ".evidence.json");
   ASSERT_EQ(evidence.size(), 1u);
   Outcome check = RunMonitor({"check-evidence", "--log_key=" + log_vkey, evidence[0]});
-  EXPECT_EQ(check.exit_code, 0) << check.err;
-  EXPECT_THAT(check.out, HasSubstr("PROVEN (entries mismatch)"));
+  EXPECT_EQ(check.exit_code, 3) << check.err;
+  EXPECT_THAT(check.out, HasSubstr("OBSERVED (entries mismatch): \"m.test/witness\" says"));
   EXPECT_THAT(HttpGet(monitor.http_address(), "/healthz"), HasSubstr("ALARM: tamper.test/log"));
 
   // The alarm survives a restart of the monitor.
@@ -67,6 +70,7 @@ TEST(TamperingTest, AnEntryRewrittenAfterSigningIsCaught) {
   ASSERT_TRUE(monitor.running()) << monitor.startup_output();
   EXPECT_EQ(Metric(monitor, kAlarm), 1);
   EXPECT_EQ(Metric(monitor, kSize), 3);
+  EXPECT_EQ(ListFiles(monitor_data + "/observed", ".sha256").size(), 1u);
 }
 
 }  // namespace

@@ -30,14 +30,17 @@ absl::Status CheckLimits(const vitrine::v1::AddCheckpointRequest& request) {
 
 }  // namespace
 
-WitnessService::WitnessService(Witness* witness) : witness_(witness) {}
+WitnessService::WitnessService(Witness* witness, PeerBudget* budget)
+    : witness_(witness), budget_(budget) {}
 
 grpc::ServerUnaryReactor* WitnessService::AddCheckpoint(
     grpc::CallbackServerContext* context,
     const vitrine::v1::AddCheckpointRequest* request,
     vitrine::v1::AddCheckpointResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string peer = context->peer();
   absl::Status limits = CheckLimits(*request);
+  if (limits.ok() && budget_ != nullptr) limits = budget_->Check(peer);
   if (!limits.ok()) {
     reactor->Finish(ToGrpcStatus(limits));
     return reactor;
@@ -48,6 +51,9 @@ grpc::ServerUnaryReactor* WitnessService::AddCheckpoint(
   uint64_t held_size = 0;
   absl::StatusOr<std::vector<std::string>> lines = witness_->AddCheckpoint(
       request->old_size(), proof, request->checkpoint(), &held_size);
+  if (absl::IsPermissionDenied(lines.status()) && budget_ != nullptr) {
+    budget_->ChargeFailure(peer);
+  }
   if (absl::IsAborted(lines.status())) {
     context->AddTrailingMetadata(v1::kWitnessSizeTrailer,
                                  v1::FormatWitnessSize(held_size));

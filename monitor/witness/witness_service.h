@@ -19,6 +19,13 @@
 //   - more than 63 proof hashes, or a hash not of 32 bytes, is
 //     INVALID_ARGUMENT.
 //
+// Budget (issue 11): with a PeerBudget, a peer's request is checked
+// against it before the witness parses or verifies anything
+// (RESOURCE_EXHAUSTED once spent), and a PERMISSION_DENIED answer - no
+// valid signature by the log's key, a forged one included - is charged to
+// the peer's connection and address. Nothing is credited: a valid
+// checkpoint is public data that anyone can relay.
+//
 // The handler runs on gRPC's callback thread and blocks it for the state
 // file's fsync (about a millisecond on SSDs): witnesses see one request per
 // log checkpoint, so an executor would buy nothing measurable here.
@@ -30,6 +37,7 @@
 
 #include <cstddef>
 
+#include "common/peer_budget.h"
 #include "grpcpp/grpcpp.h"
 #include "monitor/witness/witness.h"
 #include "proto/vitrine/v1/witness.grpc.pb.h"
@@ -41,8 +49,10 @@ inline constexpr size_t kMaxCheckpointNoteSize = 1 << 20;
 
 class WitnessService final : public vitrine::v1::Witness::CallbackService {
  public:
-  // `witness` must be non-null and outlive the service.
-  explicit WitnessService(Witness* witness);
+  // `witness` must be non-null and outlive the service; `budget` (failed
+  // verifications per peer, shared with the server's other services) may be
+  // null, else it must outlive the service.
+  explicit WitnessService(Witness* witness, PeerBudget* budget = nullptr);
 
   grpc::ServerUnaryReactor* AddCheckpoint(
       grpc::CallbackServerContext* context,
@@ -51,6 +61,7 @@ class WitnessService final : public vitrine::v1::Witness::CallbackService {
 
  private:
   Witness* const witness_;
+  PeerBudget* const budget_;  // May be null.
 };
 
 }  // namespace vitrine::monitor

@@ -49,7 +49,7 @@ class WitnessServiceTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(witness_,
                          Witness::OpenWithKey(witness_key_.signer_key,
                                               {log_.vkey()}, dir_, &alarm_));
-    service_ = std::make_unique<WitnessService>(witness_.get());
+    service_ = std::make_unique<WitnessService>(witness_.get(), budget_.get());
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
@@ -58,6 +58,7 @@ class WitnessServiceTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port, 0);
+    port_ = port;
     stub_ = vitrine::v1::Witness::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   }
@@ -105,8 +106,10 @@ class WitnessServiceTest : public ::testing::Test {
   FakeAlarm alarm_;
   std::string dir_;
   std::unique_ptr<Witness> witness_;
+  std::unique_ptr<PeerBudget> budget_;  // Null unless a test sets one.
   std::unique_ptr<WitnessService> service_;
   std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
   std::unique_ptr<vitrine::v1::Witness::Stub> stub_;
 };
 
@@ -219,6 +222,41 @@ TEST_F(WitnessServiceTest, RestartAnswersWithThePersistedSize) {
   EXPECT_EQ(held, 27u);
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> lines, Push(27, 33, &held));
   ExpectCosigned(33, lines);
+}
+
+TEST_F(WitnessServiceTest, ForgedPushesSpendTheirConnectionsBudget) {
+  Stop();
+  PeerBudgetOptions options;
+  options.connection_burst = 2;
+  options.connection_rate = 0.001;  // No refill within the test.
+  budget_ = std::make_unique<PeerBudget>(options);
+  Start();
+  uint64_t held = 0;
+  ASSERT_OK(Push(0, 5, &held).status());
+  TestLog impostor("log.example/a", 13);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(PushCheckpoint(*stub_, 5, impostor.Proof(5, 13),
+                               impostor.Note(13), kDeadline, &held),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  // Spent: refused before anything is verified, genuine pushes included.
+  EXPECT_THAT(PushCheckpoint(*stub_, 5, impostor.Proof(5, 13),
+                             impostor.Note(13), kDeadline, &held),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(Push(5, 13, &held),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // Another connection (the log's own) is not held to this one's budget.
+  grpc::ChannelArguments arguments;
+  arguments.SetInt("vitrine.test.connection", 2);  // A channel of its own.
+  auto other = vitrine::v1::Witness::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials(),
+      arguments));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<std::string> lines,
+      PushCheckpoint(*other, 5, log_.Proof(5, 13), log_.Note(13), kDeadline,
+                     &held));
+  ExpectCosigned(13, lines);
+  EXPECT_THAT(alarm_.raised(), SizeIs(0));
 }
 
 }  // namespace

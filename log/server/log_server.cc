@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/file.h"
 #include "common/host_port.h"
@@ -30,6 +31,11 @@
 
 namespace vitrine::server {
 namespace {
+
+// Between the service refusing calls and gRPC refusing them (Shutdown step
+// 1): covers a call's way in on loopback and LANs (< 1 ms) and most WAN
+// round trips, and stays well within a 2 s SIGTERM budget.
+constexpr absl::Duration kShutdownDrain = absl::Milliseconds(200);
 
 // TLS files are a few KiB; anything near this is not a PEM file.
 constexpr size_t kMaxPemFileSize = 1 << 20;
@@ -254,11 +260,18 @@ absl::Status LogServer::ReloadVendors() { return rep_->vendors->Reload(); }
 void LogServer::Shutdown() {
   if (rep_ == nullptr || rep_->shut_down) return;
   rep_->shut_down = true;
-  // 1. No new requests; in-flight ones (Adds waiting on the sequencer) get a
-  //    grace period to complete before being cancelled. Watch streams never
-  //    end by themselves: end them first so Shutdown need not wait.
+  // 1. The service first: Watch streams (which never end by themselves)
+  //    end UNAVAILABLE, GetEntries streams end UNAVAILABLE after their
+  //    write in flight, and new reads and watches are answered UNAVAILABLE.
+  //    Then a short drain with gRPC still serving, so that calls already on
+  //    their way reach a handler and get that UNAVAILABLE: gRPC itself
+  //    cancels (CANCELLED, which monitors do not retry) every call that
+  //    reaches it after its Shutdown began and before its GOAWAY reached
+  //    the client. Last, no new requests; in-flight ones (Adds waiting on
+  //    the sequencer) get a grace period to complete before being cancelled.
   if (rep_->service != nullptr) rep_->service->Shutdown();
   if (rep_->grpc_server != nullptr) {
+    absl::SleepFor(kShutdownDrain);
     rep_->grpc_server->Shutdown(std::chrono::system_clock::now() +
                                 std::chrono::seconds(10));
   }

@@ -10,8 +10,28 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/log_escape.h"
+#include "common/log_limiter.h"
 
 namespace vitrine::monitor {
+namespace {
+
+// Lines about what a peer sent, limited per peer address for the whole
+// process (stderr is per process, and so is what a peer may fill of it);
+// one GossipService per monitor, so a file-level limiter is that service's.
+void LogFromPeer(absl::string_view grpc_peer, const std::string& line) {
+  static LogLimiter* const limiter = new LogLimiter(LogLimiterOptions{});
+  const std::string address = PeerAddress(grpc_peer);
+  const LogLimiter::Admission admission = limiter->Admit(address);
+  if (admission.suppressed > 0) {
+    std::fprintf(stderr, "vitrine-monitor: gossip: suppressed %llu lines from peer %s\n",
+                 static_cast<unsigned long long>(admission.suppressed),
+                 EscapeForLog(address).c_str());
+  }
+  if (admission.write) std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+}  // namespace
 
 GossipService::GossipService(std::vector<VerifiedLog*> logs, Alarm* alarm,
                              std::string monitor_name,
@@ -87,8 +107,11 @@ absl::Status GossipService::Answer(absl::string_view peer,
           ProofLookupStateName(got.state), ")"));
     };
   }
-  const std::string source = absl::StrCat("gossip peer ", peer, " (monitor \"",
-                                          request.monitor(), "\")");
+  // The peer names itself: escaped once here, for every log line and
+  // evidence file that quotes the source.
+  const std::string source =
+      absl::StrCat("gossip peer ", EscapeForLog(peer), " (monitor \"",
+                   EscapeForLog(request.monitor()), "\")");
   // The requester's size per origin, for the proofs in the answer: the
   // largest of its checkpoints that verified.
   std::map<std::string, uint64_t> their_sizes;
@@ -100,8 +123,8 @@ absl::Status GossipService::Answer(absl::string_view peer,
       counts_.Add(checked.result.kind);
     }
     if (checked.result.kind == PeerCheckKind::kRejected) {
-      std::fprintf(stderr, "vitrine-monitor: gossip: rejected from %s: %s\n",
-                   source.c_str(), checked.result.detail.c_str());
+      LogFromPeer(peer, absl::StrCat("vitrine-monitor: gossip: rejected from ", source, ": ",
+                                     EscapeForLog(checked.result.detail, 1024)));
       continue;
     }
     uint64_t& size = their_sizes[checked.origin];

@@ -29,6 +29,8 @@ const OptionTable<MonitorConfig>& Options() {
                    "JSON lines of watched statements (default <data>/vendor-watch.jsonl)"),
       StringOption(&C::grpc_listen, "grpc_listen", "gRPC address (Witness, Gossip)"),
       StringOption(&C::http_listen, "http_listen", "HTTP address (/metrics, /healthz)"),
+      IntOption(&C::grpc_max_receive_bytes, "grpc_max_receive_bytes", 4096,
+                "largest gRPC request accepted (Witness, Gossip), bytes"),
       StringOption(&C::tls_roots_file, "tls_roots_file",
                    "PEM roots: reach logs and peers over TLS"),
       StringOption(&C::tls_cert_file, "tls_cert_file", "serve gRPC over TLS: certificate (PEM)"),

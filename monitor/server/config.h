@@ -54,6 +54,12 @@ struct MonitorConfig {
   // loopback by default.
   std::string grpc_listen = "127.0.0.1:7500";
   std::string http_listen = "127.0.0.1:7580";
+  // The largest request the gRPC port accepts, in bytes; gRPC refuses a
+  // larger one RESOURCE_EXHAUSTED before any handler sees it. A witness
+  // push is at most a 1 MiB note and 63 proof hashes; gossip of canonical
+  // notes (a checkpoint, its log's and one monitor's signature) takes tens
+  // of KiB.
+  int64_t grpc_max_receive_bytes = (1 << 20) + (16 << 10);
   // TLS. Roots (PEM) to check the certificates of logs and peers with:
   // when set, the monitor reaches them over TLS (plaintext otherwise; what
   // they answer is verified against keys either way, TLS keeps it

@@ -75,6 +75,21 @@ std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
     SetCounter(checked, checked_help, {{"side", side}, {"result", "rejected"}},
                counts.rejected);
   }
+  const ProofFetcherStats& proofs = snapshot.gossip_proofs;
+  const std::string lookups = "vitrine_monitor_gossip_proof_lookups_total";
+  const std::string lookups_help =
+      "The Gossip service's questions for the log's consistency proofs, by answer.";
+  for (const auto& [result, count] :
+       {std::make_pair("ready", proofs.ready), std::make_pair("pending", proofs.pending),
+        std::make_pair("queued", proofs.queued),
+        std::make_pair("over_budget", proofs.over_budget),
+        std::make_pair("queue_full", proofs.queue_full)}) {
+    SetCounter(lookups, lookups_help, {{"result", result}}, count);
+  }
+  const std::string fetches = "vitrine_monitor_gossip_proof_fetches_total";
+  const std::string fetches_help = "Consistency proofs gossip fetched from the logs.";
+  SetCounter(fetches, fetches_help, {{"result", "ok"}}, proofs.fetched);
+  SetCounter(fetches, fetches_help, {{"result", "failed"}}, proofs.failed);
   return registry_.RenderPrometheus();
 }
 

@@ -23,6 +23,10 @@
 //   vitrine_monitor_gossip_exchanges_total{peer,result}   ok, failed
 //   vitrine_monitor_gossip_checkpoints_total{side,result}  side: asked
 //                                   (answers we got), answered (requests)
+//   vitrine_monitor_gossip_proof_lookups_total{result}  the Gossip service's
+//                                   questions for the log's proofs: ready,
+//                                   pending, queued, over_budget, queue_full
+//   vitrine_monitor_gossip_proof_fetches_total{result}  ok, failed
 //
 // Thread-safety: Render may be called from several threads.
 #ifndef VITRINE_MONITOR_SERVER_MONITOR_METRICS_H_
@@ -38,6 +42,7 @@
 #include "monitor/follow/follower.h"
 #include "monitor/gossip/gossiper.h"
 #include "monitor/gossip/peer_check.h"
+#include "monitor/gossip/proof_fetcher.h"
 
 namespace vitrine::monitor {
 
@@ -53,6 +58,7 @@ struct MonitorSnapshot {
   std::vector<AlarmCount> alarms;
   GossipStats gossip;               // empty without peers
   PeerCheckCounts gossip_received;  // checkpoints peers sent us
+  ProofFetcherStats gossip_proofs;  // the Gossip service's log proofs
 };
 
 class MonitorMetrics {

@@ -1,6 +1,8 @@
 #include "monitor/server/monitor_server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include "common/file.h"
 #include "common/grpc_status.h"
 #include "common/host_port.h"
+#include "common/peer_budget.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
@@ -116,6 +119,9 @@ struct MonitorServer::Rep {
   // One channel per followed log for gossip's questions to the log itself
   // (a consistency proof to a peer's larger checkpoint).
   std::map<std::string, std::unique_ptr<vitrine::v1::Log::Stub>> log_stubs;
+  // Failed signature verifications per peer, for both services of the
+  // gRPC port (common/peer_budget.h); outlives them.
+  std::unique_ptr<PeerBudget> verify_budget;
   std::unique_ptr<WitnessService> witness_service;
   std::unique_ptr<GossipService> gossip_service;
   std::unique_ptr<Gossiper> gossiper;
@@ -174,6 +180,7 @@ MonitorSnapshot MonitorServer::Rep::Snapshot() const {
   snapshot.alarms = alarm->Counts();
   if (gossiper != nullptr) snapshot.gossip = gossiper->Stats();
   snapshot.gossip_received = gossip_service->Counts();
+  snapshot.gossip_proofs = gossip_service->FetcherStats();
   return snapshot;
 }
 
@@ -192,15 +199,21 @@ void MonitorServer::Rep::Cosign(const VerifiedCopy& copy, const VerifiedHead& he
 
 std::string MonitorServer::Rep::NoteToSend(const std::string& origin,
                                            const VerifiedHead& head) const {
+  // Canonical either way (exchange.h): the log's lines alone, or the
+  // witness's Latest(), which adds only its own cosignature.
+  std::string canonical = head.signed_note;
+  for (const VerifiedLog* log : logs) {
+    if (log->origin() == origin) canonical = CanonicalHeadNote(*log, head);
+  }
   // A halted log gets no more of this witness's word, even on old heads.
-  if (alarm->Halted(origin)) return head.signed_note;
+  if (alarm->Halted(origin)) return canonical;
   std::optional<std::string> cosigned = witness->Latest(origin);
-  if (!cosigned.has_value()) return head.signed_note;
+  if (!cosigned.has_value()) return canonical;
   // The witness's note for the same checkpoint text carries its cosignature.
   absl::StatusOr<note::Note> mine = note::ParseNote(*cosigned);
   absl::StatusOr<note::Note> theirs = note::ParseNote(head.signed_note);
   if (mine.ok() && theirs.ok() && mine->text == theirs->text) return *cosigned;
-  return head.signed_note;
+  return canonical;
 }
 
 MonitorServer::MonitorServer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
@@ -270,12 +283,16 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
                                                uint64_t new_size) {
     return r->LogConsistency(origin, old_size, new_size);
   };
+  rep->verify_budget = std::make_unique<PeerBudget>(PeerBudgetOptions{});
   GossipServiceOptions gossip_options;
   gossip_options.note_to_send = note_to_send;
+  // Asked from the service's own fetcher thread, never from gRPC's.
   gossip_options.log_consistency = log_consistency;
+  gossip_options.verify_budget = rep->verify_budget.get();
   rep->gossip_service = std::make_unique<GossipService>(rep->logs, rep->alarm.get(),
                                                         rep->identity.name, gossip_options);
-  rep->witness_service = std::make_unique<WitnessService>(rep->witness.get());
+  rep->witness_service =
+      std::make_unique<WitnessService>(rep->witness.get(), rep->verify_budget.get());
   if (!config.peers.empty()) {
     std::vector<GossipPeer> peers;
     for (const std::string& peer : config.peers) peers.push_back({peer, peer, tls_roots});
@@ -290,6 +307,8 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.grpc_listen, server_credentials, &rep->grpc_port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<int64_t>(config.grpc_max_receive_bytes, std::numeric_limits<int>::max())));
   builder.RegisterService(rep->witness_service.get());
   builder.RegisterService(rep->gossip_service.get());
   rep->grpc_server = builder.BuildAndStart();

@@ -146,6 +146,7 @@ grpc::ServerUnaryReactor* LogService::GetInclusionProof(
     const vitrine::v1::GetInclusionProofRequest* request,
     vitrine::v1::GetInclusionProofResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (RefusedWhileShuttingDown(reactor, Method::kGetInclusionProof)) return reactor;
   FinishUnary(reactor, *metrics_, Method::kGetInclusionProof,
               InclusionProofAnswer(*store_, *sequencer_->Published(), *request,
                                    *response));
@@ -157,6 +158,7 @@ grpc::ServerUnaryReactor* LogService::GetConsistencyProof(
     const vitrine::v1::GetConsistencyProofRequest* request,
     vitrine::v1::GetConsistencyProofResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (RefusedWhileShuttingDown(reactor, Method::kGetConsistencyProof)) return reactor;
   FinishUnary(reactor, *metrics_, Method::kGetConsistencyProof,
               ConsistencyProofAnswer(*store_, *sequencer_->Published(),
                                      *request, *response));
@@ -168,6 +170,7 @@ grpc::ServerUnaryReactor* LogService::FindByDigest(
     const vitrine::v1::FindByDigestRequest* request,
     vitrine::v1::FindByDigestResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (RefusedWhileShuttingDown(reactor, Method::kFindByDigest)) return reactor;
   FinishUnary(reactor, *metrics_, Method::kFindByDigest,
               FindByDigestAnswer(*store_, *sequencer_->Published(),
                                  limits_.max_bundles_per_find, *context,
@@ -180,6 +183,7 @@ grpc::ServerUnaryReactor* LogService::GetBundle(
     const vitrine::v1::GetBundleRequest* request,
     vitrine::v1::Bundle* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (RefusedWhileShuttingDown(reactor, Method::kGetBundle)) return reactor;
   FinishUnary(reactor, *metrics_, Method::kGetBundle,
               BundleAnswer(*store_, sequencer_->Published(), witnessed_,
                            *request, *response));

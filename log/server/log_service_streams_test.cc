@@ -228,6 +228,16 @@ TEST_F(StreamsTest, ReadsAfterShutdownBeganAreUnavailable) {
   vitrine::v1::GetCheckpointResponse checkpoint;
   EXPECT_EQ(stub_->GetCheckpoint(ClientContext().get(), {}, &checkpoint).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+  vitrine::v1::GetInclusionProofRequest proof;
+  proof.set_leaf_index(0);
+  vitrine::v1::GetInclusionProofResponse proof_response;
+  EXPECT_EQ(stub_->GetInclusionProof(ClientContext().get(), proof, &proof_response)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  vitrine::v1::GetBundleRequest bundle;
+  vitrine::v1::Bundle bundle_response;
+  EXPECT_EQ(stub_->GetBundle(ClientContext().get(), bundle, &bundle_response).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
 
   vitrine::v1::GetEntriesRequest entries;
   auto context = ClientContext();

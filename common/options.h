@@ -21,6 +21,7 @@
 #ifndef VITRINE_COMMON_OPTIONS_H_
 #define VITRINE_COMMON_OPTIONS_H_
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <algorithm>
@@ -32,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 
@@ -191,6 +193,26 @@ std::pair<const std::string, Option<Config>> IntOption(int64_t Config::*field,
       name, std::move(help),
       [field, name, min](absl::string_view v, Config& c) {
         return ParseInt(name, v, c.*field, min);
+      },
+      [field](const Config& c) { return absl::StrCat(c.*field); });
+}
+
+// A finite number >= 0 (a rate, where 0 usually means off).
+template <typename Config>
+std::pair<const std::string, Option<Config>> RateOption(double Config::*field,
+                                                        std::string name,
+                                                        std::string help) {
+  return MakeOption<Config>(
+      name, std::move(help),
+      [field, name](absl::string_view v, Config& c) {
+        double value = 0;
+        if (!absl::SimpleAtod(v, &value) || !std::isfinite(value) ||
+            value < 0) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              name, " wants a number >= 0, got \"", v, "\""));
+        }
+        c.*field = value;
+        return absl::OkStatus();
       },
       [field](const Config& c) { return absl::StrCat(c.*field); });
 }

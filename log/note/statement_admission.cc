@@ -69,6 +69,12 @@ absl::StatusOr<ScreenedStatement> ScreenStatement(
             "signature line ", i + 1, ": ", KeyLabel(signature),
             " is not a registered key of vendor ", vendor));
       }
+      if (vendor_keys.Find(signature.name, signature.key_id) != nullptr) {
+        // A registered vendor signing for another: impersonation.
+        return absl::PermissionDeniedError(absl::StrCat(
+            "signature line ", i + 1, ": signed by ", signature.name,
+            ", statement names vendor ", vendor));
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           "signature line ", i + 1, ": ", KeyLabel(signature),
           " is neither a key of vendor ", vendor,

@@ -35,7 +35,8 @@
 // Status codes: as VerifyStatement for size and grammar (ResourceExhausted,
 // InvalidArgument); InvalidArgument naming the signature line for an
 // unrecognised key, a repeated key or too many lines; PermissionDenied when
-// no key of the vendor signed; InvalidArgument from VerifyScreened naming
+// no key of the vendor signed, for a line under the vendor's name by a key
+// not registered, and for another registered vendor's line; InvalidArgument from VerifyScreened naming
 // the key whose signature fails.
 //
 // Functions are thread-safe.

@@ -116,11 +116,13 @@ TEST_F(StatementAdmissionTest, RefusesALineFromAnUnknownKeyNamingIt) {
                        CosignStatement(signed_, *stranger_.signer));
   EXPECT_THAT(Screen(cosigned), StatusIs(absl::StatusCode::kInvalidArgument,
                                          "signature line 2: stranger.example"));
-  // So is another vendor's key: it is not a supervisor here.
+  // Another vendor's key is no supervisor here: impersonation.
   ASSERT_OK_AND_ASSIGN(cosigned,
                        CosignStatement(signed_, *other_vendor_.signer));
-  EXPECT_THAT(Screen(cosigned), StatusIs(absl::StatusCode::kInvalidArgument,
-                                         "signature line 2: example.org/other"));
+  EXPECT_THAT(Screen(cosigned),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "signature line 2: signed by example.org/other, "
+                       "statement names vendor example.com/acme"));
 }
 
 TEST_F(StatementAdmissionTest, RefusesRepeatedKeys) {

@@ -56,6 +56,8 @@ const OptionTable<LogConfig>& Options() {
         StringOption(&C::origin, "origin", "log name: checkpoint origin and key name"),
         StringOption(&C::key_file, "key_file", "log signer key file (default <data>/log.key)"),
         StringOption(&C::vendors_file, "vendors_file", "vendor registry (default <data>/vendors)"),
+        StringOption(&C::supervisors_file, "supervisors_file",
+                     "supervisor keys (default <data>/supervisors, absent: none)"),
         BoolOption(&C::init_if_missing, "init_if_missing",
                    "create the data folder and a log key on first start"),
         StringOption(&C::grpc_listen, "grpc_listen", "gRPC address host:port (port 0 picks one)"),
@@ -83,6 +85,14 @@ const OptionTable<LogConfig>& Options() {
             },
             [](const LogConfig& c) { return absl::StrCat(c.vendor_rate_per_second); }),
         IntOption(&C::vendor_burst, "vendor_burst", 1, "statements a vendor may send at once"),
+        IntOption(&C::max_supervisors_per_statement, "max_supervisors_per_statement", 0,
+                  "supervisor signatures one statement may carry"),
+        RateOption(&C::verify_failures_per_connection, "verify_failures_per_connection",
+                   "failed signature checks/s one connection may cause (0: off)"),
+        RateOption(&C::verify_failures_per_address, "verify_failures_per_address",
+                   "failed signature checks/s one address may cause (0: off)"),
+        RateOption(&C::verify_failures_total, "verify_failures_total",
+                   "failed signature checks/s of all unproven clients (0: off)"),
         IntOption(&C::tile_cache_mib, "tile_cache_mib", 0,
                   "MiB of tiles cached in memory for proofs"),
         IntOption(&C::max_watch_streams, "max_watch_streams", 1,
@@ -141,6 +151,10 @@ std::string LogConfig::VerifierKeyPath() const {
 }
 std::string LogConfig::VendorsPath() const {
   return vendors_file.empty() ? DataPath(*this, "vendors") : vendors_file;
+}
+std::string LogConfig::SupervisorsPath() const {
+  return supervisors_file.empty() ? DataPath(*this, "supervisors")
+                                  : supervisors_file;
 }
 
 absl::Status ApplyConfigText(absl::string_view text, LogConfig& config) {

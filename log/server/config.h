@@ -50,6 +50,10 @@ struct LogConfig {
   // The vendor registry (one vendor verifier key per line); empty means
   // <data>/vendors. Reloaded on SIGHUP.
   std::string vendors_file;
+  // Supervisor keys whose cosignatures statements may carry (same format);
+  // empty means <data>/supervisors, and no such file means none. Reloaded
+  // with the vendors on SIGHUP.
+  std::string supervisors_file;
   // Create the data folder and a log key on first start instead of failing.
   bool init_if_missing = false;
 
@@ -77,6 +81,17 @@ struct LogConfig {
   // starve the others.
   double vendor_rate_per_second = 2000;
   int64_t vendor_burst = 10000;
+  // Supervisor signatures one statement may carry: each costs the log an
+  // Ed25519 verification (note/statement_admission.h).
+  int64_t max_supervisors_per_statement = 8;
+  // Signatures that fail to verify, per second, that one connection, one
+  // address (IPv4 /32, IPv6 /64) and all unproven clients together may
+  // send before their Adds are refused RESOURCE_EXHAUSTED without
+  // verification (common/peer_budget.h); bursts are 20x, 20x and 5x these.
+  // 0 turns the budgets off.
+  double verify_failures_per_connection = 1;
+  double verify_failures_per_address = 5;
+  double verify_failures_total = 1000;
 
   // Tiles kept in memory for proofs (with their interior hashes, ~16 KiB a
   // full tile): 1 GiB holds every tile of a 16M-entry log. Beyond that,
@@ -115,6 +130,7 @@ struct LogConfig {
   std::string KeyPath() const;
   std::string VerifierKeyPath() const;
   std::string VendorsPath() const;
+  std::string SupervisorsPath() const;
 };
 
 // A command line: the subcommand ("serve", "init", or "help"), its config.

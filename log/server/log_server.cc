@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -24,6 +25,7 @@
 #include "log/server/http_server.h"
 #include "log/server/log_service.h"
 #include "log/server/rate_limiter.h"
+#include "log/server/statement_backfill.h"
 #include "log/server/vendor_registry.h"
 #include "log/server/witness_pusher.h"
 #include "log/server/witnessed_head.h"
@@ -157,6 +159,14 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   store_options.tile_cache_tiles =
       std::max<size_t>(store_options.tile_cache_bytes / 4096, 16);
   VITRINE_ASSIGN_OR_RETURN(rep->store, storage::Store::Open(store_options));
+  // Adds are deduplicated by statement identity: a store from before the
+  // statement index gets it once, here, before any Add can arrive.
+  VITRINE_ASSIGN_OR_RETURN(const uint64_t indexed,
+                           IndexLoggedStatements(*rep->store));
+  if (indexed > 0) {
+    fprintf(stderr, "vitrine-log: indexed the statement identities of %llu entries\n",
+            static_cast<unsigned long long>(indexed));
+  }
 
   sequencer::SequencerOptions sequencer_options;
   // Batch metrics: looked up once here, updated with atomics per batch.
@@ -208,7 +218,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
                              std::move(witness_options)));
   }
 
-  VITRINE_ASSIGN_OR_RETURN(rep->vendors, VendorRegistry::Open(config.VendorsPath()));
+  VITRINE_ASSIGN_OR_RETURN(
+      rep->vendors,
+      VendorRegistry::Open(config.VendorsPath(), config.SupervisorsPath()));
   RateLimiterOptions rate_options;
   rate_options.rate_per_second = config.vendor_rate_per_second;
   rate_options.burst = static_cast<double>(config.vendor_burst);
@@ -219,6 +231,18 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   limits.max_watch_streams = static_cast<size_t>(config.max_watch_streams);
   limits.max_watch_streams_per_connection =
       static_cast<size_t>(config.max_watch_streams_per_connection);
+  limits.admission.max_supervisors =
+      static_cast<size_t>(config.max_supervisors_per_statement);
+  PeerBudgetOptions& budget = limits.verify_budget;
+  budget.connection_rate = config.verify_failures_per_connection;
+  budget.connection_burst = 20 * config.verify_failures_per_connection;
+  budget.address_rate = config.verify_failures_per_address;
+  budget.address_burst = 20 * config.verify_failures_per_address;
+  budget.total_rate = config.verify_failures_total;
+  budget.total_burst = 5 * config.verify_failures_total;
+  budget.enabled = config.verify_failures_per_connection > 0 &&
+                   config.verify_failures_per_address > 0 &&
+                   config.verify_failures_total > 0;
   rep->service = std::make_unique<LogService>(
       rep->store.get(), rep->sequencer.get(), rep->vendors.get(),
       rep->rate_limiter.get(), &rep->metrics, limits, rep->witnessed.get());

@@ -28,6 +28,14 @@ LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
       limits_(limits),
       witnessed_(witnessed),
       metrics_(std::make_unique<internal::RpcMetrics>(metrics)),
+      verify_budget_(std::make_unique<PeerBudget>(limits.verify_budget)),
+      verify_failures_(metrics->GetCounter(
+          "vitrine_add_verify_failures_total",
+          "Statement signatures by registered keys that failed to verify.")),
+      budget_refusals_(metrics->GetCounter(
+          "vitrine_add_budget_refusals_total",
+          "Statements refused unverified: their peer's budget of failed "
+          "verifications was spent.")),
       hub_(std::make_shared<internal::CheckpointHub>(
           internal::WatchLimits{limits.max_watch_streams,
                                 limits.max_watch_streams_per_connection},

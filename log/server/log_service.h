@@ -46,6 +46,8 @@
 #include <memory>
 
 #include "common/metrics.h"
+#include "common/peer_budget.h"
+#include "log/note/statement_admission.h"
 #include "grpcpp/grpcpp.h"
 #include "log/note/statement.h"
 #include "log/sequencer/sequencer.h"
@@ -88,6 +90,12 @@ struct ServiceLimits {
   // stream sees every checkpoint, so a client needs one; 16 leave room for
   // a few components sharing a channel, not for one client taking them all.
   size_t max_watch_streams_per_connection = 16;
+  // What one statement may carry (supervisor lines); see
+  // note/statement_admission.h.
+  note::AdmissionLimits admission;
+  // What failed signature verifications a peer may cause before its Adds
+  // are refused without verification (common/peer_budget.h).
+  PeerBudgetOptions verify_budget;
 };
 
 class LogService final : public vitrine::v1::Log::CallbackService {
@@ -157,6 +165,13 @@ class LogService final : public vitrine::v1::Log::CallbackService {
   const ServiceLimits limits_;
   const WitnessedHead* const witnessed_;  // null: no witnesses
   std::unique_ptr<internal::RpcMetrics> metrics_;
+  // Failed verifications per connection, address and in total.
+  std::unique_ptr<PeerBudget> verify_budget_;
+  // vitrine_add_verify_failures_total: signatures by known keys that failed
+  // to verify (each charged to its peer); vitrine_add_budget_refusals_total:
+  // statements refused before verification because the budget was spent.
+  Counter& verify_failures_;
+  Counter& budget_refusals_;
   std::shared_ptr<internal::CheckpointHub> hub_;
   // Set by Shutdown; read by every read handler and GetEntries stream.
   std::atomic<bool> shutting_down_{false};

@@ -13,8 +13,18 @@
 // countdown only schedules the answer on the service's executor (a queue
 // push); a call whose statements all failed before reaching the sequencer is
 // answered on the gRPC thread that received it.
+//
+// What is admitted (note/statement_admission.h), cheapest check first, so a
+// hostile client pays before the log spends anything: size; grammar and
+// signature lines (every line by a recognised key, none twice, a bounded
+// number), no Ed25519; a statement whose text is already logged is answered
+// with that entry, unverified and uncharged (what it returns is public); the
+// peer's budget of failed verifications (common/peer_budget.h); then
+// Ed25519, where a failure is charged to the peer, never to the vendor it
+// names; only then the vendor's rate limit, and the sequencer.
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +35,7 @@
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
 #include "log/note/statement.h"
+#include "log/note/statement_admission.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/internal/service_util.h"
 #include "log/server/log_service.h"
@@ -43,6 +54,8 @@ struct LogService::AddCall {
   const vitrine::v1::AddRequest* request = nullptr;
   vitrine::v1::AddResponse* response = nullptr;
   absl::Time start;
+  // The gRPC peer ("ipv4:host:port"): the connection failures are charged to.
+  std::string peer;
   // One per statement, in request order. Each is written by one party (the
   // handler, or that statement's callback) before it counts down; the
   // acq_rel countdown makes every write visible to whoever answers.
@@ -73,9 +86,19 @@ struct LogService::AddCall {
       absl::Status status = outcomes[i].status();
       if (status.ok()) {
         const sequencer::AddResult& added = *outcomes[i];
-        status = internal::FillBundle(store, *added.state, added.index,
-                                      request->statements(static_cast<int>(i)),
-                                      result->mutable_bundle());
+        // A duplicate is answered with the entry as logged: the same text,
+        // but perhaps other signature lines than this request's.
+        absl::StatusOr<std::string> leaf =
+            added.duplicate
+                ? store.GetEntry(added.index)
+                : absl::StatusOr<std::string>(
+                      request->statements(static_cast<int>(i)));
+        status = leaf.status();
+        if (status.ok()) {
+          status = internal::FillBundle(store, *added.state, added.index,
+                                        *std::move(leaf),
+                                        result->mutable_bundle());
+        }
         result->set_duplicate(added.duplicate);
       }
       if (!status.ok()) {
@@ -120,13 +143,15 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
   call->start = start;
   call->outcomes.assign(count, absl::UnknownError("not answered"));
 
+  call->peer = context->peer();
+
   // Judge every statement first, so that a cancelled call queues nothing.
-  // Rate limiting comes after verification: the vendor name is only
-  // trusted once its signature verified, so nobody can spend another
-  // vendor's budget.
   const std::shared_ptr<const VendorKeys> keys = registry_->Snapshot();
-  std::vector<sequencer::AddRequest> accepted(count);
-  std::vector<bool> queue(count, false);
+  const std::shared_ptr<const VendorKeys> supervisors =
+      registry_->SupervisorSnapshot();
+  std::vector<std::optional<note::ScreenedStatement>> screened(count);
+  std::vector<merkle::Hash> ids;
+  std::vector<size_t> id_owner;
   for (size_t i = 0; i < count; ++i) {
     const std::string& statement = request->statements(static_cast<int>(i));
     if (statement.size() > limits_.max_statement_bytes) {
@@ -135,19 +160,69 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
           limits_.max_statement_bytes));
       continue;
     }
-    absl::StatusOr<note::VerifiedStatement> verified =
-        note::VerifyStatement(statement, keys->verifiers);
-    if (!verified.ok()) {
-      call->outcomes[i] = verified.status();
+    absl::StatusOr<note::ScreenedStatement> checked = note::ScreenStatement(
+        statement, keys->verifiers, supervisors->verifiers, limits_.admission);
+    if (!checked.ok()) {
+      call->outcomes[i] = checked.status();
       continue;
     }
-    absl::Status allowed = limiter_->Acquire(verified->statement.vendor);
+    ids.push_back(checked->id);
+    id_owner.push_back(i);
+    screened[i] = *std::move(checked);
+  }
+
+  // Statements already logged: answered with their entry, no verification
+  // and no quota spent. The published state covers every stored index.
+  const std::shared_ptr<const sequencer::PublishedState> published =
+      sequencer_->Published();
+  if (!ids.empty()) {
+    absl::StatusOr<std::vector<std::optional<uint64_t>>> logged =
+        store_->FindStatements(ids);
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const size_t i = id_owner[k];
+      if (!logged.ok()) {
+        call->outcomes[i] = logged.status();
+        screened[i].reset();
+      } else if ((*logged)[k].has_value() &&
+                 *(*logged)[k] < published->checkpoint.size) {
+        call->outcomes[i] = sequencer::AddResult{*(*logged)[k],
+                                                 /*duplicate=*/true, published};
+        screened[i].reset();
+      }
+    }
+  }
+
+  // Rate limiting comes after verification: the vendor name is only
+  // trusted once its signature verified, so nobody can spend another
+  // vendor's budget.
+  std::vector<sequencer::AddRequest> accepted(count);
+  std::vector<bool> queue(count, false);
+  for (size_t i = 0; i < count; ++i) {
+    if (!screened[i].has_value()) continue;
+    absl::Status allowed = verify_budget_->Check(call->peer);
     if (!allowed.ok()) {
+      budget_refusals_.Increment();
       call->outcomes[i] = std::move(allowed);
       continue;
     }
-    accepted[i].leaf = statement;
-    accepted[i].artifact_digest = verified->statement.sha256;
+    absl::Status verified = note::VerifyScreened(
+        *screened[i], keys->verifiers, supervisors->verifiers);
+    if (!verified.ok()) {
+      if (verified.code() == absl::StatusCode::kInvalidArgument) {
+        verify_failures_.Increment();
+        verify_budget_->ChargeFailure(call->peer);
+      }
+      call->outcomes[i] = std::move(verified);
+      continue;
+    }
+    absl::Status within_rate = limiter_->Acquire(screened[i]->statement.vendor);
+    if (!within_rate.ok()) {
+      call->outcomes[i] = std::move(within_rate);
+      continue;
+    }
+    accepted[i].leaf = request->statements(static_cast<int>(i));
+    accepted[i].artifact_digest = screened[i]->statement.sha256;
+    accepted[i].statement_id = screened[i]->id;
     queue[i] = true;
   }
   if (context->IsCancelled()) {
@@ -162,6 +237,11 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
     call->pending.fetch_add(1, std::memory_order_relaxed);
     sequencer_->Add(std::move(accepted[i]),
                     [call, i](absl::StatusOr<sequencer::AddResult> result) {
+                      // A new entry signed by a registered key: this
+                      // connection holds a key, whoever shares its address.
+                      if (result.ok() && !result->duplicate) {
+                        call->service->verify_budget_->CreditSuccess(call->peer);
+                      }
                       call->outcomes[i] = std::move(result);
                       AddCall::Arrive(call, /*from_handler=*/false);
                     });

@@ -81,7 +81,14 @@ void LogServiceFixture::SetUp() {
     out << "# test vendors\n";
     for (const TestVendor& v : vendors_) out << v.verifier_key << "\n";
   }
-  ASSERT_OK_AND_ASSIGN(registry_, VendorRegistry::Open(vendors_path));
+  supervisor_ = MakeVendor("builds.example.net", 5);
+  const std::string supervisors_path = dir_ + "/supervisors";
+  {
+    std::ofstream out(supervisors_path);
+    out << supervisor_.verifier_key << "\n";
+  }
+  ASSERT_OK_AND_ASSIGN(registry_,
+                       VendorRegistry::Open(vendors_path, supervisors_path));
   ASSERT_OK_AND_ASSIGN(limiter_, RateLimiter::Create(rate_));
 
   storage::StoreOptions store_options;

@@ -95,6 +95,7 @@ class LogServiceFixture : public ::testing::Test {
   note::VerifierSet log_keys_;
   std::vector<TestVendor> vendors_;  // registered
   TestVendor unregistered_;
+  TestVendor supervisor_;  // registered in the supervisors file
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<sequencer::Sequencer> sequencer_;
   std::unique_ptr<VendorRegistry> registry_;

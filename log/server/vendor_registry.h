@@ -28,6 +28,12 @@
 // file, NotFound, PermissionDenied, ResourceExhausted (over 16 MiB) or
 // Internal as the OS answers.
 //
+// Supervisors: a second file in the same format (by default
+// <data>/supervisors; absent means none) lists the keys of independent
+// supervisors whose cosignatures the log accepts on statements
+// (note/statement_admission.h: the log stores only signatures it can
+// check). It is read and reloaded with the vendors file, as one unit.
+//
 // Thread-safety: Snapshot and Reload may be called from any thread.
 // Snapshot never waits for Reload's file reading and parsing: a reload
 // builds a new immutable VendorKeys and swaps the pointer, so requests keep
@@ -53,8 +59,11 @@ using note::VendorKeys;
 
 class VendorRegistry {
  public:
-  // Loads the file at `path`; fails as Reload does.
-  static absl::StatusOr<std::unique_ptr<VendorRegistry>> Open(std::string path);
+  // Loads the file at `path` and the supervisors file at
+  // `supervisors_path` (empty or absent: no supervisors); fails as Reload
+  // does.
+  static absl::StatusOr<std::unique_ptr<VendorRegistry>> Open(
+      std::string path, std::string supervisors_path = "");
 
   // Re-reads the file and, when it is valid, makes it the snapshot. On any
   // error the previous snapshot stays in force and the error is returned.
@@ -62,20 +71,32 @@ class VendorRegistry {
   // the file as it last read it.
   absl::Status Reload();
 
-  // Returns the current keys; never null.
+  // Returns the current vendor keys; never null.
   std::shared_ptr<const VendorKeys> Snapshot() const;
+  // Returns the current supervisor keys; never null (empty without a file).
+  std::shared_ptr<const VendorKeys> SupervisorSnapshot() const;
 
   const std::string& path() const { return path_; }
 
  private:
-  VendorRegistry(std::string path, std::shared_ptr<const VendorKeys> keys)
-      : path_(std::move(path)), keys_(std::move(keys)) {}
+  struct Both {
+    std::shared_ptr<const VendorKeys> vendors;
+    std::shared_ptr<const VendorKeys> supervisors;
+  };
+  static absl::StatusOr<Both> ReadBoth(const std::string& path,
+                                       const std::string& supervisors_path);
+
+  VendorRegistry(std::string path, std::string supervisors_path, Both keys)
+      : path_(std::move(path)),
+        supervisors_path_(std::move(supervisors_path)),
+        keys_(std::move(keys)) {}
 
   const std::string path_;
+  const std::string supervisors_path_;
   absl::Mutex reload_mu_;  // serialises Reload; never held by Snapshot
-  // Held only to copy or replace the pointer.
+  // Held only to copy or replace the pointers.
   mutable absl::Mutex mu_;
-  std::shared_ptr<const VendorKeys> keys_ ABSL_GUARDED_BY(mu_);
+  Both keys_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vitrine::server

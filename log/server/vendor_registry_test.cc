@@ -71,7 +71,7 @@ TEST(VendorRegistryTest, ReloadSwapsAndFailedReloadKeepsTheOld) {
   WriteFile(path, absl::StrCat(tools, "\nbroken\n"));
   EXPECT_THAT(registry->Reload(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "keeping the previous vendor keys"));
+                       "keeping the previous vendor and supervisor keys"));
   EXPECT_EQ(registry->Snapshot()->verifiers.size(), 2u);
 
   std::remove(path.c_str());

@@ -14,6 +14,19 @@
 namespace vitrine::client {
 namespace {
 
+// Whether the log's answer holds the statement submitted: byte for byte
+// for a new entry; for a duplicate, the same statement text (the log keeps
+// the first note logged for a text, whose signature lines may differ:
+// note/statement_admission.h).
+bool SameStatement(absl::string_view logged, absl::string_view submitted,
+                   bool duplicate) {
+  if (logged == submitted) return true;
+  if (!duplicate) return false;
+  absl::StatusOr<note::Note> a = note::ParseNote(logged);
+  absl::StatusOr<note::Note> b = note::ParseNote(submitted);
+  return a.ok() && b.ok() && a->text == b->text;
+}
+
 absl::StatusOr<note::VerifierSet> VerifiersOf(
     absl::Span<const std::string> vkeys, note::SignatureType type,
     absl::string_view role) {
@@ -241,7 +254,8 @@ absl::StatusOr<std::vector<AddOutcome>> LogClient::Add(
         outcome.bundle = absl::UnknownError("Add: a result with no bundle");
       }
     } else {
-      if (result.bundle().statement() != statements[i]) {
+      if (!SameStatement(result.bundle().statement(), statements[i],
+                         result.duplicate())) {
         return MakeRefusal(
             Refusal::kBundleMalformed,
             absl::StrCat("Add: the bundle of statement ", i,

@@ -30,7 +30,7 @@
 //     latest, but must then be proven a prefix of the last seen;
 //   - bundles: their checkpoint as above, their inclusion proof against it
 //     (CheckInclusion in verifier.h), and the statement is the one asked
-//     for (Add: byte for byte; FindByDigest: names the digest; by leaf
+//     for (Add: byte for byte, or the same text for a duplicate; FindByDigest: names the digest; by leaf
 //     hash: HashLeaf(statement) matches). The vendor's signature is NOT
 //     judged here - that is the endpoint's policy (VerifyBundle); the log
 //     checked it against its registry.
@@ -108,7 +108,9 @@ struct LogClientOptions {
 struct AddOutcome {
   // The verified bundle, or the log's reason for refusing this statement.
   absl::StatusOr<vitrine::v1::Bundle> bundle;
-  bool duplicate = false;  // Already logged: the bundle has its old index.
+  // Already logged: the bundle has its old index, and the statement as
+  // first logged (the same text; its signature lines may differ).
+  bool duplicate = false;
 };
 
 // A verified inclusion proof.

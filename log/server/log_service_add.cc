@@ -120,6 +120,7 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
                                           vitrine::v1::AddResponse* response) {
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (RefusedWhileShuttingDown(reactor, Method::kAdd)) return reactor;
   const size_t count = static_cast<size_t>(request->statements_size());
   if (count == 0) {
     FinishUnary(reactor, *metrics_, Method::kAdd,

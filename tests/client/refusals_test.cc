@@ -41,6 +41,9 @@ class RefusalsTest : public ::testing::Test {
     // Same origin, another key: what a policy pinning the wrong key holds.
     impostor_vkey_ = new std::string(Keygen("log", "refusal.test/log", *dir_ + "/impostor"));
     WriteFileOrDie(*data_ + "/vendors", *acme_vkey_ + *other_vkey_);
+    // The log stores only signatures it can check: a2's supervisor is
+    // registered with it.
+    WriteFileOrDie(*data_ + "/supervisors", *supervisor_vkey_);
     log_ = new LogProcess(StartLog(*data_));
     if (!log_->running()) return;
 

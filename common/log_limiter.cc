@@ -2,9 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
-#include "absl/strings/strip.h"
-
 namespace vitrine {
 
 LogLimiter::LogLimiter(LogLimiterOptions options, Clock clock)
@@ -49,19 +46,6 @@ LogLimiter::Admission LogLimiter::Admit(absl::string_view peer) {
 size_t LogLimiter::tracked_peers() const {
   absl::MutexLock lock(&mu_);
   return windows_.size();
-}
-
-std::string PeerAddress(absl::string_view grpc_peer) {
-  absl::string_view address = grpc_peer;
-  if (!absl::ConsumePrefix(&address, "ipv4:") &&
-      !absl::ConsumePrefix(&address, "ipv6:")) {
-    return std::string(grpc_peer);
-  }
-  const size_t colon = address.rfind(':');
-  if (colon == absl::string_view::npos) return std::string(grpc_peer);
-  address = address.substr(0, colon);
-  if (absl::ConsumePrefix(&address, "[")) absl::ConsumeSuffix(&address, "]");
-  return std::string(address);
 }
 
 }  // namespace vitrine

@@ -2,7 +2,8 @@
 // second must not fill the disk, or bury the one line an operator needs.
 //
 //   LogLimiter limiter(LogLimiterOptions{});
-//   LogLimiter::Admission admission = limiter.Admit(PeerAddress(peer));
+//   LogLimiter::Admission admission =
+//       limiter.Admit(PeerBudget::AddressOf(context->peer()));
 //   if (admission.suppressed > 0) {
 //     std::fprintf(stderr, "...: suppressed %llu lines from peer %s\n", ...);
 //   }
@@ -87,11 +88,6 @@ class LogLimiter {
   absl::flat_hash_map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
   Window untracked_ ABSL_GUARDED_BY(mu_);
 };
-
-// Returns the host part of a gRPC peer string ("ipv4:10.1.2.3:40112" gives
-// "10.1.2.3", "ipv6:[::1]:5" gives "::1"): a peer's connections share one
-// limit. Anything else is returned whole.
-std::string PeerAddress(absl::string_view grpc_peer);
 
 }  // namespace vitrine
 

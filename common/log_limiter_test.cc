@@ -93,13 +93,5 @@ TEST_F(LogLimiterTest, CountsEveryLineFromManyThreads) {
   EXPECT_EQ(limiter.Admit("peer").suppressed, 3900u);
 }
 
-TEST(PeerAddressTest, DropsThePort) {
-  EXPECT_EQ(PeerAddress("ipv4:10.1.2.3:40112"), "10.1.2.3");
-  EXPECT_EQ(PeerAddress("ipv6:[::1]:5"), "::1");
-  EXPECT_EQ(PeerAddress("ipv6:[2001:db8::4]:443"), "2001:db8::4");
-  EXPECT_EQ(PeerAddress("unix:/tmp/socket"), "unix:/tmp/socket");
-  EXPECT_EQ(PeerAddress("ipv4:nocolon"), "ipv4:nocolon");
-}
-
 }  // namespace
 }  // namespace vitrine

@@ -32,6 +32,9 @@ TEST_F(PeerBudgetTest, AddressOfGrpcPeers) {
   EXPECT_EQ(PeerBudget::AddressOf("unix:/tmp/sock"), "unix:/tmp/sock");
   EXPECT_EQ(PeerBudget::AddressOf("ipv6:[not-an-address]:1"),
             "ipv6:[not-an-address]:1");
+  // One host's ports and /64 give one key (the gossip log limiter's too).
+  EXPECT_EQ(PeerBudget::AddressOf("ipv6:[2001:db8::4]:443"),
+            PeerBudget::AddressOf("ipv6:[2001:db8::5]:1"));
 }
 
 TEST_F(PeerBudgetTest, ConnectionBudgetRefusesAfterBurstAndRefills) {

@@ -27,7 +27,7 @@ int Run(const Flags& flags) {
   // --consistency`); the summary on stderr.
   std::printf("%s", note::FormatNote(head->note.note).c_str());
   std::fprintf(stderr, "verified: %s size %llu root %s\n",
-               head->checkpoint.origin.c_str(),
+               EscapeForTerminal(head->checkpoint.origin).c_str(),
                static_cast<unsigned long long>(head->checkpoint.size),
                head->checkpoint.root.ToHex().c_str());
   return kExitOk;

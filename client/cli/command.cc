@@ -4,12 +4,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/verifier.h"
+#include "common/log_escape.h"
 
 namespace vitrine::cli {
 
+std::string EscapeForTerminal(absl::string_view text) {
+  return EscapeForLog(text, kTerminalEscapeMaxBytes);
+}
+
 int Fail(absl::string_view command, const absl::Status& status) {
   std::fprintf(stderr, "vitrine %s: %s\n", std::string(command).c_str(),
-               std::string(status.message()).c_str());
+               EscapeForTerminal(status.message()).c_str());
   return kExitError;
 }
 
@@ -20,7 +25,7 @@ int Refuse(const absl::Status& status) {
                              ? absl::string_view("refused")
                              : client::RefusalName(refusal));
   std::fprintf(stderr, "refused: %s: %s\n", name.c_str(),
-               std::string(status.message()).c_str());
+               EscapeForTerminal(status.message()).c_str());
   return kExitRefused;
 }
 

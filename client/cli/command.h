@@ -43,10 +43,19 @@ struct Command {
   int (*run)(const Flags& flags);
 };
 
-// Prints "vitrine <command>: <message>" to stderr and returns kExitError.
+// Messages and names a log sends are printed escaped (common/log_escape.h):
+// a log cannot move the cursor, recolour or rewrite the user's terminal, or
+// add lines that read as the client's own. 4 KiB keeps a long error whole.
+inline constexpr size_t kTerminalEscapeMaxBytes = 4096;
+
+// Returns `text` escaped for one line of the terminal (see above).
+std::string EscapeForTerminal(absl::string_view text);
+
+// Prints "vitrine <command>: <message>" (escaped) to stderr and returns
+// kExitError.
 int Fail(absl::string_view command, const absl::Status& status);
 
-// Prints "refused: <reason name>: <message>" to stderr and returns
+// Prints "refused: <reason name>: <message>" (escaped) to stderr and returns
 // kExitRefused; the name is client::RefusalName of the status's Refusal
 // (verifier.h), a stable word scripts can match.
 int Refuse(const absl::Status& status);

@@ -64,7 +64,8 @@ int Run(const Flags& flags) {
       if (!outcome.bundle.ok()) {
         std::fprintf(stderr, "%s%s: the log refused it: %s\n",
                      progress.enabled() ? "\n" : "", file.c_str(),
-                     std::string(outcome.bundle.status().message()).c_str());
+                     EscapeForTerminal(outcome.bundle.status().message())
+                         .c_str());
         ++rejected;
         continue;
       }

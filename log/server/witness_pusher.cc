@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/grpc_status.h"
+#include "common/log_escape.h"
 #include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
 #include "log/note/checkpoint.h"
@@ -252,11 +253,12 @@ void WitnessPusher::Rep::Apply(Witness& witness, const PublishedState& target,
   if (status.code() != absl::StatusCode::kUnavailable &&
       status.code() != absl::StatusCode::kDeadlineExceeded &&
       status.code() != absl::StatusCode::kCancelled) {
-    // A refusal needs an operator; an outage only needs time.
+    // A refusal needs an operator; an outage only needs time. The message
+    // is the witness's own: escaped (issue 11).
     std::fprintf(stderr, "vitrine-log: witness %s refused size %llu: %s\n",
                  witness.name.c_str(),
                  static_cast<unsigned long long>(target.checkpoint.size),
-                 status.ToString().c_str());
+                 EscapeForLog(status.ToString(), 1024).c_str());
   }
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/log_escape.h"
 #include "common/status_macros.h"
 #include "log/note/checkpoint.h"
 #include "monitor/follow/internal/log_connection.h"
@@ -104,8 +105,10 @@ FollowerStats Follower::stats() const {
 
 void Follower::Log(absl::string_view message) const {
   if (!options_.log_to_stderr) return;
+  // Messages quote the log's own errors as received: escaped, so a log
+  // cannot write lines that read as the monitor's (issue 11).
   std::fprintf(stderr, "vitrine-monitor: %s: %s\n", copy_->origin().c_str(),
-               std::string(message).c_str());
+               EscapeForLog(message, 1024).c_str());
 }
 
 void Follower::SetError(const absl::Status& status) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/log_escape.h"
 #include "common/status_macros.h"
 #include "log/note/checkpoint.h"
 #include "log/note/note.h"
@@ -99,7 +100,7 @@ std::vector<CheckedCheckpoint> CheckReceived(
         received,
     absl::string_view source, absl::string_view monitor_name,
     const LogConsistencyByOrigin& log_consistency,
-    const VerificationBudget& budget) {
+    const VerificationBudget& budget, const PeerLogLine& log_line) {
   std::vector<CheckedCheckpoint> checked;
   // Each distinct checkpoint of the message, and the index of its result
   // (-1: skipped, another origin).
@@ -141,11 +142,15 @@ std::vector<CheckedCheckpoint> CheckReceived(
     absl::StatusOr<PeerCheckResult> result = CheckPeerCheckpoint(
         *log, alarm, theirs, source, monitor_name, consistency);
     if (!result.ok()) {
-      std::fprintf(stderr,
-                   "vitrine-monitor: gossip: cannot check a checkpoint of %s "
-                   "from %s: %s\n",
-                   origin->c_str(), std::string(source).c_str(),
-                   result.status().ToString().c_str());
+      const std::string line = absl::StrCat(
+          "vitrine-monitor: gossip: cannot check a checkpoint of ",
+          EscapeForLog(*origin), " from ", source, ": ",
+          EscapeForLog(result.status().ToString(), 1024));
+      if (log_line) {
+        log_line(line);
+      } else {
+        std::fprintf(stderr, "%s\n", line.c_str());
+      }
       PeerCheckResult unjudged;
       unjudged.kind = PeerCheckKind::kAheadUnverified;
       unjudged.detail =

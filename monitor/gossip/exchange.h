@@ -99,11 +99,17 @@ struct VerificationBudget {
   std::function<void()> rejected;
 };
 
+// Writes one log line (no newline) caused by a peer's message, so that the
+// caller can limit them per peer (common/log_limiter.h).
+using PeerLogLine = std::function<void(const std::string& line)>;
+
 // Checks every received checkpoint whose origin is one of `logs` against
 // that log (CheckPeerCheckpoint); checkpoints of other origins are skipped
 // (not returned); notes that are not checkpoints come back kRejected. When
 // this monitor's own copy cannot answer, the result is kAheadUnverified
-// with the reason (it cannot judge), and the error goes to stderr. A
+// with the reason (it cannot judge), and the error goes to `log_line`
+// (stderr when empty), escaped (common/log_escape.h). `source` is quoted
+// as it is: the caller escapes what the peer supplied in it. A
 // checkpoint identical to an earlier one of the same message (note and
 // proof) is not checked again: it gets the earlier one's result, so 64
 // copies of one checkpoint cost one verification.
@@ -113,7 +119,8 @@ std::vector<CheckedCheckpoint> CheckReceived(
         received,
     absl::string_view source, absl::string_view monitor_name,
     const LogConsistencyByOrigin& log_consistency,
-    const VerificationBudget& budget = {});
+    const VerificationBudget& budget = {},
+    const PeerLogLine& log_line = {});
 
 }  // namespace vitrine::monitor
 

@@ -12,16 +12,18 @@
 #include "common/grpc_status.h"
 #include "common/log_escape.h"
 #include "common/log_limiter.h"
+#include "common/peer_budget.h"
 
 namespace vitrine::monitor {
 namespace {
 
-// Lines about what a peer sent, limited per peer address for the whole
-// process (stderr is per process, and so is what a peer may fill of it);
+// Lines about what a peer sent, limited per peer address (IPv4 /32, IPv6
+// /64: PeerBudget's grouping, so one host's addresses share one limit) for
+// the whole process (stderr is per process, and so is what a peer may fill of it);
 // one GossipService per monitor, so a file-level limiter is that service's.
 void LogFromPeer(absl::string_view grpc_peer, const std::string& line) {
   static LogLimiter* const limiter = new LogLimiter(LogLimiterOptions{});
-  const std::string address = PeerAddress(grpc_peer);
+  const std::string address = PeerBudget::AddressOf(grpc_peer);
   const LogLimiter::Admission admission = limiter->Admit(address);
   if (admission.suppressed > 0) {
     std::fprintf(stderr, "vitrine-monitor: gossip: suppressed %llu lines from peer %s\n",
@@ -117,7 +119,8 @@ absl::Status GossipService::Answer(absl::string_view peer,
   std::map<std::string, uint64_t> their_sizes;
   for (const CheckedCheckpoint& checked :
        CheckReceived(logs_, *alarm_, request.checkpoints(), source,
-                     monitor_name_, log_consistency, budget)) {
+                     monitor_name_, log_consistency, budget,
+                     [peer](const std::string& line) { LogFromPeer(peer, line); })) {
     {
       absl::MutexLock lock(&mu_);
       counts_.Add(checked.result.kind);

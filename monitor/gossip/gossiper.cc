@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/log_escape.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/vitrine/v1/gossip.grpc.pb.h"
 
@@ -92,9 +93,11 @@ PeerRound Gossiper::Exchange(
                      "): ", round.status.message()));
     return round;
   }
+  // The peer names itself: escaped once here, for every log line and
+  // evidence file that quotes the source (as the service does).
   const std::string source =
       absl::StrCat("gossip peer ", peer.config.name, " (", peer.config.target,
-                   ", monitor \"", response.monitor(), "\")");
+                   ", monitor \"", EscapeForLog(response.monitor()), "\")");
   round.checked = CheckReceived(logs_, *alarm_, response.checkpoints(), source,
                                 monitor_name_, options_.log_consistency);
   for (const CheckedCheckpoint& checked : round.checked) {
@@ -105,7 +108,7 @@ PeerRound Gossiper::Exchange(
         checked.result.kind == PeerCheckKind::kAheadUnverified) {
       std::fprintf(stderr, "vitrine-monitor: gossip: %s from %s: %s\n",
                    PeerCheckKindName(checked.result.kind), source.c_str(),
-                   checked.result.detail.c_str());
+                   EscapeForLog(checked.result.detail, 1024).c_str());
     }
   }
   return round;
@@ -163,8 +166,9 @@ void Gossiper::Loop() {
   while (true) {
     for (const PeerRound& round : RoundOnce()) {
       if (!round.status.ok()) {
+        // Carries the peer's own error message.
         std::fprintf(stderr, "vitrine-monitor: %s\n",
-                     round.status.ToString().c_str());
+                     EscapeForLog(round.status.ToString(), 1024).c_str());
       }
     }
     absl::MutexLock lock(&mu_);

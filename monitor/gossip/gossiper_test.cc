@@ -26,6 +26,7 @@ using ::testing::ElementsAre;
 using testing::FakeVerifiedLog;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using testing::TestEntries;
 using vitrine::v1::Evidence;
 
@@ -185,6 +186,27 @@ TEST_F(GossiperTest, AnUnreachablePeerIsCountedAndRetried) {
   EXPECT_EQ(stats.peers[0].exchanges_failed, 2u);
   EXPECT_EQ(stats.peers[0].last_success, absl::InfinitePast());
   EXPECT_FALSE(stats.peers[0].last_error.empty());
+}
+
+TEST_F(GossiperTest, APeersNameIsLoggedOnOneLine) {
+  // A peer that names itself with a newline must not write a line of its
+  // own into this monitor's log (issue 11). Nothing verified here yet, so
+  // its head is logged as ahead and unverified, quoting its name.
+  Monitor evil("evil\nvitrine-monitor: ALARM: forged",
+               absl::StrCat(::testing::TempDir(), "/evil_peer"));
+  ASSERT_OK(evil.log.Append(TestEntries("e", 0, 5)));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Gossiper> gossiper,
+      Gossiper::Create({&a_->log}, a_->alarm.get(), "monitor-a",
+                       {{"evil", evil.address, std::nullopt}},
+                       GossiperOptions{}));
+  ::testing::internal::CaptureStderr();
+  const PeerCheckResult result = OnlyResult(gossiper->RoundOnce());
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(result.kind, PeerCheckKind::kAheadUnverified);
+  EXPECT_THAT(logged,
+              HasSubstr("monitor \"evil\\x0avitrine-monitor: ALARM: forged\""));
+  EXPECT_THAT(logged, Not(HasSubstr("\nvitrine-monitor: ALARM")));
 }
 
 TEST_F(GossiperTest, StartRunsRoundsUntilStop) {

@@ -13,6 +13,7 @@
 #include "common/file.h"
 #include "common/grpc_status.h"
 #include "common/host_port.h"
+#include "common/log_escape.h"
 #include "common/peer_budget.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
@@ -190,10 +191,11 @@ void MonitorServer::Rep::Cosign(const VerifiedCopy& copy, const VerifiedHead& he
   // Aborted: the log pushed a larger checkpoint to the witness first,
   // which the follower will reach; anything else is worth a line.
   if (!lines.ok() && !absl::IsAborted(lines.status())) {
+    // The error may quote the log's note: escaped (issue 11).
     std::fprintf(stderr, "vitrine-monitor: %s: not cosigning size %llu: %s\n",
                  copy.origin().c_str(),
                  static_cast<unsigned long long>(head.checkpoint.size),
-                 lines.status().ToString().c_str());
+                 EscapeForLog(lines.status().ToString(), 1024).c_str());
   }
 }
 

@@ -4,19 +4,25 @@
 //   - VerifyStatement, reading the input as a whole signed note against a
 //     fixed vendor and supervisor, never crashes, and what it accepts is
 //     within 16 KiB, re-formats to the input and names the vendor that
-//     signed it.
+//     signed it;
+//   - what the log admits (statement_admission.h: screened, then verified)
+//     an endpoint accepts too, with the same vendor; it has at most 9
+//     lines, no key twice, and its identity is SHA-256 of its text.
 // The corpus's signed seeds (testdata/statement_corpus/signed-*) were made
 // with the keys below: seed 32 x 'a' for vendor example.com/acme and
 // 32 x 'b' for supervisor builds.example.net.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "log/note/keys.h"
 #include "log/note/note.h"
 #include "log/note/statement.h"
+#include "log/note/statement_admission.h"
 
 namespace {
 
@@ -65,6 +71,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(verified->vendor_signature.name == verified->statement.vendor);
     Check(verified->further.size() + 1 == verified->note.signatures.size());
     Check(verified->supervisors.size() <= verified->further.size());
+  }
+
+  auto screened = vitrine::note::ScreenStatement(input, *vendors, *supervisors);
+  if (screened.ok() &&
+      vitrine::note::VerifyScreened(*screened, *vendors, *supervisors).ok()) {
+    Check(verified.ok());
+    Check(verified->statement.vendor == screened->statement.vendor);
+    Check(screened->note.signatures.size() <= 9);
+    std::set<std::pair<std::string, uint32_t>> keys;
+    for (const auto& s : screened->note.signatures) {
+      Check(keys.emplace(s.name, s.key_id).second);
+    }
+    Check(screened->id == vitrine::merkle::Sha256(screened->note.text));
   }
   return 0;
 }

@@ -21,27 +21,8 @@ using merkle::Hash;
 
 absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::FindStatements(
     absl::Span<const Hash> statement_ids) const {
-  const internal::Db& db = *rep_->db;
-  const size_t n = statement_ids.size();
-  std::vector<rocksdb::Slice> keys;
-  keys.reserve(n);
-  for (const Hash& id : statement_ids) {
-    keys.push_back(internal::ToSlice(id.AsStringView()));
-  }
-  std::vector<rocksdb::PinnableSlice> values(n);
-  std::vector<rocksdb::Status> statuses(n);
-  db.db->MultiGet(internal::VerifiedReadOptions(), db.cf(Cf::kStatementIndex),
-                  n, keys.data(), values.data(), statuses.data(),
-                  /*sorted_input=*/false);
-  std::vector<std::optional<uint64_t>> found(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    VITRINE_RETURN_IF_ERROR(
-        FromRocksDb(statuses[i], "reading the statement index"));
-    VITRINE_ASSIGN_OR_RETURN(
-        found[i], internal::DecodeIndexKey(internal::ToView(values[i])));
-  }
-  return found;
+  return internal::MultiGetIndexes(*rep_->db, Cf::kStatementIndex,
+                                   statement_ids, "statement index");
 }
 
 uint64_t Store::StatementIndexCoverage() const {

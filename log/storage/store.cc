@@ -322,26 +322,8 @@ absl::StatusOr<uint64_t> Store::FindLeaf(const Hash& leaf_hash) const {
 
 absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::FindLeaves(
     absl::Span<const Hash> leaf_hashes) const {
-  const internal::Db& db = *rep_->db;
-  const size_t n = leaf_hashes.size();
-  std::vector<rocksdb::Slice> keys;
-  keys.reserve(n);
-  for (const Hash& h : leaf_hashes) {
-    keys.push_back(internal::ToSlice(h.AsStringView()));
-  }
-  std::vector<rocksdb::PinnableSlice> values(n);
-  std::vector<rocksdb::Status> statuses(n);
-  // Unsorted input: MultiGet sorts the keys itself to batch its reads.
-  db.db->MultiGet(VerifiedReadOptions(), db.cf(Cf::kLeafIndex), n, keys.data(),
-                  values.data(), statuses.data(), /*sorted_input=*/false);
-  std::vector<std::optional<uint64_t>> found(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    VITRINE_RETURN_IF_ERROR(FromRocksDb(statuses[i], "reading the leaf index"));
-    VITRINE_ASSIGN_OR_RETURN(found[i],
-                             internal::DecodeIndexKey(internal::ToView(values[i])));
-  }
-  return found;
+  return internal::MultiGetIndexes(*rep_->db, Cf::kLeafIndex, leaf_hashes,
+                                   "leaf index");
 }
 
 absl::StatusOr<std::vector<uint64_t>> Store::FindByDigest(const Hash& sha256,

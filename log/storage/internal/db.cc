@@ -185,6 +185,31 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   return result;
 }
 
+absl::StatusOr<std::vector<std::optional<uint64_t>>> MultiGetIndexes(
+    const Db& db, Cf family, absl::Span<const merkle::Hash> keys,
+    absl::string_view what) {
+  const size_t n = keys.size();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(n);
+  for (const merkle::Hash& key : keys) slices.push_back(ToSlice(key.AsStringView()));
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  // Unsorted input: MultiGet sorts the keys itself to batch its reads.
+  db.db->MultiGet(VerifiedReadOptions(), db.cf(family), n, slices.data(),
+                  values.data(), statuses.data(), /*sorted_input=*/false);
+  std::vector<std::optional<uint64_t>> found(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return FromRocksDb(statuses[i], absl::StrCat("reading the ", what));
+    }
+    absl::StatusOr<uint64_t> index = DecodeIndexKey(ToView(values[i]));
+    if (!index.ok()) return index.status();
+    found[i] = *index;
+  }
+  return found;
+}
+
 absl::StatusOr<uint64_t> ReadStatementCoverage(const Db& db) {
   std::string value;
   rocksdb::Status s =

@@ -78,6 +78,13 @@ inline absl::string_view ToView(const rocksdb::Slice& slice) {
 // "Layout"): the stored coverage, or 0 when none was written.
 absl::StatusOr<uint64_t> ReadStatementCoverage(const Db& db);
 
+// Looks up 32-byte keys (leaf hashes, statement identities) in an index
+// family whose values are IndexKey(index), in one MultiGet: the index of
+// each, or nullopt where absent. `what` names the index in errors.
+absl::StatusOr<std::vector<std::optional<uint64_t>>> MultiGetIndexes(
+    const Db& db, Cf family, absl::Span<const merkle::Hash> keys,
+    absl::string_view what);
+
 // Returns ReadOptions that verify block checksums on every read.
 rocksdb::ReadOptions VerifiedReadOptions();
 

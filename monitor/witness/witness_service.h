@@ -14,8 +14,9 @@
 // Limits, checked before the witness parses anything:
 //   - a checkpoint note over 1 MiB (note::NoteLimits) is INVALID_ARGUMENT,
 //     as witness.proto lists every malformed request (a message over the
-//     server's gRPC receive limit, 4 MiB by default, is RESOURCE_EXHAUSTED
-//     from gRPC itself, before this handler);
+//     server's gRPC receive limit - gRPC's 4 MiB by default, vitrine-monitor
+//     sets 1 MiB + 16 KiB - is RESOURCE_EXHAUSTED from gRPC itself, before
+//     this handler);
 //   - more than 63 proof hashes, or a hash not of 32 bytes, is
 //     INVALID_ARGUMENT.
 //

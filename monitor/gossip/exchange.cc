@@ -139,8 +139,9 @@ std::vector<CheckedCheckpoint> CheckReceived(
         return log_consistency(*origin, old_size, new_size);
       };
     }
-    absl::StatusOr<PeerCheckResult> result = CheckPeerCheckpoint(
-        *log, alarm, theirs, source, monitor_name, consistency);
+    absl::StatusOr<PeerCheckResult> result =
+        CheckPeerCheckpoint(*log, alarm, theirs, source, monitor_name,
+                            consistency, budget.verified_notes);
     if (!result.ok()) {
       const std::string line = absl::StrCat(
           "vitrine-monitor: gossip: cannot check a checkpoint of ",

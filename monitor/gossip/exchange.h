@@ -97,6 +97,8 @@ struct VerificationBudget {
   // After a checkpoint was rejected (its signature did not verify, or it
   // was not a checkpoint of a followed log's key at all). Empty: none.
   std::function<void()> rejected;
+  // Checkpoints verified before, not verified again; null: none.
+  VerifiedNotes* verified_notes = nullptr;
 };
 
 // Writes one log line (no newline) caused by a peer's message, so that the

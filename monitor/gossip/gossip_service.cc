@@ -76,6 +76,7 @@ absl::Status GossipService::Answer(absl::string_view peer,
   }
   absl::Status spent;
   VerificationBudget budget;
+  budget.verified_notes = &verified_notes_;
   if (verify_budget != nullptr) {
     budget.before = [&] {
       spent = verify_budget->Check(peer);

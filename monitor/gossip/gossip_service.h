@@ -11,6 +11,10 @@
 //   ...
 //   PeerCheckCounts counts = gossip.Counts();   // for /metrics
 //
+// Each distinct checkpoint's log signature is verified once: identical
+// copies in a request are judged once (exchange.h), and a checkpoint
+// verified before, padded or not, is found in VerifiedNotes by a hash.
+//
 // Status codes: RESOURCE_EXHAUSTED for more than max_checkpoints
 // checkpoints or a note over max_note_bytes, INVALID_ARGUMENT for an
 // over-long monitor name (ExchangeLimits), RESOURCE_EXHAUSTED when the
@@ -95,6 +99,8 @@ class GossipService final : public vitrine::v1::Gossip::CallbackService {
   const std::string monitor_name_;
   const GossipServiceOptions options_;
   std::unique_ptr<ProofFetcher> fetcher_;  // Null without log_consistency.
+  // Replays of genuine checkpoints (a flood of the newest one) cost a hash.
+  VerifiedNotes verified_notes_{4096};
   mutable absl::Mutex mu_;
   PeerCheckCounts counts_ ABSL_GUARDED_BY(mu_);
 };

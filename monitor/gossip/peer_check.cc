@@ -141,6 +141,24 @@ absl::StatusOr<PeerCheckResult> CheckLarger(
                 their.size);
 }
 
+// Opens their note with the log's keys, through `verified_notes` when
+// given (a replay of a checkpoint verified before costs no verification).
+absl::StatusOr<OpenedCheckpoint> OpenTheirs(absl::string_view note,
+                                            const VerifiedLog& mine,
+                                            VerifiedNotes* verified_notes) {
+  if (verified_notes != nullptr) {
+    return verified_notes->Open(note, mine.origin(), mine.log_keys());
+  }
+  VITRINE_ASSIGN_OR_RETURN(
+      note::VerifiedCheckpoint verified,
+      note::OpenCheckpoint(note, mine.origin(), mine.log_keys()));
+  OpenedCheckpoint opened;
+  opened.checkpoint = std::move(verified.checkpoint);
+  opened.canonical_note =
+      FormatCanonicalNote(verified.note.note.text, verified.note.verified);
+  return opened;
+}
+
 }  // namespace
 
 const char* PeerCheckKindName(PeerCheckKind kind) {
@@ -177,9 +195,10 @@ void PeerCheckCounts::Add(PeerCheckKind kind) {
 absl::StatusOr<PeerCheckResult> CheckPeerCheckpoint(
     const VerifiedLog& mine, Alarm& alarm,
     const vitrine::v1::GossipCheckpoint& theirs, absl::string_view source,
-    absl::string_view monitor_name, const LogConsistencyFn& log_consistency) {
-  absl::StatusOr<note::VerifiedCheckpoint> opened =
-      note::OpenCheckpoint(theirs.note(), mine.origin(), mine.log_keys());
+    absl::string_view monitor_name, const LogConsistencyFn& log_consistency,
+    VerifiedNotes* verified_notes) {
+  absl::StatusOr<OpenedCheckpoint> opened =
+      OpenTheirs(theirs.note(), mine, verified_notes);
   if (!opened.ok()) {
     return Result(
         PeerCheckKind::kRejected,
@@ -190,8 +209,7 @@ absl::StatusOr<PeerCheckResult> CheckPeerCheckpoint(
   const note::Checkpoint& their = opened->checkpoint;
   // Evidence carries canonical notes (canonical_note.h): the text and the
   // log's verified line(s), never what else a peer padded its note with.
-  const std::string their_note =
-      FormatCanonicalNote(opened->note.note.text, opened->note.verified);
+  const std::string& their_note = opened->canonical_note;
   const std::shared_ptr<const VerifiedHead> head = mine.Latest();
   const std::string my_note =
       CanonicalNoteByKeys(head->signed_note, mine.log_keys());

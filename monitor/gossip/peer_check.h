@@ -41,6 +41,7 @@
 #include "absl/strings/string_view.h"
 #include "log/merkle/hash.h"
 #include "monitor/alarm.h"
+#include "monitor/gossip/verified_notes.h"
 #include "monitor/verified_log.h"
 #include "proto/vitrine/v1/gossip.pb.h"
 
@@ -82,14 +83,17 @@ struct PeerCheckResult {
 
 // Checks `theirs` (from `source`: a peer's name or address) against `mine`
 // by the rules above, raising evidence on `alarm`, observed by
-// `monitor_name`. Fails only when this monitor's own copy cannot answer
+// `monitor_name`. Their note's signature is verified through
+// `verified_notes` when given (a checkpoint verified before is not
+// verified again). Fails only when this monitor's own copy cannot answer
 // (its RootAt / ConsistencyProof status, e.g. DataLoss) or builds evidence
 // that does not verify (Internal: a bug).
 absl::StatusOr<PeerCheckResult> CheckPeerCheckpoint(
     const VerifiedLog& mine, Alarm& alarm,
     const vitrine::v1::GossipCheckpoint& theirs, absl::string_view source,
     absl::string_view monitor_name,
-    const LogConsistencyFn& log_consistency = nullptr);
+    const LogConsistencyFn& log_consistency = nullptr,
+    VerifiedNotes* verified_notes = nullptr);
 
 // Counts results by kind, for stats snapshots.
 struct PeerCheckCounts {

@@ -30,9 +30,11 @@
 //   - Per phase: honest p50/p99/max and failures, the ratio of its p99 to the
 //     first idle phase's, attacker Adds/s and statement codes, the tree's
 //     growth not caused by the honest client (must be 0 under attack), and
-//     the server's CPU cores. Exit 1 when an honest call failed or an attack
+//     the CPU cores of the server and of this process (attacker and honest
+//     client share the machine with the server). Exit 1 when an honest call failed or an attack
 //     appended anything.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -100,7 +102,15 @@ struct PhaseFigures {
   HostilePhase phase;
   LatencySummary all, adds, reads;
   double server_cores = 0;
+  double bench_cores = 0;  // this process: attacker and honest client
 };
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
 std::string Codes(const std::map<std::string, uint64_t>& codes) {
   std::vector<std::string> parts;
@@ -204,10 +214,12 @@ int Run() {
     options.per_request = absl::GetFlag(FLAGS_attack_per_request);
     options.duration = duration;
     const double cpu_before = (*child)->CpuSeconds();
+    const double own_before = ProcessCpuSeconds();
     PhaseFigures f;
     f.phase = RunHostilePhase(*honest_stub, honest, honest_options, attack_stubs, &factory,
                               options);
     f.server_cores = ((*child)->CpuSeconds() - cpu_before) / absl::ToDoubleSeconds(duration);
+    f.bench_cores = (ProcessCpuSeconds() - own_before) / absl::ToDoubleSeconds(duration);
     f.all = Summarize(f.phase.honest.latencies_ms);
     f.adds = Summarize(f.phase.honest.add_latencies_ms);
     f.reads = Summarize(f.phase.honest.read_latencies_ms);
@@ -267,19 +279,20 @@ int Run() {
       absl::GetFlag(FLAGS_attack_threads), absl::GetFlag(FLAGS_attack_channels),
       absl::GetFlag(FLAGS_attack_per_request), honest_options.adds_per_second,
       absl::FormatDuration(duration), static_cast<unsigned long long>(warm.honest.appended));
-  absl::StrAppendFormat(&out, "%-17s %6s %5s %8s %8s %8s %8s %8s %6s %9s %9s %6s %6s  %s\n",
+  absl::StrAppendFormat(&out, "%-17s %6s %5s %8s %8s %8s %8s %8s %6s %9s %9s %6s %6s %6s  %s\n",
                         "phase", "calls", "fail", "p50 ms", "p99 ms", "max ms", "add p99",
-                        "read p99", "p99/id", "atk Add/s", "atk st/s", "others", "server",
+                        "read p99", "p99/id", "atk Add/s", "atk st/s", "others", "server", "bench",
                         "attacker statement codes");
   for (const PhaseFigures& f : figures) {
     const AttackResult& a = f.phase.attack;
     const double seconds = a.seconds > 0 ? a.seconds : 1;
     absl::StrAppendFormat(
-        &out, "%-17s %6d %5d %8.2f %8.2f %8.2f %8.2f %8.2f %6.2f %9.0f %9.0f %6d %6.2f  %s\n",
+        &out, "%-17s %6d %5d %8.2f %8.2f %8.2f %8.2f %8.2f %6.2f %9.0f %9.0f %6d %6.2f %6.2f  %s\n",
         f.phase.name, f.phase.honest.calls, f.phase.honest.failures, f.all.p50_ms,
         f.all.p99_ms, f.all.max_ms, f.adds.p99_ms, f.reads.p99_ms,
         idle_p99 > 0 ? f.all.p99_ms / idle_p99 : 0.0, a.requests / seconds,
-        a.statements / seconds, f.phase.others_appended, f.server_cores, Codes(a.codes));
+        a.statements / seconds, f.phase.others_appended, f.server_cores, f.bench_cores,
+        Codes(a.codes));
   }
   if (absl::GetFlag(FLAGS_adds_clients) > 0) {
     absl::StrAppendFormat(
@@ -325,6 +338,7 @@ int Run() {
           {"size_after", f.phase.size_after},
           {"others_appended", f.phase.others_appended},
           {"server_cores", f.server_cores},
+          {"bench_cores", f.bench_cores},
       });
     }
     json["adds"] = {{"clients", absl::GetFlag(FLAGS_adds_clients)},

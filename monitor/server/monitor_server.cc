@@ -120,9 +120,11 @@ struct MonitorServer::Rep {
   // One channel per followed log for gossip's questions to the log itself
   // (a consistency proof to a peer's larger checkpoint).
   std::map<std::string, std::unique_ptr<vitrine::v1::Log::Stub>> log_stubs;
-  // Failed signature verifications per peer, for both services of the
-  // gRPC port (common/peer_budget.h); outlives them.
-  std::unique_ptr<PeerBudget> verify_budget;
+  // Failed signature verifications per peer (common/peer_budget.h), one
+  // budget per service so that forgeries sent to Gossip never spend what
+  // the log's pushes to the witness need; they outlive the services.
+  std::unique_ptr<PeerBudget> witness_budget;
+  std::unique_ptr<PeerBudget> gossip_budget;
   std::unique_ptr<WitnessService> witness_service;
   std::unique_ptr<GossipService> gossip_service;
   std::unique_ptr<Gossiper> gossiper;
@@ -285,16 +287,17 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
                                                uint64_t new_size) {
     return r->LogConsistency(origin, old_size, new_size);
   };
-  rep->verify_budget = std::make_unique<PeerBudget>(PeerBudgetOptions{});
+  rep->witness_budget = std::make_unique<PeerBudget>(PeerBudgetOptions{});
+  rep->gossip_budget = std::make_unique<PeerBudget>(PeerBudgetOptions{});
   GossipServiceOptions gossip_options;
   gossip_options.note_to_send = note_to_send;
   // Asked from the service's own fetcher thread, never from gRPC's.
   gossip_options.log_consistency = log_consistency;
-  gossip_options.verify_budget = rep->verify_budget.get();
+  gossip_options.verify_budget = rep->gossip_budget.get();
   rep->gossip_service = std::make_unique<GossipService>(rep->logs, rep->alarm.get(),
                                                         rep->identity.name, gossip_options);
   rep->witness_service =
-      std::make_unique<WitnessService>(rep->witness.get(), rep->verify_budget.get());
+      std::make_unique<WitnessService>(rep->witness.get(), rep->witness_budget.get());
   if (!config.peers.empty()) {
     std::vector<GossipPeer> peers;
     for (const std::string& peer : config.peers) peers.push_back({peer, peer, tls_roots});

@@ -223,6 +223,83 @@ TEST(HostilePeerTest, PaddedPushIsStoredCanonicalAndGossipKeepsWorking) {
   }
 }
 
+// A forger sends checkpoints whose log signature line carries a wrong
+// signature, to the witness and to gossip: each failed verification is
+// charged to its connection (20 at once, 1/s after), then it is refused
+// RESOURCE_EXHAUSTED before anything is verified, while the log's own
+// connection keeps pushing.
+TEST(HostilePeerTest, ForgersSpendTheirOwnBudgetAndTheLogKeepsPushing) {
+  const VendorKey vendor = MakeVendorKey("example.com/acme");
+  const LogAndMonitorData data = MakeLogAndMonitorData("forger", kOrigin, {vendor.vkey});
+  ASSERT_FALSE(data.log_vkey.empty());
+  const int monitor_port = ReservePort();
+  ServerProcess log = StartLog(
+      data.log_data,
+      {absl::StrCat("--witness=", VerifierKeyOf(data.monitor_data), "@127.0.0.1:", monitor_port),
+       "--witness_quorum=1"});
+  ASSERT_TRUE(log.running()) << log.startup_output();
+  ServerProcess monitor = StartMonitor(
+      data.monitor_data, {absl::StrCat("--log=", data.log_vkey, "@", log.grpc_address()),
+                          absl::StrCat("--grpc_listen=127.0.0.1:", monitor_port),
+                          "--poll_interval_ms=100"});
+  ASSERT_TRUE(monitor.running()) << monitor.startup_output();
+  ASSERT_TRUE(AddStatements(log.grpc_address(), MakeStatements(vendor, 0, 3, "h")));
+  ASSERT_TRUE(WaitFor([&] { return Metric(log, "vitrine_witnessed_tree_size") == 3; }));
+
+  // The log's size-3 checkpoint with one byte of its signature changed.
+  auto log_stub = vitrine::v1::Log::NewStub(Channel(log.grpc_address()));
+  std::string forged = LatestNote(*log_stub);
+  ASSERT_FALSE(forged.empty());
+  const size_t at = forged.size() - 10;
+  forged[at] = forged[at] == 'A' ? 'B' : 'A';
+
+  auto witness = vitrine::v1::Witness::NewStub(Channel(monitor.grpc_address(), 1));
+  std::vector<absl::StatusCode> codes;
+  for (int i = 0; i < 25; ++i) {
+    uint64_t held = 0;
+    codes.push_back(
+        monitor::PushCheckpoint(*witness, 3, {}, forged, absl::Seconds(5), &held).status().code());
+  }
+  std::vector<absl::StatusCode> expected(20, absl::StatusCode::kPermissionDenied);
+  expected.resize(25, absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(codes, expected);
+
+  auto gossip = vitrine::v1::Gossip::NewStub(Channel(monitor.grpc_address(), 2));
+  vitrine::v1::ExchangeRequest request;
+  request.set_monitor("forger");
+  for (int c = 0; c < 8; ++c) request.add_checkpoints()->set_note(forged + JunkLine(c, 8));
+  std::vector<grpc::StatusCode> gossip_codes;
+  for (int i = 0; i < 4; ++i) {
+    vitrine::v1::ExchangeResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    gossip_codes.push_back(gossip->Exchange(&context, request, &response).error_code());
+  }
+  // 8 distinct forgeries a request: two requests spend 16, the third
+  // spends the last 4 and is refused part way, the fourth at once.
+  EXPECT_EQ(gossip_codes,
+            (std::vector<grpc::StatusCode>{grpc::StatusCode::OK, grpc::StatusCode::OK,
+                                           grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                           grpc::StatusCode::RESOURCE_EXHAUSTED}));
+  EXPECT_EQ(SumMetric(monitor.http_address(), "vitrine_monitor_gossip_checkpoints_total",
+                      {"side=\"answered\"", "result=\"rejected\""}),
+            20);
+
+  // The log's pushes go on: its connection and budget are its own.
+  const std::map<std::string, double> before = PushesByCode(log.http_address());
+  for (int batch = 0; batch < 3; ++batch) {
+    ASSERT_TRUE(AddStatements(log.grpc_address(), MakeStatements(vendor, 3 + 5 * batch, 5, "h")));
+    ASSERT_TRUE(WaitFor([&] {
+      return Metric(log, "vitrine_witnessed_tree_size") == 3 + 5 * (batch + 1);
+    }));
+  }
+  for (const auto& [code, count] : PushesByCode(log.http_address())) {
+    if (code == "OK" || code == "ABORTED") continue;
+    EXPECT_EQ(count, before.count(code) ? before.at(code) : 0) << code;
+  }
+  EXPECT_EQ(Metric(monitor, absl::StrCat("vitrine_monitor_alarm{origin=\"", kOrigin, "\"}")), 0);
+}
+
 // What the flood measured, printed for the record.
 struct FloodFigures {
   std::atomic<int> sent{0};

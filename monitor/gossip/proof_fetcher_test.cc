@@ -132,14 +132,14 @@ TEST(ProofFetcherTest, TheQueueIsBounded) {
 TEST(ProofFetcherTest, ErrorsAreKeptThenAskedAgain) {
   FakeLog log;
   ProofFetcherOptions options;
-  options.retry_after = absl::Milliseconds(200);
+  options.retry_after = absl::Seconds(1);
   ProofFetcher fetcher(log.Fn(), options);
   fetcher.Lookup("down.example/log", 1, 2, kPeerA);
   ASSERT_TRUE(fetcher.WaitIdle(absl::Seconds(10)));
   ProofLookup got = fetcher.Lookup("down.example/log", 1, 2, kPeerA);
   ASSERT_EQ(got.state, ProofLookup::kReady);
   EXPECT_EQ(got.proof.status(), absl::UnavailableError("log down"));
-  absl::SleepFor(absl::Milliseconds(250));
+  absl::SleepFor(absl::Milliseconds(1100));
   EXPECT_EQ(fetcher.Lookup("down.example/log", 1, 2, kPeerA).state,
             ProofLookup::kQueued);
   ASSERT_TRUE(fetcher.WaitIdle(absl::Seconds(10)));

@@ -19,7 +19,10 @@
 //     with the honest client alongside), idle again (to show drift on a
 //     noisy machine). The attacker: --attack_threads blocking loops over
 //     --attack_channels connections, --attack_per_request statements per
-//     Add, as fast as the server answers.
+//     Add, as fast as the server answers (--attacker_nice=10 lowers the
+//     attacker threads' priority, standing in for an attacker on another
+//     machine: on 2 cores its own CPU otherwise competes with the honest
+//     client's).
 //   - Attacker and honest client share 127.0.0.1, so they share the
 //     address's verification budget. The honest connection earns credit by
 //     appending (a 2 s warm-up before the first phase) and is then held to
@@ -72,6 +75,8 @@ ABSL_FLAG(uint64_t, attack_sources, 2000, "logged entries the attacker reads bac
 ABSL_FLAG(int, attack_threads, 4, "attacker loops (blocking Adds)");
 ABSL_FLAG(int, attack_channels, 4, "attacker connections");
 ABSL_FLAG(int, attack_per_request, 10, "statements per attacking Add");
+ABSL_FLAG(int, attacker_nice, 0,
+          "nice value for the attacker's threads (e.g. 10: as if it ran on another machine)");
 ABSL_FLAG(double, honest_adds_per_second, 20, "the honest client's Adds per second");
 ABSL_FLAG(int, adds_clients, 16, "closed loops in the adds/s phase; 0 skips it");
 ABSL_FLAG(int, adds_per_request, 10, "statements per Add in the adds/s phase");
@@ -213,6 +218,7 @@ int Run() {
     options.threads = absl::GetFlag(FLAGS_attack_threads);
     options.per_request = absl::GetFlag(FLAGS_attack_per_request);
     options.duration = duration;
+    options.nice = absl::GetFlag(FLAGS_attacker_nice);
     const double cpu_before = (*child)->CpuSeconds();
     const double own_before = ProcessCpuSeconds();
     PhaseFigures f;
@@ -267,8 +273,8 @@ int Run() {
   const double idle_p99 = figures.front().all.p99_ms;
   std::string out = absl::StrFormat(
       "attack_bench: %u cores, %s, load %s (start) / %s (end)\n"
-      "log: %llu entries preloaded (%.0f adds/s), attacker: %d threads over %d connections, "
-      "%d statements per Add; honest client: vendor 0, own connection, %.0f Adds/s of 1 "
+      "log: %llu entries preloaded (%.0f adds/s), attacker: %d threads (nice %d) over %d "
+      "connections, %d statements per Add; honest client: vendor 0, own connection, %.0f Adds/s of 1 "
       "statement + GetCheckpoint & GetInclusionProof every 100 ms; %s per phase.\n"
       "Attacker and honest client share 127.0.0.1 (one address budget); the honest "
       "connection appended in a 2 s warm-up (%llu entries), so the credit rule holds it "
@@ -276,7 +282,8 @@ int Run() {
       machine.cores, machine.cpu_model, machine.load_average, DescribeMachine().load_average,
       static_cast<unsigned long long>(filled.items_ok),
       filled.seconds > 0 ? filled.items_ok / filled.seconds : 0.0,
-      absl::GetFlag(FLAGS_attack_threads), absl::GetFlag(FLAGS_attack_channels),
+      absl::GetFlag(FLAGS_attack_threads), absl::GetFlag(FLAGS_attacker_nice),
+      absl::GetFlag(FLAGS_attack_channels),
       absl::GetFlag(FLAGS_attack_per_request), honest_options.adds_per_second,
       absl::FormatDuration(duration), static_cast<unsigned long long>(warm.honest.appended));
   absl::StrAppendFormat(&out, "%-17s %6s %5s %8s %8s %8s %8s %8s %6s %9s %9s %6s %6s %6s  %s\n",
@@ -314,6 +321,10 @@ int Run() {
     json["machine"] = {{"cores", machine.cores}, {"cpu_model", machine.cpu_model},
                        {"load_average_start", machine.load_average}};
     json["duration_s"] = absl::ToDoubleSeconds(duration);
+    json["attacker"] = {{"threads", absl::GetFlag(FLAGS_attack_threads)},
+                        {"connections", absl::GetFlag(FLAGS_attack_channels)},
+                        {"per_request", absl::GetFlag(FLAGS_attack_per_request)},
+                        {"nice", absl::GetFlag(FLAGS_attacker_nice)}};
     json["preloaded"] = filled.items_ok;
     json["passed"] = passed;
     json["failures"] = failures;

@@ -1,5 +1,9 @@
 #include "bench/internal/attack_loops.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <mutex>
 #include <optional>
@@ -284,6 +288,10 @@ AttackResult RunAttack(const std::vector<vitrine::v1::Log::Stub*>& stubs,
   std::vector<std::thread> threads;
   for (int t = 0; t < options.threads; ++t) {
     threads.emplace_back([&, t] {
+      if (options.nice > 0) {
+        // Linux: a thread's nice value is per thread (setpriority(2)).
+        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options.nice);
+      }
       vitrine::v1::Log::Stub& stub = *stubs[t % stubs.size()];
       absl::BitGen random;
       AttackResult mine;

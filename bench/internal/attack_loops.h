@@ -132,6 +132,10 @@ struct AttackOptions {
   int per_request = 10;  // statements per Add
   absl::Duration duration = absl::Seconds(10);
   uint64_t max_requests = 0;  // Adds in total; 0: no bound but the duration
+  // Nice value of the attacker's threads: > 0 stands in for an attacker on
+  // another machine, whose own CPU does not compete with the honest client
+  // on a small test machine; the server's work for it is not reniced.
+  int nice = 0;
   absl::Duration rpc_deadline = absl::Seconds(10);
 };
 

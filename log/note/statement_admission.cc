@@ -1,9 +1,11 @@
 #include "log/note/statement_admission.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
@@ -33,6 +35,41 @@ const Verifier* RecognisedKey(const Signature& signature,
   return nullptr;
 }
 
+// Refuses, before anything is decoded, a note whose signature block has
+// more than `max_lines` lines or one line twice byte for byte: the cheap
+// shapes of a verification flood (issue 11: 99 copies of one signature),
+// which a full parse would first base64-decode line by line.
+absl::Status PrescreenSignatureBlock(absl::string_view signed_statement,
+                                     size_t max_lines) {
+  if (signed_statement.size() > kMaxStatementNoteSize) {
+    return absl::OkStatus();  // ParseNote refuses it with its own code
+  }
+  const size_t blank = signed_statement.rfind("\n\n");
+  if (blank == signed_statement.npos) return absl::OkStatus();
+  absl::string_view block = signed_statement.substr(blank + 2);
+  const size_t lines =
+      static_cast<size_t>(std::count(block.begin(), block.end(), '\n'));
+  if (lines > max_lines) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "statement carries ", lines,
+        " signature lines; a log entry carries at most ", max_lines,
+        " (the vendor's and up to ", max_lines - 1, " supervisors')"));
+  }
+  absl::flat_hash_set<absl::string_view> seen;
+  for (size_t number = 1; !block.empty(); ++number) {
+    const size_t end = block.find('\n');
+    const absl::string_view line = block.substr(0, end);
+    if (!seen.insert(line).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "signature line ", number,
+          " repeats an earlier line; each key signs once"));
+    }
+    if (end == block.npos) break;
+    block.remove_prefix(end + 1);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 merkle::Hash StatementId(absl::string_view text) { return merkle::Sha256(text); }
@@ -41,6 +78,8 @@ absl::StatusOr<ScreenedStatement> ScreenStatement(
     absl::string_view signed_statement, const VerifierSet& vendor_keys,
     const VerifierSet& supervisor_keys, const AdmissionLimits& limits) {
   ScreenedStatement screened;
+  VITRINE_RETURN_IF_ERROR(
+      PrescreenSignatureBlock(signed_statement, 1 + limits.max_supervisors));
   VITRINE_ASSIGN_OR_RETURN(screened.note,
                            ParseNote(signed_statement, StatementNoteLimits()));
   VITRINE_ASSIGN_OR_RETURN(screened.statement,

@@ -133,8 +133,17 @@ TEST_F(StatementAdmissionTest, RefusesRepeatedKeys) {
   EXPECT_THAT(Screen(flood), StatusIs(absl::StatusCode::kInvalidArgument,
                                       "statement carries 99 signature lines; "
                                       "a log entry carries at most 9"));
+  // The same line twice is refused before any line is decoded...
   const std::string twice = signed_ + FormatSignatureLine(note.signatures[0]);
   EXPECT_THAT(Screen(twice),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "signature line 2 repeats an earlier line; each key "
+                       "signs once"));
+  // ...and the same key with other signature bytes once decoded.
+  const std::string same_key =
+      AppendLine(signed_, kVendor, note.signatures[0].key_id,
+                 std::string(64, 'z'));
+  EXPECT_THAT(Screen(same_key),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "signature line 2: key example.com/acme+"));
 }

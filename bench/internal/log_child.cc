@@ -163,13 +163,20 @@ absl::StatusOr<std::unique_ptr<LogChild>> LogChild::Spawn(const LogChildOptions&
   child->pid_ = *pid;
   std::string buffer, text;
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (child->grpc_address_.empty()) {
+  // "  gRPC:  <host:port>" and then "  HTTP:  http://<host:port> (...)".
+  while (child->grpc_address_.empty() || child->http_address_.empty()) {
     absl::StatusOr<std::string> line = ReadLine(out, deadline, buffer);
     if (!line.ok()) break;
     absl::StrAppend(&text, *line, "\n");
     absl::string_view rest = absl::StripAsciiWhitespace(*line);
     if (absl::ConsumePrefix(&rest, "gRPC:")) {
       child->grpc_address_ = std::string(absl::StripAsciiWhitespace(rest));
+    } else if (absl::ConsumePrefix(&rest, "HTTP:")) {
+      rest = absl::StripAsciiWhitespace(rest);
+      absl::ConsumePrefix(&rest, "http://");
+      child->http_address_ = std::string(rest.substr(0, rest.find(' ')));
+    } else if (absl::StartsWith(rest, "data:")) {
+      break;  // the last line the server prints
     }
   }
   // The server prints nothing more on stdout; closing the pipe is safe.

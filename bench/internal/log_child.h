@@ -1,7 +1,7 @@
 // A vitrine-log server run as a child process on loopback, for the load
 // generator: `vitrine-log init` in a data folder, the vendor registry
-// written, `vitrine-log serve` on OS-picked ports, its gRPC address read
-// from its stdout, and SIGTERM plus cleanup at the end.
+// written, `vitrine-log serve` on OS-picked ports, its gRPC and HTTP
+// addresses read from its stdout, and SIGTERM plus cleanup at the end.
 //
 //   LogChildOptions options;
 //   options.binary = "bazel-bin/log/server/vitrine-log";
@@ -52,6 +52,8 @@ class LogChild {
   ~LogChild();
 
   const std::string& grpc_address() const { return grpc_address_; }
+  // The HTTP port's host:port (tiles, /checkpoint, /metrics, /healthz).
+  const std::string& http_address() const { return http_address_; }
   const std::string& verifier_key() const { return verifier_key_; }
   const std::string& origin() const { return origin_; }
   pid_t pid() const { return pid_; }
@@ -72,6 +74,7 @@ class LogChild {
   std::string origin_;
   std::string verifier_key_;
   std::string grpc_address_;
+  std::string http_address_;
 };
 
 }  // namespace vitrine::bench

@@ -80,6 +80,14 @@ def _system_libs_impl(ctx):
     # Header-only; used by tests to read ../shared/vectors.
     build.append(_cc_library("nlohmann_json"))
 
+    # Boost.Beast and Asio (libboost1.74-dev), header-only: the HTTP front.
+    # Boost.System is header-only since 1.69.
+    build.append(_cc_library(
+        "boost_beast",
+        defines = ["BOOST_BEAST_USE_STD_STRING_VIEW", "BOOST_ASIO_NO_DEPRECATED"],
+        linkopts = ["-lpthread"],
+    ))
+
     # BoringSSL headers are linked into the repository so that `includes`
     # (which must be relative) can put them ahead of OpenSSL's.
     ctx.symlink(_BORINGSSL_INCLUDE + "/openssl", "boringssl/include/openssl")

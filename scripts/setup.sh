@@ -11,6 +11,7 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev
+  libboost1.74-dev         # Boost.Beast and Asio: the HTTP front (header-only)
   nlohmann-json3-dev       # tests read the JSON test vectors
   clang-14 libclang-rt-14-dev  # --config=asan and the fuzzers
   android-libboringssl-dev     # --config=boringssl builds of the pure cores

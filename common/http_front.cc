@@ -147,7 +147,10 @@ class Session : public std::enable_shared_from_this<Session> {
       : rep_(rep),
         stream_(std::move(socket)),
         address_(std::move(address)),
-        remote_(std::move(remote)) {}
+        remote_(std::move(remote)),
+        // Room for one request's headers and some of the next (pipelined):
+        // the most a connection ever buffers.
+        buffer_(std::max<size_t>(16 << 10, 2 * rep->options.max_header_bytes)) {}
 
   ~Session() { rep_->Release(address_); }
 
@@ -324,7 +327,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   const std::string address_;
   const std::string remote_;
-  beast::flat_buffer buffer_{16 << 10};
+  beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   std::chrono::steady_clock::time_point deadline_;
   bool first_ = true;

@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/http_listener.h"
+#include "common/http_front.h"
 #include "common/status_macros.h"
 #include "log/server/internal/tiles_handler.h"
 
@@ -43,14 +43,13 @@ struct HttpServer::Rep {
   Gauge* tree_size;
   Gauge* healthy;
 
-  std::unique_ptr<HttpListener> listener;
+  std::unique_ptr<HttpFront> front;
 
   HttpReply Route(absl::string_view path);
   HttpReply Metrics();
   HttpReply Health();
-  void Handle(const httplib::Request& request, httplib::Response& response);
-  void Count(const httplib::Request& request,
-             const httplib::Response& response);
+  void Handle(const HttpRequest& request, HttpResponse& response);
+  void Count(const HttpRequest& request, const HttpResponse& response);
 };
 
 HttpReply HttpServer::Rep::Route(absl::string_view path) {
@@ -93,32 +92,25 @@ HttpReply HttpServer::Rep::Health() {
   return TextReply(503, health.ToString());
 }
 
-void HttpServer::Rep::Handle(const httplib::Request& request,
-                             httplib::Response& response) {
+void HttpServer::Rep::Handle(const HttpRequest& request,
+                             HttpResponse& response) {
   const absl::Time start = absl::Now();
   HttpReply reply;
   if (request.method == "GET" || request.method == "HEAD") {
     reply = Route(request.path);
   } else {
     reply = TextReply(405, "method not allowed: the API is read-only");
-    response.set_header("Allow", "GET, HEAD");
+    response.SetHeader("Allow", "GET, HEAD");
   }
-  // The body is never read, so the connection cannot carry another request.
-  const bool has_body = request.has_header("Transfer-Encoding") ||
-                        (request.has_header("Content-Length") &&
-                         request.get_header_value("Content-Length") != "0");
-  if (has_body) response.set_header("Connection", "close");
+  // A request with a body never gets here (the front answers it 400), and
+  // the front never compresses, so no answer varies by Accept-Encoding.
   response.status = reply.status;
-  response.set_header("Cache-Control", reply.cache_control);
-  // httplib gzips text/* replies for clients that accept it (and leaves
-  // binary ones alone); a shared cache must not hand gzip to others.
-  if (absl::StartsWith(reply.content_type, "text/")) {
-    response.set_header("Vary", "Accept-Encoding");
-  }
+  response.SetHeader("Cache-Control", reply.cache_control);
   // Error bodies echo the path: never let a browser sniff them into HTML.
-  response.set_header("X-Content-Type-Options", "nosniff");
-  // What set_content does, without copying a bundle of up to 4 MiB.
-  response.set_header("Content-Type", reply.content_type);
+  // (The logger in Start also tells Handle's answers by this field.)
+  response.SetHeader("X-Content-Type-Options", "nosniff");
+  response.SetHeader("Content-Type", reply.content_type);
+  // Moved, not copied: a bundle is up to 4 MiB.
   response.body = std::move(reply.body);
   // Counted before the reply is sent, so a client that reads /metrics next
   // sees its own request there whichever connection it uses.
@@ -131,8 +123,8 @@ void HttpServer::Rep::Handle(const httplib::Request& request,
       .Observe(absl::ToDoubleSeconds(absl::Now() - start));
 }
 
-void HttpServer::Rep::Count(const httplib::Request& request,
-                            const httplib::Response& response) {
+void HttpServer::Rep::Count(const HttpRequest& request,
+                            const HttpResponse& response) {
   metrics
       ->GetCounter("vitrine_http_requests_total",
                    "HTTP requests answered, by path kind and status code.",
@@ -172,23 +164,27 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 
   Rep* r = rep.get();
   VITRINE_ASSIGN_OR_RETURN(
-      rep->listener,
-      HttpListener::Start(
+      rep->front,
+      HttpFront::Start(
           options,
-          [r](const httplib::Request& request, httplib::Response& response) {
+          [r](const HttpRequest& request, HttpResponse& response) {
             r->Handle(request, response);
           },
-          // Handle counted its own answers (they all carry Cache-Control);
-          // this counts the ones httplib makes itself before routing (400
-          // malformed request, 414 URI too long, ...).
-          [r](const httplib::Request& request, const httplib::Response& response) {
-            if (!response.has_header("Cache-Control")) r->Count(request, response);
+          // Handle counted its own answers, which all carry
+          // X-Content-Type-Options; this counts, once sent, the ones the
+          // front makes itself without calling it (400 for a malformed
+          // request or one with a body, 431 for headers too large), which
+          // do not. (They do carry Cache-Control: no-store.)
+          [r](const HttpRequest& request, const HttpResponse& response) {
+            if (response.Header("X-Content-Type-Options") == nullptr) {
+              r->Count(request, response);
+            }
           }));
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(rep)));
 }
 
-int HttpServer::port() const { return rep_->listener->port(); }
+int HttpServer::port() const { return rep_->front->port(); }
 
-void HttpServer::Stop() { rep_->listener->Stop(); }
+void HttpServer::Stop() { rep_->front->Stop(); }
 
 }  // namespace vitrine::server

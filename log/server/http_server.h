@@ -38,7 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/http_listener.h"
+#include "common/http_front.h"
 #include "common/metrics.h"
 #include "log/sequencer/sequencer.h"
 #include "log/server/witnessed_head.h"
@@ -46,11 +46,11 @@
 
 namespace vitrine::server {
 
-// Where and how to listen (common/http_listener.h: host, port, worker
-// threads, timeouts, body limit; a handful of workers is plenty behind a
-// cache or CDN, which carries the bulk of tile traffic), and how long
-// caches may keep what is served.
-struct HttpOptions : HttpListenerOptions {
+// Where and how to listen (common/http_front.h: host, port, threads,
+// timeouts, header and connection limits; a handful of threads is plenty
+// behind a cache or CDN, which carries the bulk of tile traffic), and how
+// long caches may keep what is served.
+struct HttpOptions : HttpFrontOptions {
   // Cache lifetime of /checkpoint: tlog-tiles wants no caching "beyond a few
   // seconds"; a little lets a CDN absorb polling monitors. 0: no-cache.
   absl::Duration checkpoint_max_age = absl::Seconds(2);
@@ -84,11 +84,10 @@ class HttpServer {
   // The bound port (the picked one when options.port was 0).
   int port() const;
 
-  // Closes the listening socket, waits for requests in flight to finish and
-  // joins every server thread; after it no handler touches the store or the
-  // sequencer. An idle keep-alive connection can hold this up to
-  // options.keep_alive_timeout (httplib checks for shutdown only between
-  // requests). Idempotent.
+  // Closes the listening socket and every connection (an answer being
+  // written is cut) and joins every server thread, so a handler in flight
+  // finishes first; after it no handler touches the store or the sequencer.
+  // Idle keep-alive connections do not hold it up. Idempotent.
   void Stop();
 
  private:

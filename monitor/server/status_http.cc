@@ -1,32 +1,44 @@
 #include "monitor/server/status_http.h"
 
+#include <string>
 #include <utility>
 
+#include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 
 namespace vitrine::monitor {
+namespace {
+
+constexpr absl::string_view kText = "text/plain; charset=utf-8";
+
+void SetContent(HttpResponse& response, std::string body, absl::string_view content_type) {
+  response.SetHeader("Content-Type", content_type);
+  response.body = std::move(body);
+}
+
+}  // namespace
 
 struct StatusHttp::Rep {
   Handlers handlers;
-  std::unique_ptr<HttpListener> listener;
+  std::unique_ptr<HttpFront> front;
 
-  void Handle(const httplib::Request& request, httplib::Response& response) {
-    response.set_header("Cache-Control", "no-store");
+  void Handle(const HttpRequest& request, HttpResponse& response) {
+    response.SetHeader("Cache-Control", "no-store");
     if (request.method != "GET" && request.method != "HEAD") {
       response.status = 405;
-      response.set_header("Allow", "GET, HEAD");
-      response.set_content("method not allowed\n", "text/plain; charset=utf-8");
+      response.SetHeader("Allow", "GET, HEAD");
+      SetContent(response, "method not allowed\n", kText);
       return;
     }
     if (request.path == "/metrics") {
-      response.set_content(handlers.metrics(), "text/plain; version=0.0.4; charset=utf-8");
+      SetContent(response, handlers.metrics(), "text/plain; version=0.0.4; charset=utf-8");
     } else if (request.path == "/healthz") {
       Health health = handlers.health();
       response.status = health.ok ? 200 : 503;
-      response.set_content(health.text, "text/plain; charset=utf-8");
+      SetContent(response, std::move(health.text), kText);
     } else {
       response.status = 404;
-      response.set_content("not found\n", "text/plain; charset=utf-8");
+      SetContent(response, "not found\n", kText);
     }
   }
 };
@@ -39,21 +51,20 @@ absl::StatusOr<std::unique_ptr<StatusHttp>> StatusHttp::Start(const std::string&
   auto rep = std::make_unique<Rep>();
   rep->handlers = std::move(handlers);
   Rep* r = rep.get();
-  HttpListenerOptions options;
+  HttpFrontOptions options;
   options.host = host;
   options.port = port;
   options.threads = 2;  // Prometheus and an operator
   VITRINE_ASSIGN_OR_RETURN(
-      rep->listener,
-      HttpListener::Start(options, [r](const httplib::Request& request,
-                                       httplib::Response& response) {
+      rep->front,
+      HttpFront::Start(options, [r](const HttpRequest& request, HttpResponse& response) {
         r->Handle(request, response);
       }));
   return std::unique_ptr<StatusHttp>(new StatusHttp(std::move(rep)));
 }
 
-int StatusHttp::port() const { return rep_->listener->port(); }
+int StatusHttp::port() const { return rep_->front->port(); }
 
-void StatusHttp::Stop() { rep_->listener->Stop(); }
+void StatusHttp::Stop() { rep_->front->Stop(); }
 
 }  // namespace vitrine::monitor

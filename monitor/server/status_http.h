@@ -10,8 +10,10 @@
 //   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<StatusHttp> http,
 //                            StatusHttp::Start("127.0.0.1", 0, handlers));
 //
-// Other paths 404, other methods 405. Thread-safety: Start, port and Stop
-// from any thread; handlers are called on the server's worker threads.
+// Other paths 404, other methods 405; the front (common/http_front.h)
+// answers a request with a body 400 without calling a handler.
+// Thread-safety: Start, port and Stop from any thread; handlers are called
+// on the front's threads, concurrently.
 #ifndef VITRINE_MONITOR_SERVER_STATUS_HTTP_H_
 #define VITRINE_MONITOR_SERVER_STATUS_HTTP_H_
 
@@ -20,7 +22,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/http_listener.h"
+#include "common/http_front.h"
 
 namespace vitrine::monitor {
 
@@ -43,7 +45,8 @@ class StatusHttp {
   ~StatusHttp();
 
   int port() const;
-  // Stops accepting and waits for requests in progress. Idempotent.
+  // Stops accepting, closes every connection and waits for handlers in
+  // progress. Idempotent.
   void Stop();
 
  private:

@@ -41,9 +41,14 @@ TEST(StatusHttpTest, ServesMetricsAndHealth) {
   auto missing = client.Get("/checkpoint");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
-  auto post = client.Post("/metrics", "x", "text/plain");
+  auto post = client.Post("/metrics", "", "text/plain");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD");
+  // A request with a body is refused by the front before any handler.
+  auto with_body = client.Post("/metrics", "x", "text/plain");
+  ASSERT_TRUE(with_body);
+  EXPECT_EQ(with_body->status, 400);
   http->Stop();
   http->Stop();
 }

@@ -39,7 +39,7 @@ class HttpServerFixture : public sequencer::testing::SequencerFixture {
   }
 
   void TearDown() override {
-    // An idle keep-alive connection would hold Stop for its timeout.
+    // The client's keep-alive connection first (Stop would close it anyway).
     client_.reset();
     // The server reads through the sequencer and the store: it goes first.
     if (http_ != nullptr) http_->Stop();
@@ -51,7 +51,7 @@ class HttpServerFixture : public sequencer::testing::SequencerFixture {
     ASSERT_OK_AND_ASSIGN(http_, HttpServer::Start(options, store_.get(),
                                                   sequencer_.get(), &metrics_));
     client_ = std::make_unique<httplib::Client>("127.0.0.1", http_->port());
-    client_->set_keep_alive(true);  // one worker, so counts are in order
+    client_->set_keep_alive(true);  // one connection, so counts are in order
   }
 
   // Appends leaves [first, first + n) through the sequencer, in batches.

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages bench/http_bench needs beyond scripts/setup.sh
+# (wrk, the load generator, and nginx-light, the static-file baseline), when
+# missing. nginx is only run by the bench, from a generated config on a
+# loopback port; the package's own service is not needed.
+#   scripts/setup_bench.sh
+set -euo pipefail
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup_bench: wrk and nginx present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update
+# policy-rc.d-less containers: keep the package from starting its service.
+DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+echo "setup_bench: installed ${missing[*]}"

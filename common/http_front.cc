@@ -1,6 +1,7 @@
 #include "common/http_front.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -28,6 +29,10 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
+
+// How long and how much a refused connection is drained before it closes.
+constexpr absl::Duration kLingerTime = absl::Seconds(2);
+constexpr size_t kLingerBytes = 8 << 20;
 
 std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return std::chrono::nanoseconds(
@@ -249,6 +254,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response.SetHeader("Cache-Control", "no-store");
     response.body = absl::StrCat(why, "\n");
     keep_alive_ = false;
+    // Unread bytes may follow (a body): closing on them makes the kernel
+    // reset the connection, and the client may lose the answer before it
+    // reads it. So after this answer, drain a while before closing.
+    linger_ = true;
     if (request_.method.empty() && parser_.has_value() &&
         parser_->is_header_done()) {
       request_.method = std::string(parser_->get().method_string());
@@ -312,9 +321,30 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWritten(beast::error_code ec) {
     serializer_.reset();
     if (rep_->logger) rep_->logger(request_, answer_);
+    if (!ec && linger_) return Linger();
     if (ec || !keep_alive_) return Close();
     request_ = HttpRequest();
     ReadRequest();
+  }
+
+  // A lingering close: no more answers (FIN sent), what the client still
+  // sends read and dropped for up to kLingerTime or kLingerBytes, then
+  // closed, so that the answer just written reaches it before any reset.
+  void Linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(ToChrono(kLingerTime));
+    DrainSome();
+  }
+
+  void DrainSome() {
+    auto self = shared_from_this();
+    stream_.async_read_some(
+        asio::buffer(scratch_), [self](beast::error_code ec, std::size_t n) {
+          self->drained_ += n;
+          if (ec || self->drained_ > kLingerBytes) return self->Close();
+          self->DrainSome();
+        });
   }
 
   void Close() {
@@ -332,6 +362,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point deadline_;
   bool first_ = true;
   bool keep_alive_ = true;
+  bool linger_ = false;
+  size_t drained_ = 0;
+  std::array<char, 4096> scratch_;
   unsigned version_ = 11;
   HttpRequest request_;
   HttpResponse answer_;

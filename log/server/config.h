@@ -60,6 +60,14 @@ struct LogConfig {
   // Loopback by default: exposing the log is a deliberate choice.
   std::string grpc_listen = "127.0.0.1:7400";
   std::string http_listen = "127.0.0.1:7480";
+  // The HTTP front (common/http_front.h): open connections in total and
+  // from one address (IPv4 /32, IPv6 /64), the deadline of a request's
+  // headers from its first byte, and how long an idle keep-alive connection
+  // stays open.
+  int64_t http_max_connections = 20000;
+  int64_t http_max_connections_per_address = 512;
+  int64_t http_header_timeout_ms = 10000;
+  int64_t http_idle_timeout_ms = 5000;
   // TLS for gRPC when both are set (PEM files); plaintext otherwise.
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -261,6 +261,11 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   HttpOptions http_options;
   http_options.host = http_address.host;
   http_options.port = http_address.port;
+  http_options.max_connections = static_cast<size_t>(config.http_max_connections);
+  http_options.max_connections_per_address =
+      static_cast<size_t>(config.http_max_connections_per_address);
+  http_options.header_timeout = absl::Milliseconds(config.http_header_timeout_ms);
+  http_options.idle_timeout = absl::Milliseconds(config.http_idle_timeout_ms);
   VITRINE_ASSIGN_OR_RETURN(
       rep->http_server,
       HttpServer::Start(http_options, rep->store.get(), rep->sequencer.get(),

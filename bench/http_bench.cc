@@ -5,8 +5,10 @@
 //          issue 12 (8 workers, a worker per connection, 2 s keep-alive),
 //          serving the same tiles from memory, in this process;
 //   nginx: nginx serving the same tiles as static files (generated config
-//          in a temp folder, 2 workers = the machine's cores).
-// Rounds interleave the three (rotating the order); medians are printed,
+//          in a temp folder, 2 workers = the machine's cores);
+//   front: common/http_front alone serving the same tiles from memory in
+//          this process (what the front costs without the log's handler).
+// Rounds interleave the four (rotating the order); medians are printed,
 // with new/nginx (goal >= 0.5) and new/old. Then an honest keep-alive client
 // (/checkpoint and a tile in turn, 10 ms apart) is timed on the new server
 // idle and beside a slowloris flood of 2,000 connections (8 source
@@ -18,7 +20,10 @@
 //
 // wrk, the servers and the flood share the machine's cores: the figures
 // are for one box, all three servers measured the same way.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +43,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -48,6 +55,7 @@
 #include "bench/internal/http_loops.h"
 #include "bench/internal/load_phases.h"
 #include "bench/internal/log_child.h"
+#include "common/http_front.h"
 #include "log/note/keys.h"
 #include "log/note/signer.h"
 
@@ -133,12 +141,39 @@ class OldServer {
   std::thread thread_;
 };
 
+// common/http_front serving the same tiles from memory, in this process:
+// the front alone, without the log's handler (RocksDB reads, metrics).
+std::unique_ptr<HttpFront> StartFront(const std::map<std::string, std::string>* files) {
+  HttpFrontOptions options;
+  absl::StatusOr<std::unique_ptr<HttpFront>> front = HttpFront::Start(
+      options, [files](const HttpRequest& request, HttpResponse& response) {
+        auto it = files->find(request.path);
+        if (it == files->end()) {
+          response.status = 404;
+          response.body = "not found\n";
+          return;
+        }
+        response.SetHeader("Cache-Control", "public, max-age=31536000, immutable");
+        response.SetHeader("Content-Type", "application/octet-stream");
+        response.body = it->second;
+      });
+  if (!front.ok()) Die(front.status().ToString());
+  return *std::move(front);
+}
+
 // Returns a port free now on 127.0.0.1 (for nginx's config).
 int FreePort() {
-  httplib::Server probe;
-  const int port = probe.bind_to_any_port("127.0.0.1");
-  if (port <= 0) Die("no free port");
-  return port;  // the probe's socket closes here
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    Die("no free port");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
 }
 
 // nginx serving `root` on 127.0.0.1:port from a generated config.
@@ -175,7 +210,9 @@ class Nginx {
     }
     const absl::Time deadline = absl::Now() + absl::Seconds(10);
     while (!HttpClientConnection::Connect(port_).ok()) {
-      if (absl::Now() > deadline) Die("nginx did not start; see " + dir + "/error.log");
+      if (absl::Now() > deadline || waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        Die("nginx did not start; see " + dir + "/error.log");
+      }
       absl::SleepFor(absl::Milliseconds(20));
     }
   }
@@ -244,17 +281,26 @@ std::map<std::string, std::string> ReadTiles(int port, const std::vector<std::st
   return files;
 }
 
-// Checks that `port` serves exactly `files`.
+// Checks that `port` serves exactly `files` (reconnecting when the server
+// ends a connection: httplib closes one after 5 requests).
 void CheckSameBytes(const std::string& name, int port,
                     const std::map<std::string, std::string>& files) {
-  absl::StatusOr<std::unique_ptr<HttpClientConnection>> c = HttpClientConnection::Connect(port);
-  if (!c.ok()) Die(name + ": " + c.status().ToString());
+  std::unique_ptr<HttpClientConnection> c;
   for (const auto& [path, bytes] : files) {
-    if (!(*c)->Send(HttpGet(path)).ok()) Die(name + ": send " + path);
-    absl::StatusOr<HttpAnswer> answer = (*c)->Read(absl::Seconds(10));
-    if (!answer.ok() || answer->status != 200 || answer->body != bytes) {
-      Die(absl::StrCat(name, " serves other bytes at ", path));
+    if (c == nullptr) {
+      absl::StatusOr<std::unique_ptr<HttpClientConnection>> made =
+          HttpClientConnection::Connect(port);
+      if (!made.ok()) Die(name + ": " + made.status().ToString());
+      c = *std::move(made);
     }
+    if (!c->Send(HttpGet(path)).ok()) Die(name + ": send " + path);
+    absl::StatusOr<HttpAnswer> answer = c->Read(absl::Seconds(10));
+    if (!answer.ok()) Die(absl::StrCat(name, " at ", path, ": ", answer.status().ToString()));
+    if (answer->status != 200 || answer->body != bytes) {
+      Die(absl::StrCat(name, " serves other bytes at ", path, " (status ", answer->status, ")"));
+    }
+    const std::string* connection = answer->Header("connection");
+    if (connection != nullptr && absl::AsciiStrToLower(*connection) == "close") c.reset();
   }
 }
 
@@ -303,6 +349,12 @@ int Main() {
   char pattern[] = "/tmp/vitrine-http-bench-XXXXXX";
   if (mkdtemp(pattern) == nullptr) Die("mkdtemp");
   const std::string dir = pattern;
+  // nginx's workers run as nobody when started by root: they must read it.
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all |
+                                        std::filesystem::perms::group_read |
+                                        std::filesystem::perms::group_exec |
+                                        std::filesystem::perms::others_read |
+                                        std::filesystem::perms::others_exec);
   for (const auto& [path, bytes] : tiles) {
     const std::filesystem::path file = dir + "/www" + path;
     std::filesystem::create_directories(file.parent_path());
@@ -329,10 +381,12 @@ int Main() {
   {
     OldServer old(&tiles);
     Nginx nginx(absl::GetFlag(FLAGS_nginx), dir, dir + "/www");
+    std::unique_ptr<HttpFront> front = StartFront(&tiles);
     CheckSameBytes("old", old.port(), tiles);
     CheckSameBytes("nginx", nginx.port(), tiles);
+    CheckSameBytes("front", front->port(), tiles);
     const std::vector<std::pair<std::string, int>> servers = {
-        {"new", new_port}, {"old", old.port()}, {"nginx", nginx.port()}};
+        {"new", new_port}, {"old", old.port()}, {"nginx", nginx.port()}, {"front", front->port()}};
     for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
       for (size_t k = 0; k < servers.size(); ++k) {
         const auto& [name, port] = servers[(k + round) % servers.size()];
@@ -350,10 +404,11 @@ int Main() {
   const double new_rate = Median(rates["new"]);
   const double old_rate = Median(rates["old"]);
   const double nginx_rate = Median(rates["nginx"]);
-  std::printf("tile GETs/s (median of %d): new %.0f, old %.0f, nginx %.0f; new/nginx %.2f "
-              "(goal >= 0.5), new/old %.2f\n",
-              absl::GetFlag(FLAGS_rounds), new_rate, old_rate, nginx_rate,
-              new_rate / nginx_rate, new_rate / old_rate);
+  const double front_rate = Median(rates["front"]);
+  std::printf("tile GETs/s (median of %d): new %.0f, old %.0f, nginx %.0f, front alone %.0f; "
+              "new/nginx %.2f (goal >= 0.5), new/old %.2f, front/nginx %.2f\n",
+              absl::GetFlag(FLAGS_rounds), new_rate, old_rate, nginx_rate, front_rate,
+              new_rate / nginx_rate, new_rate / old_rate, front_rate / nginx_rate);
 
   // Honest p99, idle and beside 2,000 slowloris connections.
   HonestHttpOptions honest;

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -231,6 +232,8 @@ SlowlorisResult RunSlowloris(const SlowlorisOptions& options) {
     slow[i].next_send = slow[i].opened + absl::Milliseconds(absl::Uniform<int64_t>(
                                               random, 0, absl::ToInt64Milliseconds(options.max_gap)));
   };
+  const int nice_before = getpriority(PRIO_PROCESS, 0);  // this thread (Linux)
+  if (options.nice != 0) setpriority(PRIO_PROCESS, 0, options.nice);
   const absl::Time end = absl::Now() + options.duration;
   for (size_t i = 0; i < slow.size(); ++i) open(i);
 
@@ -302,6 +305,7 @@ SlowlorisResult RunSlowloris(const SlowlorisOptions& options) {
     ++result.still_open;
     close(s.fd);
   }
+  if (options.nice != 0) setpriority(PRIO_PROCESS, 0, nice_before);
   return result;
 }
 
@@ -310,6 +314,7 @@ namespace {
 HonestHttpResult RunHonest(const HonestHttpOptions& options, absl::Time end,
                            const std::atomic<bool>* stop) {
   HonestHttpResult result;
+  const absl::Time began = absl::Now();
   std::unique_ptr<HttpClientConnection> connection;
   auto fail = [&](const std::string& why) {
     ++result.failures;
@@ -345,6 +350,7 @@ HonestHttpResult RunHonest(const HonestHttpOptions& options, absl::Time end,
       continue;
     }
     result.latencies_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+    result.sent_at_seconds.push_back(absl::ToDoubleSeconds(start - began));
     if (answer->status != 200 || answer->body.empty()) {
       fail(absl::StrCat("status ", answer->status));
       continue;

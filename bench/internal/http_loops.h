@@ -123,6 +123,9 @@ struct SlowlorisOptions {
   // Reopen a connection the server closed (an attacker keeping the flood
   // up), rather than counting it and letting it go.
   bool reconnect = false;
+  // The flood's thread runs at this nice value (restored after): standing
+  // in for an attacker on another machine, whose CPU is not the server's.
+  int nice = 0;
 };
 
 struct SlowlorisResult {
@@ -158,6 +161,8 @@ struct HonestHttpResult {
   std::map<std::string, uint64_t> errors;
   uint64_t reconnects = 0;  // new connections after the first
   std::vector<double> latencies_ms;  // send to whole answer, answered ones
+  // For each latency: when its request was sent, seconds from the start.
+  std::vector<double> sent_at_seconds;
 };
 
 // Runs the honest client for `duration`.

@@ -270,6 +270,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Cuts a 200 answer to the one range asked for (common/http_range.h).
   static void ApplyRange(absl::string_view header, HttpResponse& response) {
+    if (response.shared_body != nullptr) {
+      if (ChooseRange(header, response.shared_body->size()).kind ==
+          RangeKind::kWhole) {
+        return;
+      }
+      response.body = *response.shared_body;
+      response.shared_body.reset();
+    }
     const uint64_t length = response.body.size();
     const RangeAnswer range = ChooseRange(header, length);
     if (range.kind == RangeKind::kWhole) return;
@@ -305,10 +313,12 @@ class Session : public std::enable_shared_from_this<Session> {
       keep_alive_ = false;
     }
     reply_.keep_alive(keep_alive_);
-    reply_.content_length(answer_.body.size());
-    // Moved, not copied (bundles reach 4 MiB): the logger sees the
-    // answer's status and headers, and an empty body.
-    if (!head) reply_.body() = std::move(answer_.body);
+    // The body is sent from where it lies (answer_ lives until the write is
+    // done): a cached tile shared by many connections is never copied.
+    const std::string& payload =
+        answer_.shared_body != nullptr ? *answer_.shared_body : answer_.body;
+    reply_.content_length(payload.size());
+    if (!head) reply_.body() = {payload.data(), payload.size()};
     stream_.expires_after(ToChrono(rep_->options.write_timeout));
     auto self = shared_from_this();
     serializer_.emplace(reply_);
@@ -368,8 +378,9 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned version_ = 11;
   HttpRequest request_;
   HttpResponse answer_;
-  http::response<http::string_body> reply_;
-  std::optional<http::response_serializer<http::string_body>> serializer_;
+  http::response<http::span_body<const char>> reply_;
+  std::optional<http::response_serializer<http::span_body<const char>>>
+      serializer_;
 };
 
 }  // namespace

@@ -103,6 +103,9 @@ struct HttpResponse {
   // (caches need none), Connection and Content-Range, which the front sets.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, sent instead of `body` without a copy: bytes many answers
+  // share, such as a cached immutable tile.
+  std::shared_ptr<const std::string> shared_body;
 
   // Sets `name` to `value`, replacing a field of that name (any case).
   void SetHeader(absl::string_view name, absl::string_view value);

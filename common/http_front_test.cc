@@ -125,6 +125,13 @@ class HttpFrontTest : public ::testing::Test {
             seen_.push_back(request.method + " " + request.target);
           }
           response.SetHeader("Content-Type", "text/plain");
+          if (request.path == "/shared") {
+            static const auto* shared =
+                new std::shared_ptr<const std::string>(
+                    std::make_shared<const std::string>("0123456789"));
+            response.shared_body = *shared;
+            return;
+          }
           response.body = request.path == "/big"
                               ? std::string(1000, 'x')
                               : absl::StrCat("path ", request.path, "\n");
@@ -306,6 +313,23 @@ TEST_F(HttpFrontTest, OneRangeAtMostNeverAMultipartAnswer) {
   out = beyond.ReadAnswers(1);
   EXPECT_TRUE(absl::StartsWith(out, "HTTP/1.1 416 ")) << out;
   EXPECT_NE(out.find("Content-Range: bytes */1000\r\n"), std::string::npos);
+}
+
+TEST_F(HttpFrontTest, SharedBodiesAreSentAndCutLikeOwnedOnes) {
+  Start();
+  Conn c(front_->port());
+  c.Send(
+      "GET /shared HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /shared HTTP/1.1\r\nHost: t\r\nRange: bytes=2-4\r\n\r\n"
+      "HEAD /shared HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string out = c.ReadAnswers(3);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+            "Content-Length: 10\r\n\r\n0123456789"
+            "HTTP/1.1 206 Partial Content\r\nContent-Type: text/plain\r\n"
+            "Content-Range: bytes 2-4/10\r\nContent-Length: 3\r\n\r\n234"
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+            "Content-Length: 10\r\n\r\n");
 }
 
 TEST_F(HttpFrontTest, MalformedRequestsGet400) {

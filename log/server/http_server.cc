@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/http_front.h"
 #include "common/status_macros.h"
+#include "log/server/internal/immutable_cache.h"
 #include "log/server/internal/tiles_handler.h"
 
 namespace vitrine::server {
@@ -44,6 +45,7 @@ struct HttpServer::Rep {
   Gauge* healthy;
 
   std::unique_ptr<HttpFront> front;
+  std::unique_ptr<internal::ImmutableCache> immutable;
 
   HttpReply Route(absl::string_view path);
   HttpReply Metrics();
@@ -65,11 +67,27 @@ HttpReply HttpServer::Rep::Route(absl::string_view path) {
     return internal::CheckpointReply(
         witnessed_state != nullptr ? *witnessed_state : *state, caching);
   }
-  if (absl::StartsWith(path, "/tile/entries/")) {
-    return internal::EntryBundleReply(path.substr(1), size, *store, caching);
-  }
   if (absl::StartsWith(path, "/tile/")) {
-    return internal::TileReply(path.substr(1), size, *store, caching);
+    // A full tile's bytes never change: served from memory once read.
+    if (std::shared_ptr<const std::string> cached = immutable->Get(path)) {
+      HttpReply reply;
+      reply.content_type = std::string(internal::kBinaryContentType);
+      reply.cache_control = std::string(internal::kImmutableCaching);
+      reply.shared_body = std::move(cached);
+      return reply;
+    }
+    HttpReply reply =
+        absl::StartsWith(path, "/tile/entries/")
+            ? internal::EntryBundleReply(path.substr(1), size, *store, caching)
+            : internal::TileReply(path.substr(1), size, *store, caching);
+    if (reply.status == 200 &&
+        reply.cache_control == internal::kImmutableCaching) {
+      reply.shared_body =
+          std::make_shared<const std::string>(std::move(reply.body));
+      reply.body.clear();
+      immutable->Put(path, reply.shared_body);
+    }
+    return reply;
   }
   if (path == "/metrics") return Metrics();
   if (path == "/healthz") return Health();
@@ -112,6 +130,7 @@ void HttpServer::Rep::Handle(const HttpRequest& request,
   response.SetHeader("Content-Type", reply.content_type);
   // Moved, not copied: a bundle is up to 4 MiB.
   response.body = std::move(reply.body);
+  response.shared_body = std::move(reply.shared_body);
   // Counted before the reply is sent, so a client that reads /metrics next
   // sees its own request there whichever connection it uses.
   Count(request, response);
@@ -149,6 +168,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   rep->options = options;
   rep->caching.checkpoint_max_age = options.checkpoint_max_age;
   rep->caching.partial_max_age = options.partial_max_age;
+  rep->immutable =
+      std::make_unique<internal::ImmutableCache>(options.immutable_cache_bytes);
   rep->store = store;
   rep->sequencer = sequencer;
   rep->witnessed = witnessed;

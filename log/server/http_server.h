@@ -59,6 +59,10 @@ struct HttpOptions : HttpFrontOptions {
   // partial tile once the full one exists, and only clients of a recent
   // checkpoint want it: short-lived entries keep caches from hoarding them.
   absl::Duration partial_max_age = absl::Seconds(60);
+  // Memory for the bytes of full tiles and entry bundles (immutable), read
+  // from the store and encoded once, then written to every client from one
+  // buffer: 64 MiB holds about 800 full entry bundles of 76 KiB.
+  size_t immutable_cache_bytes = size_t{64} << 20;
 };
 
 class HttpServer {

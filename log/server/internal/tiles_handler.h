@@ -16,6 +16,7 @@
 #define VITRINE_LOG_SERVER_INTERNAL_TILES_HANDLER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,6 +44,8 @@ struct HttpReply {
   std::string content_type = std::string(kTextContentType);
   std::string cache_control = std::string(kNoStore);
   std::string body;
+  // When set, the body instead (bytes shared with a cache).
+  std::shared_ptr<const std::string> shared_body;
 };
 
 // How long the mutable and short-lived resources may be cached.

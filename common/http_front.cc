@@ -96,23 +96,44 @@ struct HttpFront::Rep {
   absl::Mutex stop_mu;
   bool stopped ABSL_GUARDED_BY(stop_mu) = false;
   std::vector<std::thread> threads;
-  // Reset by Stop (the acceptor first): destroying the io_context destroys
-  // the sessions queued in it, which closes their sockets and releases
-  // their counts (above, still alive).
-  std::unique_ptr<asio::io_context> io_holder;
+  // One event loop per thread, each connection on one of them for its
+  // whole life: an event is handled by the thread that saw it, with no
+  // hand-off between threads (a shared multi-threaded loop spent most of
+  // its time waking threads, and an honest request waited behind 2,000
+  // slow ones' wake-ups). Reset by Stop (the acceptor first): destroying a
+  // loop destroys the sessions queued in it, which closes their sockets and
+  // releases their counts (above, still alive).
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<WorkGuard> keep_running;
   std::unique_ptr<tcp::acceptor> acceptor_holder;
-  asio::io_context& io;
+  size_t next_loop = 0;  // only the acceptor's thread touches it
+  asio::io_context& io;  // loops[0]: the acceptor's
   tcp::acceptor& acceptor;
 
-  explicit Rep(int concurrency)
-      : io_holder(std::make_unique<asio::io_context>(concurrency)),
-        acceptor_holder(std::make_unique<tcp::acceptor>(*io_holder)),
-        io(*io_holder),
-        acceptor(*acceptor_holder) {}
+  static std::vector<std::unique_ptr<asio::io_context>> MakeLoops(size_t n) {
+    std::vector<std::unique_ptr<asio::io_context>> loops;
+    // Hint 1: each loop runs on one thread, so it may skip its locking.
+    for (size_t i = 0; i < n; ++i) {
+      loops.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return loops;
+  }
 
-  ~Rep() {
+  explicit Rep(size_t threads)
+      : loops(MakeLoops(threads)),
+        acceptor_holder(std::make_unique<tcp::acceptor>(*loops[0])),
+        io(*loops[0]),
+        acceptor(*acceptor_holder) {
+    for (auto& loop : loops) keep_running.push_back(asio::make_work_guard(*loop));
+  }
+
+  ~Rep() { Teardown(); }
+
+  void Teardown() {
     acceptor_holder.reset();
-    io_holder.reset();
+    keep_running.clear();
+    loops.clear();
   }
 
   // Counts a new connection from `address`; false (nothing counted) when a
@@ -158,6 +179,8 @@ class Session : public std::enable_shared_from_this<Session> {
         buffer_(std::max<size_t>(16 << 10, 2 * rep->options.max_header_bytes)) {}
 
   ~Session() { rep_->Release(address_); }
+
+  auto executor() { return stream_.get_executor(); }
 
   void Start() {
     // The first request's headers are due header_timeout after accept.
@@ -386,8 +409,9 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpFront::Rep::Accept() {
+  asio::io_context& loop = *loops[next_loop++ % loops.size()];
   acceptor.async_accept(
-      asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      loop, [this](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
         if (!ec) {
           beast::error_code endpoint_ec;
@@ -396,10 +420,12 @@ void HttpFront::Rep::Accept() {
             std::string address = AddressKey(peer);
             if (Admit(address)) {
               socket.set_option(tcp::no_delay(true), endpoint_ec);
-              std::make_shared<Session>(this, std::move(socket),
-                                        std::move(address),
-                                        peer.address().to_string())
-                  ->Start();
+              auto session = std::make_shared<Session>(
+                  this, std::move(socket), std::move(address),
+                  peer.address().to_string());
+              // Started on its own loop's thread, where it lives.
+              asio::post(session->executor(),
+                         [session] { session->Start(); });
             } else {
               // Over a limit: closed at once, before any byte is read.
               socket.close(endpoint_ec);
@@ -427,7 +453,7 @@ absl::StatusOr<std::unique_ptr<HttpFront>> HttpFront::Start(
         "HTTP front needs threads, connection limits, a header limit and a "
         "listen backlog above 0");
   }
-  auto rep = std::make_shared<Rep>(static_cast<int>(options.threads));
+  auto rep = std::make_shared<Rep>(options.threads);
   rep->options = options;
   rep->handler = std::move(handler);
   rep->logger = std::move(logger);
@@ -456,7 +482,8 @@ absl::StatusOr<std::unique_ptr<HttpFront>> HttpFront::Start(
   rep->port = acceptor.local_endpoint().port();
   rep->Accept();
   for (size_t i = 0; i < options.threads; ++i) {
-    rep->threads.emplace_back([r = rep.get()] { r->io.run(); });
+    asio::io_context* loop = rep->loops[i].get();
+    rep->threads.emplace_back([loop] { loop->run(); });
   }
   return std::unique_ptr<HttpFront>(new HttpFront(std::move(rep)));
 }
@@ -470,12 +497,11 @@ void HttpFront::Stop() {
   if (rep_->stopped) return;
   rep_->stopped = true;
   Rep* r = rep_.get();
-  r->io.stop();
+  for (auto& loop : r->loops) loop->stop();
   for (std::thread& thread : r->threads) thread.join();
   r->threads.clear();
   // No thread runs now: close the listening socket, then every connection.
-  r->acceptor_holder.reset();
-  r->io_holder.reset();
+  r->Teardown();
 }
 
 }  // namespace vitrine

@@ -71,6 +71,8 @@ ABSL_FLAG(int, flood_nice, 0,
           "nice value of the slowloris thread (10: an attacker on another machine)");
 ABSL_FLAG(double, ramp_seconds, 1,
           "the steady-state p99 leaves out requests sent this soon after the flood starts");
+ABSL_FLAG(std::vector<std::string>, serve_flags, {},
+          "extra `vitrine-log serve` flags, e.g. --http_header_timeout_ms=30000");
 ABSL_FLAG(std::string, nginx, "/usr/sbin/nginx", "nginx binary");
 ABSL_FLAG(std::string, wrk, "/usr/bin/wrk", "wrk binary");
 
@@ -344,6 +346,7 @@ int Main() {
                                                            : absl::GetFlag(FLAGS_log_binary);
   options.origin = "http-bench.example/log";
   options.vendor_keys = {key->verifier_key};
+  options.serve_flags = absl::GetFlag(FLAGS_serve_flags);
   absl::StatusOr<std::unique_ptr<LogChild>> log = LogChild::Spawn(options);
   if (!log.ok()) Die(log.status().ToString());
   int new_port = 0;

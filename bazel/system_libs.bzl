@@ -30,6 +30,18 @@ _PKG_CONFIG_LIBS = {
     "gtest_main": ["gmock_main", "gtest", "gmock"],
     "benchmark": ["benchmark"],
     "httplib": ["cpp-httplib"],
+    # Only bench/http_candidates (issue 12's comparison of HTTP servers):
+    # installed by scripts/setup_bench.sh, not scripts/setup.sh.
+    "libmicrohttpd": ["libmicrohttpd"],
+    "libevent": ["libevent"],
+}
+
+# Targets above whose packages scripts/setup.sh does not install: when
+# pkg-config cannot find them the target is still defined, and building
+# anything that depends on it fails with the package to install.
+_BENCH_ONLY_LIBS = {
+    "libmicrohttpd": "libmicrohttpd-dev",
+    "libevent": "libevent-dev",
 }
 
 # BoringSSL from android-libboringssl-dev: headers under a private folder and
@@ -56,9 +68,26 @@ cc_library(
 """.format(name = name, defines = repr(defines), copts = repr(copts),
            linkopts = repr(linkopts), extra = extra)
 
+def _missing_library(name, package):
+    return """
+genrule(
+    name = "{name}_missing",
+    outs = ["{name}_missing.h"],
+    cmd = "echo '@system//:{name}: {package} is not installed (run scripts/setup_bench.sh)' >&2; exit 1",
+)
+
+cc_library(
+    name = "{name}",
+    hdrs = [":{name}_missing.h"],
+)
+""".format(name = name, package = package)
+
 def _system_libs_impl(ctx):
     build = ['package(default_visibility = ["//visibility:public"])\n']
     for name, modules in _PKG_CONFIG_LIBS.items():
+        if name in _BENCH_ONLY_LIBS and ctx.execute(["pkg-config", "--exists"] + modules).return_code != 0:
+            build.append(_missing_library(name, _BENCH_ONLY_LIBS[name]))
+            continue
         defines = []
         copts = []
         for flag in _pkg_config(ctx, "--cflags", modules):

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages bench/http_bench needs beyond scripts/setup.sh
-# (wrk, the load generator, and nginx-light, the static-file baseline), when
-# missing. nginx is only run by the bench, from a generated config on a
+# Installs the Debian packages bench/http_bench and bench/http_candidates
+# need beyond scripts/setup.sh (wrk, the load generator; nginx-light, the
+# static-file baseline; libmicrohttpd-dev and libevent-dev, the HTTP servers
+# issue 12 compared with the Boost.Beast front), when missing. nginx is only run by the bench, from a generated config on a
 # loopback port; the package's own service is not needed.
 #   scripts/setup_bench.sh
 set -euo pipefail
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+pkg-config --exists libmicrohttpd 2>/dev/null || missing+=(libmicrohttpd-dev)
+pkg-config --exists libevent 2>/dev/null || missing+=(libevent-dev)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup_bench: wrk and nginx present"
+  echo "setup_bench: wrk, nginx, libmicrohttpd-dev and libevent-dev present"
   exit 0
 fi
 sudo=""

@@ -197,6 +197,12 @@ TEST(WitnessOverTlsTest, TheLogPushesOverTls) {
     return AddStatements(log.grpc_address(), MakeStatements(vendor, 0, 1, "tls"));
   }));
   ASSERT_TRUE(WaitFor([&] { return NoteSize(HttpGet(log.http_address(), "/checkpoint")) == 1; }));
+  // Until the witness's cosignature comes back, /checkpoint is the log's
+  // own checkpoint of that size: wait for the witnessed one.
+  WaitFor([&] {
+    return absl::StrContains(HttpGet(log.http_address(), "/checkpoint"),
+                             "\n\u2014 w.test/witness ");
+  });
   EXPECT_THAT(HttpGet(log.http_address(), "/checkpoint"), HasSubstr("\n\u2014 w.test/witness "));
 }
 

@@ -30,15 +30,15 @@ _PKG_CONFIG_LIBS = {
     "gtest_main": ["gmock_main", "gtest", "gmock"],
     "benchmark": ["benchmark"],
     "httplib": ["cpp-httplib"],
-    # Only bench/http_candidates (issue 12's comparison of HTTP servers):
-    # installed by scripts/setup_bench.sh, not scripts/setup.sh.
+    # Only bench/http_candidates (issue 12's comparison of HTTP servers);
+    # scripts/setup.sh installs them too, since `bazel test //...` builds it.
     "libmicrohttpd": ["libmicrohttpd"],
     "libevent": ["libevent"],
 }
 
-# Targets above whose packages scripts/setup.sh does not install: when
-# pkg-config cannot find them the target is still defined, and building
-# anything that depends on it fails with the package to install.
+# Targets above that only a benchmark needs: when pkg-config cannot find
+# them the target is still defined, and building anything that depends on
+# it fails with the package to install.
 _BENCH_ONLY_LIBS = {
     "libmicrohttpd": "libmicrohttpd-dev",
     "libevent": "libevent-dev",

@@ -30,6 +30,8 @@ _PKG_CONFIG_LIBS = {
     "gtest_main": ["gmock_main", "gtest", "gmock"],
     "benchmark": ["benchmark"],
     "httplib": ["cpp-httplib"],
+    # Ed25519 (issue 13): keys, signing and verification.
+    "sodium": ["libsodium"],
     # Only bench/http_candidates (issue 12's comparison of HTTP servers);
     # scripts/setup.sh installs them too, since `bazel test //...` builds it.
     "libmicrohttpd": ["libmicrohttpd"],

@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev
   libboost1.74-dev         # Boost.Beast and Asio: the HTTP front (header-only)
+  libsodium-dev            # Ed25519: keys, signing, verification
   libmicrohttpd-dev libevent-dev  # only bench/http_candidates, but //... builds it
   nlohmann-json3-dev       # tests read the JSON test vectors
   clang-14 libclang-rt-14-dev  # --config=asan and the fuzzers

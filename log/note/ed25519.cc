@@ -1,14 +1,13 @@
 #include "log/note/ed25519.h"
 
-// Only functions that OpenSSL 3 and BoringSSL both provide with the same
-// signatures are used here (BUILD-NOTES "BoringSSL and OpenSSL").
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+// Ed25519 keys, signing and verification through libsodium (issue 13):
+// about twice as fast as OpenSSL 3.0's EVP on this project's machines, and
+// one verification rule for the log, monitors and endpoints alike (see
+// "The verification rule" in ed25519.h). SHA-256 for key IDs stays on
+// OpenSSL or BoringSSL; only functions both provide are used for it
+// (BUILD-NOTES "BoringSSL and OpenSSL").
 #include <openssl/sha.h>
-#if defined(OPENSSL_IS_BORINGSSL)
-#include <openssl/mem.h>
-#endif
+#include <sodium.h>
 
 #include <cstdint>
 #include <limits>
@@ -22,16 +21,6 @@
 
 namespace vitrine::note {
 namespace {
-
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
-
-struct EvpMdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
 
 constexpr uint64_t kMaxTimestamp = std::numeric_limits<int64_t>::max();
 
@@ -48,57 +37,52 @@ absl::Status CheckLength(absl::string_view what, absl::string_view bytes,
   return absl::OkStatus();
 }
 
-absl::StatusOr<EvpPkeyPtr> PrivateKeyFromSeed(absl::string_view seed) {
+// sodium_init picks the fastest implementation for this CPU; it must run
+// once before any other libsodium call, from any thread (it is idempotent
+// and thread-safe itself; the flag only saves the call).
+absl::Status InitSodium() {
+  static const int result = sodium_init();
+  if (result < 0) return absl::InternalError("libsodium failed to initialise");
+  return absl::OkStatus();
+}
+
+// A signing key: libsodium's 64-byte secret key (seed || public key),
+// wiped when dropped.
+struct SecretKey {
+  uint8_t bytes[crypto_sign_SECRETKEYBYTES];
+  ~SecretKey() { sodium_memzero(bytes, sizeof(bytes)); }
+};
+
+absl::StatusOr<std::unique_ptr<SecretKey>> SecretKeyFromSeed(
+    absl::string_view seed, std::string* public_key) {
   VITRINE_RETURN_IF_ERROR(CheckLength("seed", seed, kEd25519SeedSize));
-  EvpPkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                              Bytes(seed), seed.size()));
-  if (key == nullptr) return absl::InternalError("cannot load Ed25519 seed");
-  return key;
-}
-
-absl::StatusOr<EvpPkeyPtr> PublicKeyFromBytes(absl::string_view public_key) {
-  VITRINE_RETURN_IF_ERROR(
-      CheckLength("public key", public_key, kEd25519PublicKeySize));
-  EvpPkeyPtr key(EVP_PKEY_new_raw_public_key(
-      EVP_PKEY_ED25519, nullptr, Bytes(public_key), public_key.size()));
-  // Any 32 bytes load; an invalid point only makes every signature fail.
-  if (key == nullptr) return absl::InternalError("cannot load Ed25519 key");
-  return key;
-}
-
-absl::StatusOr<std::string> RawPublicKey(EVP_PKEY* key) {
-  uint8_t out[kEd25519PublicKeySize];
-  size_t length = sizeof(out);
-  if (EVP_PKEY_get_raw_public_key(key, out, &length) != 1 ||
-      length != sizeof(out)) {
-    return absl::InternalError("cannot read Ed25519 public key");
+  VITRINE_RETURN_IF_ERROR(InitSodium());
+  auto key = std::make_unique<SecretKey>();
+  uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+  if (crypto_sign_seed_keypair(pk, key->bytes, Bytes(seed)) != 0) {
+    return absl::InternalError("cannot derive an Ed25519 key from the seed");
   }
-  return std::string(reinterpret_cast<const char*>(out), length);
+  public_key->assign(reinterpret_cast<const char*>(pk), sizeof(pk));
+  return key;
 }
 
-absl::StatusOr<std::string> SignRaw(EVP_PKEY* key, absl::string_view message) {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  uint8_t sig[kEd25519SignatureSize];
-  size_t length = sizeof(sig);
-  // Ed25519 hashes internally: no digest, one-shot EVP_DigestSign.
-  if (ctx == nullptr ||
-      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), sig, &length, Bytes(message),
-                     message.size()) != 1 ||
+absl::StatusOr<std::string> SignRaw(const SecretKey& key,
+                                    absl::string_view message) {
+  uint8_t sig[crypto_sign_BYTES];
+  unsigned long long length = 0;
+  if (crypto_sign_detached(sig, &length, Bytes(message), message.size(),
+                           key.bytes) != 0 ||
       length != sizeof(sig)) {
     return absl::InternalError("Ed25519 signing failed");
   }
-  return std::string(reinterpret_cast<const char*>(sig), length);
+  return std::string(reinterpret_cast<const char*>(sig), sizeof(sig));
 }
 
-bool VerifyRaw(EVP_PKEY* key, absl::string_view message,
+bool VerifyRaw(const std::string& public_key, absl::string_view message,
                absl::string_view signature) {
   if (signature.size() != kEd25519SignatureSize) return false;
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  return ctx != nullptr &&
-         EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) == 1 &&
-         EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(),
-                          Bytes(message), message.size()) == 1;
+  return crypto_sign_verify_detached(Bytes(signature), Bytes(message),
+                                     message.size(), Bytes(public_key)) == 0;
 }
 
 std::string BigEndian64(uint64_t value) {
@@ -114,12 +98,12 @@ uint64_t ReadBigEndian64(absl::string_view bytes) {
 }
 
 // One class serves both signature types: they differ only in the message.
-// The EVP_PKEY is never modified after construction, so concurrent Sign
-// calls (each with its own EVP_MD_CTX) are safe in both libraries.
+// The key is never modified after construction, so concurrent Sign and
+// Verify calls are safe (libsodium keeps no state between calls).
 class Ed25519SignerImpl final : public Signer {
  public:
   Ed25519SignerImpl(std::string name, uint32_t key_id, SignatureType type,
-                    EvpPkeyPtr key, CosignatureClock clock)
+                    std::unique_ptr<SecretKey> key, CosignatureClock clock)
       : name_(std::move(name)), key_id_(key_id), type_(type),
         key_(std::move(key)), clock_(std::move(clock)) {}
 
@@ -128,7 +112,7 @@ class Ed25519SignerImpl final : public Signer {
   SignatureType Type() const override { return type_; }
 
   absl::StatusOr<std::string> Sign(absl::string_view text) const override {
-    if (type_ == SignatureType::kEd25519) return SignRaw(key_.get(), text);
+    if (type_ == SignatureType::kEd25519) return SignRaw(*key_, text);
     const uint64_t timestamp = clock_();
     if (timestamp > kMaxTimestamp) {
       return absl::OutOfRangeError(absl::StrCat(
@@ -136,7 +120,7 @@ class Ed25519SignerImpl final : public Signer {
     }
     VITRINE_ASSIGN_OR_RETURN(
         std::string sig,
-        SignRaw(key_.get(), CosignatureV1Message(timestamp, text)));
+        SignRaw(*key_, CosignatureV1Message(timestamp, text)));
     return absl::StrCat(BigEndian64(timestamp), sig);
   }
 
@@ -144,16 +128,16 @@ class Ed25519SignerImpl final : public Signer {
   const std::string name_;
   const uint32_t key_id_;
   const SignatureType type_;
-  const EvpPkeyPtr key_;
+  const std::unique_ptr<SecretKey> key_;
   const CosignatureClock clock_;  // Only for kCosignatureV1.
 };
 
 class Ed25519VerifierImpl final : public Verifier {
  public:
   Ed25519VerifierImpl(std::string name, uint32_t key_id, SignatureType type,
-                      EvpPkeyPtr key)
+                      std::string public_key)
       : name_(std::move(name)), key_id_(key_id), type_(type),
-        key_(std::move(key)) {}
+        public_key_(std::move(public_key)) {}
 
   std::string Name() const override { return name_; }
   uint32_t KeyId() const override { return key_id_; }
@@ -162,12 +146,12 @@ class Ed25519VerifierImpl final : public Verifier {
   bool Verify(absl::string_view text,
               absl::string_view signature) const override {
     if (type_ == SignatureType::kEd25519) {
-      return VerifyRaw(key_.get(), text, signature);
+      return VerifyRaw(public_key_, text, signature);
     }
     if (signature.size() != kCosignatureV1Size) return false;
     const uint64_t timestamp = ReadBigEndian64(signature.substr(0, 8));
     if (timestamp > kMaxTimestamp) return false;
-    return VerifyRaw(key_.get(), CosignatureV1Message(timestamp, text),
+    return VerifyRaw(public_key_, CosignatureV1Message(timestamp, text),
                      signature.substr(8));
   }
 
@@ -175,7 +159,9 @@ class Ed25519VerifierImpl final : public Verifier {
   const std::string name_;
   const uint32_t key_id_;
   const SignatureType type_;
-  const EvpPkeyPtr key_;
+  // Any 32 bytes: a key that is not a valid point only makes every
+  // signature fail (the verification rule, ed25519.h).
+  const std::string public_key_;
 };
 
 absl::StatusOr<std::unique_ptr<Signer>> NewSigner(absl::string_view name,
@@ -183,8 +169,9 @@ absl::StatusOr<std::unique_ptr<Signer>> NewSigner(absl::string_view name,
                                                   SignatureType type,
                                                   CosignatureClock clock) {
   VITRINE_RETURN_IF_ERROR(ValidateKeyName(name));
-  VITRINE_ASSIGN_OR_RETURN(EvpPkeyPtr key, PrivateKeyFromSeed(seed));
-  VITRINE_ASSIGN_OR_RETURN(std::string public_key, RawPublicKey(key.get()));
+  std::string public_key;
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<SecretKey> key,
+                           SecretKeyFromSeed(seed, &public_key));
   return std::make_unique<Ed25519SignerImpl>(
       std::string(name), ComputeKeyId(name, type, public_key), type,
       std::move(key), std::move(clock));
@@ -193,10 +180,12 @@ absl::StatusOr<std::unique_ptr<Signer>> NewSigner(absl::string_view name,
 absl::StatusOr<std::unique_ptr<Verifier>> NewVerifier(
     absl::string_view name, absl::string_view public_key, SignatureType type) {
   VITRINE_RETURN_IF_ERROR(ValidateKeyName(name));
-  VITRINE_ASSIGN_OR_RETURN(EvpPkeyPtr key, PublicKeyFromBytes(public_key));
+  VITRINE_RETURN_IF_ERROR(
+      CheckLength("public key", public_key, kEd25519PublicKeySize));
+  VITRINE_RETURN_IF_ERROR(InitSodium());
   return std::make_unique<Ed25519VerifierImpl>(
       std::string(name), ComputeKeyId(name, type, public_key), type,
-      std::move(key));
+      std::string(public_key));
 }
 
 }  // namespace
@@ -240,15 +229,16 @@ uint32_t ComputeKeyId(absl::string_view name, SignatureType type,
 
 absl::StatusOr<std::string> GenerateEd25519Seed() {
   std::string seed(kEd25519SeedSize, '\0');
-  if (RAND_bytes(reinterpret_cast<uint8_t*>(&seed[0]), seed.size()) != 1) {
-    return absl::InternalError("RAND_bytes failed");
-  }
+  VITRINE_RETURN_IF_ERROR(InitSodium());
+  randombytes_buf(&seed[0], seed.size());
   return seed;
 }
 
 absl::StatusOr<std::string> Ed25519PublicKey(absl::string_view seed) {
-  VITRINE_ASSIGN_OR_RETURN(EvpPkeyPtr key, PrivateKeyFromSeed(seed));
-  return RawPublicKey(key.get());
+  std::string public_key;
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<SecretKey> key,
+                           SecretKeyFromSeed(seed, &public_key));
+  return public_key;
 }
 
 absl::StatusOr<std::unique_ptr<Signer>> NewEd25519Signer(

@@ -1,7 +1,18 @@
 // Ed25519 keys for signed notes (type 0x01, c2sp.org/signed-note) and for
 // witness cosignatures (type 0x04, c2sp.org/tlog-cosignature cosignature/v1),
-// on the subset of the EVP API that OpenSSL 3 and BoringSSL share, so the
-// same code builds against either (see BUILD-NOTES "BoringSSL and OpenSSL").
+// through libsodium (key IDs hash with OpenSSL's or BoringSSL's SHA-256).
+// Signatures are RFC 8032's, deterministic: the same key and text give the
+// same bytes whichever library signs.
+//
+// The verification rule. Every component of Vitrine (the log, monitors,
+// the offline verifier, the `vitrine` command) verifies here, so all of
+// them decide every signature the same way: libsodium 1.0.18's
+// crypto_sign_verify_detached. A signature (R, S) of a message by public
+// key A is valid when it is 64 bytes; S is canonical (S < L); R is not of
+// small order; A is a canonical encoding of a point that is not of small
+// order; and the encoding of [S]B - [SHA-512(R || A || M)]A equals R's bytes
+// (the cofactorless equation, so a non-canonical R never verifies). OpenSSL
+// 3.0 accepts some signatures this rule refuses (small-order keys or R).
 //
 //   VITRINE_ASSIGN_OR_RETURN(std::string seed, GenerateEd25519Seed());
 //   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<Signer> signer,

@@ -552,6 +552,12 @@ TEST_F(FollowerProcessTest, ACheckpointNotSignedByTheLogIsRefusedNotEvidence) {
 }
 
 TEST_F(FollowerProcessTest, RefusesAGapAboveMaxPendingEntries) {
+  // The 12 statements must commit as one batch (one checkpoint, at 12): on a
+  // loaded machine a 1 ms batch delay can split them, and the follower then
+  // rightly steps through the smaller signed checkpoint.
+  StopLog();
+  config_.batch_delay_ms = 200;
+  StartLog();
   Add(acme_, 0, 12);
   OpenCopy();
   FollowerOptions options = Options();

@@ -122,73 +122,66 @@ void Sequencer::Rep::ProcessBatch(std::vector<Pending> batch) {
   const std::shared_ptr<const PublishedState> state = std::atomic_load(&published);
   const uint64_t size = state->checkpoint.size;
 
-  // Dedup: a leaf already stored, or earlier in this batch, keeps its index;
-  // so does a statement identity. One batched lookup in each index.
-  std::vector<Hash> batch_hashes;
-  batch_hashes.reserve(batch.size());
-  std::vector<Hash> batch_ids;
-  std::vector<size_t> id_of;  // batch position -> position in batch_ids
-  for (const Pending& p : batch) {
-    batch_hashes.push_back(p.leaf_hash);
-    id_of.push_back(batch_ids.size());
-    if (p.request.statement_id.has_value()) {
-      batch_ids.push_back(*p.request.statement_id);
-    }
+  // Dedup: a request already stored, or earlier in this batch, keeps its
+  // index. A request is known by its statement identity when it has one
+  // (the same leaf is the same text, so the leaf index would add nothing),
+  // else by its leaf hash: one batched lookup in each index used.
+  std::vector<Hash> by_leaf, by_id;
+  std::vector<size_t> key_of(batch.size());  // position in by_leaf or by_id
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const std::optional<Hash>& id = batch[i].request.statement_id;
+    std::vector<Hash>& keys = id.has_value() ? by_id : by_leaf;
+    key_of[i] = keys.size();
+    keys.push_back(id.has_value() ? *id : batch[i].leaf_hash);
   }
-  absl::StatusOr<std::vector<std::optional<uint64_t>>> stored_indexes =
-      store->FindLeaves(batch_hashes);
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> stored_leaves =
+      std::vector<std::optional<uint64_t>>();
   absl::StatusOr<std::vector<std::optional<uint64_t>>> stored_ids =
       std::vector<std::optional<uint64_t>>();
-  if (stored_indexes.ok() && !batch_ids.empty()) {
-    stored_ids = store->FindStatements(batch_ids);
-    if (!stored_ids.ok()) stored_indexes = stored_ids.status();
-  }
+  if (!by_leaf.empty()) stored_leaves = store->FindLeaves(by_leaf);
+  if (!by_id.empty()) stored_ids = store->FindStatements(by_id);
+  const absl::Status looked = !stored_leaves.ok() ? stored_leaves.status()
+                                                  : stored_ids.status();
   const absl::Time looked_up = absl::Now();
   stats.lookup = looked_up - started;
   std::vector<Outcome> outcomes(batch.size());
+  // Keys seen earlier in this batch (leaf hashes and identities are
+  // SHA-256 of different bytes, so one map holds both).
   absl::flat_hash_map<Hash, uint64_t> batch_index;
   batch_index.reserve(batch.size());
-  absl::flat_hash_map<Hash, uint64_t> batch_id_index;
   std::vector<const Pending*> leaves;
   std::vector<Hash> hashes;
   for (size_t i = 0; i < batch.size(); ++i) {
     Outcome& outcome = outcomes[i];
-    const Hash& hash = batch_hashes[i];
-    if (!stored_indexes.ok()) {
-      outcome.status = stored_indexes.status();
+    if (!looked.ok()) {
+      outcome.status = looked;
       continue;
     }
-    if (auto it = batch_index.find(hash); it != batch_index.end()) {
+    const bool has_id = batch[i].request.statement_id.has_value();
+    const Hash& key = has_id ? by_id[key_of[i]] : by_leaf[key_of[i]];
+    if (auto it = batch_index.find(key); it != batch_index.end()) {
       outcome.index = it->second;
       outcome.duplicate = true;
       continue;
     }
-    const std::optional<Hash>& id = batch[i].request.statement_id;
-    if (id.has_value()) {
-      if (auto it = batch_id_index.find(*id); it != batch_id_index.end()) {
-        outcome.index = it->second;
-        outcome.duplicate = true;
-        continue;
-      }
-    }
-    std::optional<uint64_t> stored = (*stored_indexes)[i];
-    if (!stored.has_value() && id.has_value()) stored = (*stored_ids)[id_of[i]];
+    const std::optional<uint64_t>& stored =
+        has_id ? (*stored_ids)[key_of[i]] : (*stored_leaves)[key_of[i]];
     if (stored.has_value()) {
       // Every commit publishes before the next batch, so the published
       // state covers every stored index; anything else is corruption.
       if (*stored >= size) {
         outcome.status = absl::DataLossError(absl::StrCat(
-            "the leaf index maps ", hash.ToHex(), " to index ", *stored,
-            ", beyond the log's size ", size));
+            has_id ? "the statement index maps " : "the leaf index maps ",
+            key.ToHex(), " to index ", *stored, ", beyond the log's size ",
+            size));
       }
       outcome.index = *stored;
       outcome.duplicate = true;
     } else {
       outcome.index = size + hashes.size();
-      batch_index.emplace(hash, outcome.index);
-      if (id.has_value()) batch_id_index.emplace(*id, outcome.index);
+      batch_index.emplace(key, outcome.index);
       leaves.push_back(&batch[i]);
-      hashes.push_back(hash);
+      hashes.push_back(batch[i].leaf_hash);
     }
   }
 

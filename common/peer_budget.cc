@@ -13,6 +13,9 @@
 namespace vitrine {
 namespace {
 
+// The least time between two sweeps of a full table.
+constexpr absl::Duration kSweepInterval = absl::Seconds(1);
+
 // How long until `bucket` holds one token again, for the refusal message.
 absl::Duration RefillTime(double tokens, double rate) {
   if (rate <= 0) return absl::InfiniteDuration();
@@ -83,16 +86,21 @@ void PeerBudget::Forget(Table& table, double rate, double burst,
   }
 }
 
-PeerBudget::Bucket* PeerBudget::Entry(Table& table, absl::string_view key,
-                                      double rate, double burst,
-                                      absl::Time now) {
+PeerBudget::Bucket* PeerBudget::Entry(Table& table, absl::Time& swept,
+                                      absl::string_view key, double rate,
+                                      double burst, absl::Time now) {
   auto it = table.find(key);
   if (it != table.end()) {
     Refill(it->second, rate, burst, now);
     return &it->second;
   }
   if (table.size() >= options_.max_tracked) {
-    Forget(table, rate, burst, now);
+    // A sweep reads the whole table: at most one a second, or peers that
+    // keep a full table busy would make every new one cost a full scan.
+    if (now - swept >= kSweepInterval) {
+      swept = now;
+      Forget(table, rate, burst, now);
+    }
     if (table.size() >= options_.max_tracked) return nullptr;
   }
   Bucket& bucket = table.try_emplace(key).first->second;
@@ -150,12 +158,12 @@ void PeerBudget::ChargeFailure(absl::string_view peer) {
   const absl::Time now = clock_();
   const std::string address = AddressOf(peer);
   absl::MutexLock lock(&mu_);
-  Bucket* conn = Entry(connections_, peer, options_.connection_rate,
-                       options_.connection_burst, now);
+  Bucket* conn = Entry(connections_, connections_swept_, peer,
+                       options_.connection_rate, options_.connection_burst, now);
   if (conn != nullptr) conn->tokens = std::max(0.0, conn->tokens - 1);
   if (conn != nullptr && conn->credited) return;
-  Bucket* addr = Entry(addresses_, address, options_.address_rate,
-                       options_.address_burst, now);
+  Bucket* addr = Entry(addresses_, addresses_swept_, address,
+                       options_.address_rate, options_.address_burst, now);
   if (addr != nullptr) addr->tokens = std::max(0.0, addr->tokens - 1);
   Refill(total_, options_.total_rate, options_.total_burst, now);
   total_.tokens = std::max(0.0, total_.tokens - 1);
@@ -167,8 +175,8 @@ void PeerBudget::CreditSuccess(absl::string_view peer) {
   absl::MutexLock lock(&mu_);
   auto it = connections_.find(peer);
   if (it != connections_.end() && it->second.credited) return;
-  Bucket* conn = Entry(connections_, peer, options_.connection_rate,
-                       options_.connection_burst, now);
+  Bucket* conn = Entry(connections_, connections_swept_, peer,
+                       options_.connection_rate, options_.connection_burst, now);
   if (conn != nullptr) conn->credited = true;
 }
 

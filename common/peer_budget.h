@@ -31,8 +31,9 @@
 //
 // Memory: an entry per connection or address that failed or was credited,
 // at most max_tracked of each. Entries whose bucket is full again and that
-// were idle for idle_forget are forgotten when the table is full; when none
-// can be, an untracked peer is judged by the total budget alone.
+// were idle for idle_forget are forgotten when the table is full (a sweep
+// at most once a second); when none can be, an untracked peer is judged by
+// the total budget alone.
 //
 // Thread-safety: thread-safe; one mutex held for a few hash lookups.
 #ifndef VITRINE_COMMON_PEER_BUDGET_H_
@@ -119,8 +120,10 @@ class PeerBudget {
   static void Refill(Bucket& bucket, double rate, double burst, absl::Time now);
   // Finds or makes the entry for `key`; nullptr when the table is full and
   // nothing could be forgotten.
-  Bucket* Entry(Table& table, absl::string_view key, double rate, double burst,
-                absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `swept` is the table's last sweep, at most one a second.
+  Bucket* Entry(Table& table, absl::Time& swept, absl::string_view key,
+                double rate, double burst, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Forget(Table& table, double rate, double burst, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -129,6 +132,8 @@ class PeerBudget {
   mutable absl::Mutex mu_;
   Table connections_ ABSL_GUARDED_BY(mu_);
   Table addresses_ ABSL_GUARDED_BY(mu_);
+  absl::Time connections_swept_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time addresses_swept_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   Bucket total_ ABSL_GUARDED_BY(mu_);
 };
 

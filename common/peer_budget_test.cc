@@ -111,6 +111,26 @@ TEST_F(PeerBudgetTest, TablesStayBoundedAndForgetIdlePeers) {
   EXPECT_EQ(budget.tracked_addresses(), 1u);
 }
 
+TEST_F(PeerBudgetTest, AFullTableIsSweptAtMostOnceASecond) {
+  PeerBudgetOptions options = Options();
+  options.max_tracked = 2;
+  options.idle_forget = absl::ZeroDuration();
+  options.connection_rate = 100;  // full again within 30 ms
+  options.address_rate = 100;
+  options.total_burst = 1000;
+  PeerBudget budget(options, Clock());
+  budget.ChargeFailure("ipv4:10.5.0.1:1");
+  budget.ChargeFailure("ipv4:10.5.0.2:1");
+  budget.ChargeFailure("ipv4:10.5.0.3:1");  // full: a sweep, nothing to drop
+  EXPECT_EQ(budget.tracked_connections(), 2u);
+  now_ += absl::Milliseconds(500);  // both forgettable now, but no sweep yet
+  budget.ChargeFailure("ipv4:10.5.0.4:1");
+  EXPECT_EQ(budget.tracked_connections(), 2u);
+  now_ += absl::Milliseconds(600);  // a second since the last sweep
+  budget.ChargeFailure("ipv4:10.5.0.5:1");
+  EXPECT_EQ(budget.tracked_connections(), 1u);
+}
+
 TEST_F(PeerBudgetTest, DisabledAllowsEverything) {
   PeerBudgetOptions options = Options();
   options.enabled = false;

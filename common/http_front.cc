@@ -1,7 +1,6 @@
 #include "common/http_front.h"
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -371,9 +370,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DrainSome() {
+    // Read into the connection's own buffer and drop it: no extra memory.
+    buffer_.clear();
     auto self = shared_from_this();
     stream_.async_read_some(
-        asio::buffer(scratch_), [self](beast::error_code ec, std::size_t n) {
+        buffer_.prepare(4096), [self](beast::error_code ec, std::size_t n) {
           self->drained_ += n;
           if (ec || self->drained_ > kLingerBytes) return self->Close();
           self->DrainSome();
@@ -397,7 +398,6 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool linger_ = false;
   size_t drained_ = 0;
-  std::array<char, 4096> scratch_;
   unsigned version_ = 11;
   HttpRequest request_;
   HttpResponse answer_;

@@ -53,6 +53,7 @@
 #include "absl/time/clock.h"
 #include "bench/internal/attack_loops.h"
 #include "bench/internal/http_loops.h"
+#include "bench/internal/wrk.h"
 #include "bench/internal/load_phases.h"
 #include "bench/internal/log_child.h"
 #include "common/http_front.h"
@@ -233,45 +234,8 @@ class Nginx {
   pid_t pid_ = -1;
 };
 
-struct WrkFigures {
-  double gets_per_second = 0;
-  uint64_t non_2xx = 0;
-  std::string socket_errors;  // as wrk prints them, or empty
-  std::string latency;        // wrk's "Latency" line
-};
 
-WrkFigures RunWrk(const std::string& wrk, const std::string& script, int port) {
-  const std::string command = absl::StrCat(
-      wrk, " -t", absl::GetFlag(FLAGS_wrk_threads), " -c", absl::GetFlag(FLAGS_connections),
-      " -d", absl::GetFlag(FLAGS_seconds), "s -s ", script, " http://127.0.0.1:", port, "/ 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) Die("cannot run " + command);
-  std::string text;
-  char chunk[4096];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof(chunk), pipe)) > 0) text.append(chunk, n);
-  pclose(pipe);
-  WrkFigures figures;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    absl::string_view rest = absl::StripAsciiWhitespace(line);
-    if (absl::ConsumePrefix(&rest, "Requests/sec:")) {
-      absl::SimpleAtod(absl::StripAsciiWhitespace(rest), &figures.gets_per_second);
-    } else if (absl::ConsumePrefix(&rest, "Non-2xx or 3xx responses:")) {
-      absl::SimpleAtoi(absl::StripAsciiWhitespace(rest), &figures.non_2xx);
-    } else if (absl::ConsumePrefix(&rest, "Socket errors:")) {
-      figures.socket_errors = std::string(absl::StripAsciiWhitespace(rest));
-    } else if (absl::StartsWith(rest, "Latency ")) {
-      figures.latency = std::string(rest);
-    }
-  }
-  if (figures.gets_per_second == 0) Die("wrk printed no rate: " + text);
-  return figures;
-}
 
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values.empty() ? 0 : values[values.size() / 2];
-}
 
 // Reads every path from the new server; dies unless all are 200.
 std::map<std::string, std::string> ReadTiles(int port, const std::vector<std::string>& paths) {
@@ -380,13 +344,7 @@ int Main() {
     std::ofstream(file, std::ios::binary) << bytes;
   }
   const std::string script = dir + "/paths.lua";
-  {
-    std::ofstream lua(script);
-    lua << "local paths = {";
-    for (const std::string& path : paths) lua << "\"" << path << "\",";
-    lua << "}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n"
-        << "  return wrk.format(\"GET\", paths[i])\nend\n";
-  }
+  if (absl::Status s = WriteWrkScript(script, paths); !s.ok()) Die(s.ToString());
 
   std::printf("http_bench: %zu tiles (%llu bytes, %.1f KiB a GET on average) from a %llu-entry "
               "log; wrk -t%d -c%d, %d s a run, %d rounds, order rotated\n",
@@ -409,7 +367,11 @@ int Main() {
     for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
       for (size_t k = 0; k < servers.size(); ++k) {
         const auto& [name, port] = servers[(k + round) % servers.size()];
-        const WrkFigures figures = RunWrk(absl::GetFlag(FLAGS_wrk), script, port);
+        absl::StatusOr<WrkFigures> run = RunWrk(
+            {absl::GetFlag(FLAGS_wrk), absl::GetFlag(FLAGS_wrk_threads),
+             absl::GetFlag(FLAGS_connections), absl::GetFlag(FLAGS_seconds), script, port});
+        if (!run.ok()) Die(run.status().ToString());
+        const WrkFigures& figures = *run;
         rates[name].push_back(figures.gets_per_second);
         std::printf("  round %d %-5s %10.0f GETs/s  non-2xx %llu  %s%s  [%s]\n", round + 1,
                     name.c_str(), figures.gets_per_second,

@@ -120,7 +120,9 @@ class HostileClientsTest : public testing::Test {
     delete honest_;
     delete factory_;
     delete honest_stub_;
-    if (child_ != nullptr) EXPECT_TRUE(child_->Stop().ok());
+    if (child_ != nullptr) {
+      EXPECT_TRUE(child_->Stop().ok());
+    }
     delete child_;
   }
 

@@ -159,8 +159,7 @@ class Ed25519VerifierImpl final : public Verifier {
   const std::string name_;
   const uint32_t key_id_;
   const SignatureType type_;
-  // Any 32 bytes: a key that is not a valid point only makes every
-  // signature fail (the verification rule, ed25519.h).
+  // A point of prime order (ValidateEd25519PublicKey).
   const std::string public_key_;
 };
 
@@ -180,9 +179,7 @@ absl::StatusOr<std::unique_ptr<Signer>> NewSigner(absl::string_view name,
 absl::StatusOr<std::unique_ptr<Verifier>> NewVerifier(
     absl::string_view name, absl::string_view public_key, SignatureType type) {
   VITRINE_RETURN_IF_ERROR(ValidateKeyName(name));
-  VITRINE_RETURN_IF_ERROR(
-      CheckLength("public key", public_key, kEd25519PublicKeySize));
-  VITRINE_RETURN_IF_ERROR(InitSodium());
+  VITRINE_RETURN_IF_ERROR(ValidateEd25519PublicKey(public_key));
   return std::make_unique<Ed25519VerifierImpl>(
       std::string(name), ComputeKeyId(name, type, public_key), type,
       std::string(public_key));
@@ -225,6 +222,21 @@ uint32_t ComputeKeyId(absl::string_view name, SignatureType type,
   SHA256(Bytes(input), input.size(), digest);
   return (uint32_t{digest[0]} << 24) | (uint32_t{digest[1]} << 16) |
          (uint32_t{digest[2]} << 8) | uint32_t{digest[3]};
+}
+
+absl::Status ValidateEd25519PublicKey(absl::string_view public_key) {
+  VITRINE_RETURN_IF_ERROR(
+      CheckLength("public key", public_key, kEd25519PublicKeySize));
+  VITRINE_RETURN_IF_ERROR(InitSodium());
+  // One libsodium call checks all four conditions; it costs a scalar
+  // multiplication by L (the subgroup check), paid once per key loaded.
+  if (crypto_core_ed25519_is_valid_point(Bytes(public_key)) != 1) {
+    return absl::InvalidArgumentError(
+        "not a valid Ed25519 public key: it must encode canonically a point "
+        "of prime order (small-order, mixed-order, non-canonical and "
+        "off-curve keys are refused)");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> GenerateEd25519Seed() {

@@ -136,6 +136,10 @@ absl::StatusOr<KeyFields> ParseSignerFields(absl::string_view signer_key) {
 absl::StatusOr<VerifierKey> ParseVerifierKey(absl::string_view vkey) {
   VITRINE_ASSIGN_OR_RETURN(KeyFields fields, ParseFields(vkey, "verifier key"));
   VITRINE_RETURN_IF_ERROR(CheckKeyId(fields, fields.key, "verifier key"));
+  if (absl::Status valid = ValidateEd25519PublicKey(fields.key); !valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("verifier key: ", valid.message()));
+  }
   return VerifierKey{std::move(fields.name), fields.type, fields.key_id,
                      std::move(fields.key)};
 }

@@ -44,7 +44,8 @@ struct VerifierKey {
 
 // Parses a vkey strictly: a valid name (ValidateKeyName), exactly 8
 // lowercase hex digits matching the recomputed key ID, canonical padded
-// base64, a supported type (0x01 or 0x04) and a 32-byte public key.
+// base64, a supported type (0x01 or 0x04) and a 32-byte public key that
+// ValidateEd25519PublicKey accepts (a point of prime order, ed25519.h).
 absl::StatusOr<VerifierKey> ParseVerifierKey(absl::string_view vkey);
 
 // Returns the vkey of a 32-byte public key; InvalidArgument for a bad name

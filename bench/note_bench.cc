@@ -1,21 +1,25 @@
 // Benchmarks of log/note: signing and verifying checkpoints and release
-// statements through the note layer, against raw Ed25519 through EVP on the
-// very bytes the note layer signs, all measured in one process so that the
-// ratios (the targets of issue 3) hold whatever the machine's load.
+// statements through the note layer, against raw Ed25519 on the very bytes
+// the note layer signs, all measured in one process so that the ratios
+// (the targets of issue 13) hold whatever the machine's load.
 //
 //   bazel run -c opt //bench:note_bench
 //
-// The raw baselines load the key once (outside the timing loop) and, per
-// call, do the least the one-shot EVP API needs: EVP_MD_CTX_new,
-// EVP_DigestSignInit / EVP_DigestVerifyInit, EVP_DigestSign / Verify,
-// EVP_MD_CTX_free. The note layer's extra work is what is measured: body
-// formatting and checks, base64, note parsing, key lookup, result copies.
+// The reference is raw libsodium, the library log/note signs and verifies
+// with since issue 13: the key prepared once (outside the timing loop),
+// then one crypto_sign_detached or crypto_sign_verify_detached per call
+// (bench/internal/raw_ed25519.h). The note layer's extra work is what the
+// ratios measure: body formatting and checks, base64, note parsing, key
+// lookup, result copies. Raw OpenSSL 3.0 EVP on the same bytes (key loaded
+// once; per call EVP_MD_CTX_new, EVP_DigestSignInit / EVP_DigestVerifyInit,
+// EVP_DigestSign / Verify, EVP_MD_CTX_free: what log/note did before issue
+// 13) is measured beside it and printed as libsodium / EVP, with no target.
 //
 // Release statements (DESIGN.md format 6, about 240 bytes of text) go
 // through SignStatement / VerifyStatement, which also format and parse the
 // statement body.
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <sodium.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -27,6 +31,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "bench/internal/raw_ed25519.h"
 #include "bench/ratio_reporter.h"
 #include "benchmark/benchmark.h"
 #include "log/merkle/hash.h"
@@ -44,18 +49,8 @@ constexpr char kVendor[] = "example.com/vendor";
 // Distinct messages, so that nothing measured sees one input repeated.
 constexpr size_t kMessages = 256;
 
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct EvpMdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
-using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
-
-const uint8_t* Bytes(absl::string_view s) {
-  return reinterpret_cast<const uint8_t*>(s.data());
-}
+using bench::Ed25519Signature;
+using bench::RawEd25519;
 
 template <typename T>
 T OrDie(absl::StatusOr<T> value) {
@@ -66,7 +61,7 @@ T OrDie(absl::StatusOr<T> value) {
   return std::move(value).value();
 }
 
-// One key pair, for the note layer and as raw EVP keys.
+// One key pair, for the note layer and as raw libsodium and EVP keys.
 struct Keys {
   std::string seed;
   std::string public_key;
@@ -74,8 +69,7 @@ struct Keys {
   std::unique_ptr<Signer> vendor_signer;  // named kVendor
   VerifierSet log_keys;
   VerifierSet vendor_keys;
-  EvpPkeyPtr private_key;
-  EvpPkeyPtr public_key_evp;
+  std::unique_ptr<RawEd25519> raw;
 };
 
 const Keys& TheKeys() {
@@ -91,41 +85,16 @@ const Keys& TheKeys() {
              .ok()) {
       std::abort();
     }
-    k->private_key.reset(EVP_PKEY_new_raw_private_key(
-        EVP_PKEY_ED25519, nullptr, Bytes(k->seed), k->seed.size()));
-    k->public_key_evp.reset(EVP_PKEY_new_raw_public_key(
-        EVP_PKEY_ED25519, nullptr, Bytes(k->public_key), k->public_key.size()));
-    if (!k->private_key || !k->public_key_evp) std::abort();
+    k->raw = OrDie(RawEd25519::FromSeed(k->seed));
+    if (k->raw->public_key() != k->public_key) std::abort();
     return k;
   }();
   return *keys;
 }
 
-std::string RawSign(EVP_PKEY* key, absl::string_view message) {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  uint8_t sig[kEd25519SignatureSize];
-  size_t length = sizeof(sig);
-  if (ctx == nullptr ||
-      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), sig, &length, Bytes(message),
-                     message.size()) != 1) {
-    std::abort();
-  }
-  return std::string(reinterpret_cast<const char*>(sig), length);
-}
-
-bool RawVerify(EVP_PKEY* key, absl::string_view message,
-               absl::string_view signature) {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  return ctx != nullptr &&
-         EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) ==
-             1 &&
-         EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(),
-                          Bytes(message), message.size()) == 1;
-}
-
 // The messages of one kind: what the note layer is given, the exact text
 // it signs, that text's raw signature, and the signed note.
+// (Ed25519 is deterministic: libsodium and EVP give the same signature.)
 struct Corpus {
   std::vector<Checkpoint> checkpoints;  // Empty for statements.
   std::vector<Statement> statements;    // Empty for checkpoints.
@@ -136,7 +105,9 @@ struct Corpus {
 
 void Finish(Corpus& c, const Signer& signer) {
   for (const std::string& text : c.texts) {
-    c.raw_signatures.push_back(RawSign(TheKeys().private_key.get(), text));
+    const Ed25519Signature sodium = OrDie(TheKeys().raw->SodiumSign(text));
+    if (OrDie(TheKeys().raw->EvpSign(text)) != sodium) std::abort();
+    c.raw_signatures.emplace_back(bench::SignatureBytes(sodium));
     c.notes.push_back(OrDie(SignNote(text, signer)));
   }
 }
@@ -181,24 +152,28 @@ void CountItems(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-// The raw Ed25519 baselines: the same bytes the note layer signs, through
-// EVP with the key loaded once.
-void RawEd25519Sign(benchmark::State& state, const Corpus& c) {
+// The raw Ed25519 references: the same bytes the note layer signs, the key
+// prepared once, through libsodium (the targets) or EVP (printed beside).
+void RawSign(benchmark::State& state, const Corpus& c, bool sodium) {
+  const RawEd25519& key = *TheKeys().raw;
   size_t i = 0;
   for (auto _ : state) {
-    std::string sig = RawSign(TheKeys().private_key.get(), c.texts[i++ % kMessages]);
+    const absl::string_view text = c.texts[i++ % kMessages];
+    auto sig = sodium ? key.SodiumSign(text) : key.EvpSign(text);
+    if (!sig.ok()) state.SkipWithError(sig.status().ToString().c_str());
     benchmark::DoNotOptimize(sig);
   }
   CountItems(state);
 }
 
-void RawEd25519Verify(benchmark::State& state, const Corpus& c) {
+void RawVerify(benchmark::State& state, const Corpus& c, bool sodium) {
+  const RawEd25519& key = *TheKeys().raw;
   size_t i = 0;
   for (auto _ : state) {
     const size_t n = i++ % kMessages;
-    if (!RawVerify(TheKeys().public_key_evp.get(), c.texts[n], c.raw_signatures[n])) {
-      state.SkipWithError("raw verify failed");
-    }
+    const bool ok = sodium ? key.SodiumVerify(c.texts[n], c.raw_signatures[n])
+                           : key.EvpVerify(c.texts[n], c.raw_signatures[n]);
+    if (!ok) state.SkipWithError("raw verify failed");
   }
   CountItems(state);
 }
@@ -217,8 +192,15 @@ void BM_SignCheckpoint(benchmark::State& state) {
 }
 BENCHMARK(BM_SignCheckpoint);
 
-void BM_RawSignCheckpoint(benchmark::State& state) { RawEd25519Sign(state, Checkpoints()); }
-BENCHMARK(BM_RawSignCheckpoint);
+void BM_SodiumSignCheckpoint(benchmark::State& state) {
+  RawSign(state, Checkpoints(), /*sodium=*/true);
+}
+BENCHMARK(BM_SodiumSignCheckpoint);
+
+void BM_EvpSignCheckpoint(benchmark::State& state) {
+  RawSign(state, Checkpoints(), /*sodium=*/false);
+}
+BENCHMARK(BM_EvpSignCheckpoint);
 
 void BM_OpenCheckpoint(benchmark::State& state) {
   const Corpus& c = Checkpoints();
@@ -235,8 +217,15 @@ void BM_OpenCheckpoint(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenCheckpoint);
 
-void BM_RawVerifyCheckpoint(benchmark::State& state) { RawEd25519Verify(state, Checkpoints()); }
-BENCHMARK(BM_RawVerifyCheckpoint);
+void BM_SodiumVerifyCheckpoint(benchmark::State& state) {
+  RawVerify(state, Checkpoints(), /*sodium=*/true);
+}
+BENCHMARK(BM_SodiumVerifyCheckpoint);
+
+void BM_EvpVerifyCheckpoint(benchmark::State& state) {
+  RawVerify(state, Checkpoints(), /*sodium=*/false);
+}
+BENCHMARK(BM_EvpVerifyCheckpoint);
 
 // (b) Release statements.
 void BM_SignStatement(benchmark::State& state) {
@@ -252,8 +241,15 @@ void BM_SignStatement(benchmark::State& state) {
 }
 BENCHMARK(BM_SignStatement);
 
-void BM_RawSignStatement(benchmark::State& state) { RawEd25519Sign(state, Statements()); }
-BENCHMARK(BM_RawSignStatement);
+void BM_SodiumSignStatement(benchmark::State& state) {
+  RawSign(state, Statements(), /*sodium=*/true);
+}
+BENCHMARK(BM_SodiumSignStatement);
+
+void BM_EvpSignStatement(benchmark::State& state) {
+  RawSign(state, Statements(), /*sodium=*/false);
+}
+BENCHMARK(BM_EvpSignStatement);
 
 void BM_OpenStatement(benchmark::State& state) {
   const Corpus& c = Statements();
@@ -270,8 +266,15 @@ void BM_OpenStatement(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenStatement);
 
-void BM_RawVerifyStatement(benchmark::State& state) { RawEd25519Verify(state, Statements()); }
-BENCHMARK(BM_RawVerifyStatement);
+void BM_SodiumVerifyStatement(benchmark::State& state) {
+  RawVerify(state, Statements(), /*sodium=*/true);
+}
+BENCHMARK(BM_SodiumVerifyStatement);
+
+void BM_EvpVerifyStatement(benchmark::State& state) {
+  RawVerify(state, Statements(), /*sodium=*/false);
+}
+BENCHMARK(BM_EvpVerifyStatement);
 
 }  // namespace
 }  // namespace vitrine::note
@@ -280,8 +283,9 @@ int main(int argc, char** argv) {
   // Build keys and messages before any timing.
   vitrine::note::Checkpoints();
   vitrine::note::Statements();
-  std::printf("%s; statement body %zu bytes, checkpoint body %zu bytes\n",
-              OpenSSL_version(OPENSSL_VERSION),
+  std::printf("libsodium %s, %s; statement body %zu bytes, checkpoint body "
+              "%zu bytes\n",
+              sodium_version_string(), OpenSSL_version(OPENSSL_VERSION),
               vitrine::note::Statements().texts[0].size(),
               vitrine::note::Checkpoints().texts[0].size());
 
@@ -289,11 +293,17 @@ int main(int argc, char** argv) {
 
   vitrine::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  std::printf("\nTargets (issue 3), measured in this run:\n");
+  std::printf("\nTargets (issue 13: the note layer against raw libsodium), "
+              "measured in this run:\n");
   bool ok = true;
-  ok &= reporter.PrintRatio("BM_SignCheckpoint", "BM_RawSignCheckpoint", 0.9);
-  ok &= reporter.PrintRatio("BM_OpenCheckpoint", "BM_RawVerifyCheckpoint", 0.9);
-  ok &= reporter.PrintRatio("BM_SignStatement", "BM_RawSignStatement", 0.9);
-  ok &= reporter.PrintRatio("BM_OpenStatement", "BM_RawVerifyStatement", 0.9);
+  ok &= reporter.PrintRatio("BM_SignCheckpoint", "BM_SodiumSignCheckpoint", 0.9);
+  ok &= reporter.PrintRatio("BM_OpenCheckpoint", "BM_SodiumVerifyCheckpoint", 0.9);
+  ok &= reporter.PrintRatio("BM_SignStatement", "BM_SodiumSignStatement", 0.9);
+  ok &= reporter.PrintRatio("BM_OpenStatement", "BM_SodiumVerifyStatement", 0.9);
+  std::printf("\nBeside them, raw libsodium against raw OpenSSL EVP:\n");
+  reporter.PrintSideBySide("BM_SodiumSignCheckpoint", "BM_EvpSignCheckpoint");
+  reporter.PrintSideBySide("BM_SodiumVerifyCheckpoint", "BM_EvpVerifyCheckpoint");
+  reporter.PrintSideBySide("BM_SodiumSignStatement", "BM_EvpSignStatement");
+  reporter.PrintSideBySide("BM_SodiumVerifyStatement", "BM_EvpVerifyStatement");
   return ok ? 0 : 1;
 }

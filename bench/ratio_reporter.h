@@ -6,6 +6,7 @@
 //   RatioReporter reporter;
 //   benchmark::RunSpecifiedBenchmarks(&reporter);
 //   reporter.PrintRatio("BM_Append/300", "BM_RawSha256/300", 0.7);
+//   reporter.PrintSideBySide("BM_SodiumVerify", "BM_EvpVerify");
 //
 // With --benchmark_repetitions, each benchmark's median is used.
 //
@@ -37,6 +38,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
   // meets `at_least`. Returns false when a run is missing or below target.
   bool PrintRatio(absl::string_view name, absl::string_view baseline,
                   double at_least);
+  // Prints the same ratio with no target: a figure shown beside the
+  // targets (for example one library against another), never a failure.
+  void PrintSideBySide(absl::string_view name, absl::string_view baseline);
   // Prints the mean real time per iteration of `name` against a ceiling in
   // nanoseconds. Returns false when missing or above.
   bool PrintTimeCeiling(absl::string_view name, double at_most_ns);
@@ -46,6 +50,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
     double items_per_second = 0;
     double real_ns_per_iteration = 0;
   };
+  // Returns items/s of `name` / `baseline`, or prints MISSING and returns 0.
+  double Ratio(absl::string_view name, absl::string_view baseline) const;
+
   std::map<std::string, Figures, std::less<>> figures_;
   std::set<std::string> medians_;
 };

@@ -1,9 +1,12 @@
 #include "common/test_data.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +26,27 @@ std::string VectorPath(absl::string_view file) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   if (srcdir == nullptr) Die("TEST_SRCDIR is not set: run through bazel test");
   return absl::StrCat(srcdir, "/vectors/", file);
+}
+
+std::vector<std::string> ListVectorFiles(absl::string_view dir) {
+  // The runfiles tree is a folder of links, one per file, so it lists as the
+  // source folder does (Bazel's default --build_runfile_links).
+  const std::filesystem::path folder = VectorPath(dir);
+  std::error_code error;
+  std::vector<std::string> files;
+  for (std::filesystem::directory_iterator it(folder, error), end;
+       !error && it != end; it.increment(error)) {
+    const std::filesystem::path& path = it->path();
+    if (path.extension() == ".json" && std::filesystem::is_regular_file(path)) {
+      files.push_back(absl::StrCat(dir, "/", path.filename().string()));
+    }
+  }
+  if (error) {
+    Die(absl::StrCat("cannot list ", folder.string(), ": ", error.message()));
+  }
+  if (files.empty()) Die(absl::StrCat("no .json files in ", folder.string()));
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 nlohmann::json ReadVectorJson(absl::string_view file) {

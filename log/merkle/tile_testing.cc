@@ -21,11 +21,15 @@ T ValueOrDie(absl::StatusOr<T> value) {
 
 }  // namespace
 
-std::vector<std::string> TestEntries(uint64_t size) {
+std::vector<std::string> TestEntries(absl::string_view prefix, uint64_t size) {
   std::vector<std::string> entries;
   entries.reserve(size);
-  for (uint64_t i = 0; i < size; ++i) entries.push_back(absl::StrCat("entry-", i));
+  for (uint64_t i = 0; i < size; ++i) entries.push_back(absl::StrCat(prefix, i));
   return entries;
+}
+
+std::vector<std::string> TestEntries(uint64_t size) {
+  return TestEntries("entry-", size);
 }
 
 TileLayout BuildTileLayout(absl::Span<const std::string> entries) {

@@ -13,13 +13,19 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "log/merkle/hash.h"
 #include "log/merkle/tile.h"
 
 namespace vitrine::merkle::testing {
 
-// Returns the entries "entry-0" .. "entry-<size-1>", as in ../shared/vectors.
+// Returns the entries `prefix` + "0" .. `prefix` + "<size-1>" (decimal): the
+// entries of a vector log, whose files name the prefix (`entry_prefix`).
+std::vector<std::string> TestEntries(absl::string_view prefix, uint64_t size);
+
+// Returns TestEntries("entry-", size): entries for tests that build their own
+// logs rather than compare with vector files.
 std::vector<std::string> TestEntries(uint64_t size);
 
 // Every file of a log's tile layout except its checkpoint.

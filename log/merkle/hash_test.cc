@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
 #include "common/test_data.h"
 #include "gtest/gtest.h"
@@ -15,11 +16,16 @@ using ::vitrine::testing::StatusIs;
 
 TEST(HashTest, LeafHashesMatchVectors) {
   nlohmann::json vectors = ReadVectorJson("hashes.json");
+  const std::string prefix = vectors["entry_prefix"].get<std::string>();
   ASSERT_GT(vectors["leaves"].size(), 0u);
   for (const auto& leaf : vectors["leaves"]) {
     std::string entry = HexToBytes(leaf["entry_hex"].get<std::string>());
     EXPECT_EQ(HashLeaf(entry).ToHex(), leaf["leaf_hash"].get<std::string>())
         << "leaf " << leaf["index"];
+    // Entry i is the prefix and i in decimal: what the other vector tests
+    // rebuild their logs from.
+    EXPECT_EQ(entry, absl::StrCat(prefix, leaf["index"].get<uint64_t>()));
+    EXPECT_EQ(entry, leaf["entry"].get<std::string>());
   }
 }
 

@@ -14,6 +14,7 @@
 namespace vitrine::merkle {
 namespace {
 
+using ::vitrine::testing::ListVectorFiles;
 using ::vitrine::testing::ReadVectorJson;
 using ::vitrine::testing::StatusIs;
 
@@ -45,29 +46,41 @@ class MemoryTileReader : public TileReader {
   std::vector<std::vector<TileId>> calls_;
 };
 
-// A vector tree: its tiles, the reference hash of every complete subtree,
-// and the root from ../shared/vectors (the "verified checkpoint").
-struct VectorTree {
+// A tree served as tiles: its tiles, the reference hash of every complete
+// subtree, and the root a verified checkpoint gives.
+struct TiledTree {
   uint64_t size;
   Hash root;
   testing::TileLayout layout;
   std::vector<std::vector<Hash>> nodes;
 };
 
-VectorTree LoadTree(uint64_t size) {
-  nlohmann::json v = ReadVectorJson(absl::StrCat("tiles/size-", size, ".json"));
-  VectorTree tree{size, *Hash::FromHex(v["root"].get<std::string>()), {}, {}};
-  std::vector<std::string> entries = testing::TestEntries(size);
-  tree.layout = testing::BuildTileLayout(entries);
+TiledTree BuildTree(absl::string_view entry_prefix, uint64_t size) {
+  std::vector<std::string> entries = testing::TestEntries(entry_prefix, size);
   std::vector<Hash> leaves;
   for (const std::string& e : entries) leaves.push_back(HashLeaf(e));
-  tree.nodes = testing::ReferenceNodes(leaves);
+  return TiledTree{size, testing::ReferenceRoot(leaves),
+                   testing::BuildTileLayout(entries),
+                   testing::ReferenceNodes(leaves)};
+}
+
+// The tree of a tiles/size-N.json vector, rebuilt from its entry prefix and
+// size, with the root the vector states (from the independent implementation)
+// as the trusted root.
+TiledTree LoadVectorTree(const std::string& file) {
+  nlohmann::json v = ReadVectorJson(file);
+  TiledTree tree = BuildTree(v["entry_prefix"].get<std::string>(),
+                             v["size"].get<uint64_t>());
+  tree.root = *Hash::FromHex(v["root"].get<std::string>());
   return tree;
 }
 
+// A tree of this test's own, for cases that need a particular shape.
+TiledTree SyntheticTree(uint64_t size) { return BuildTree("entry-", size); }
+
 // Returns a spread of node ids at every level: all of the small levels, the
 // ends and a stride through the large ones.
-std::vector<NodeId> SampleNodes(const VectorTree& tree) {
+std::vector<NodeId> SampleNodes(const TiledTree& tree) {
   std::vector<NodeId> sample;
   for (uint8_t level = 0; level < tree.nodes.size(); ++level) {
     uint64_t count = tree.nodes[level].size();
@@ -80,14 +93,12 @@ std::vector<NodeId> SampleNodes(const VectorTree& tree) {
   return sample;
 }
 
-const uint64_t kSizes[] = {1, 255, 256, 257, 1000, 70000};
-
 TEST(TileHashReaderTest, ReadsNodesAtAllLevels) {
-  for (uint64_t size : kSizes) {
-    SCOPED_TRACE(size);
-    VectorTree tree = LoadTree(size);
+  for (const std::string& file : ListVectorFiles("tiles")) {
+    SCOPED_TRACE(file);
+    TiledTree tree = LoadVectorTree(file);
     MemoryTileReader tiles(tree.layout.tiles);
-    TileHashReader reader(size, tree.root, &tiles);
+    TileHashReader reader(tree.size, tree.root, &tiles);
     std::vector<NodeId> sample = SampleNodes(tree);
     // One node per call, then everything in one call.
     for (const NodeId& node : sample) {
@@ -105,7 +116,7 @@ TEST(TileHashReaderTest, ReadsNodesAtAllLevels) {
 }
 
 TEST(TileHashReaderTest, ReadsEachTileOncePerCallAndTheEdgeOnce) {
-  VectorTree tree = LoadTree(70000);
+  TiledTree tree = SyntheticTree(70000);
   MemoryTileReader tiles(tree.layout.tiles);
   TileHashReader reader(70000, tree.root, &tiles);
   const NodeId first[] = {{0, 0}, {0, 1}, {3, 7}, {0, 255}};
@@ -126,7 +137,7 @@ TEST(TileHashReaderTest, ReadsEachTileOncePerCallAndTheEdgeOnce) {
 }
 
 TEST(TileHashReaderTest, NodesOutsideTheTreeAreNotFound) {
-  VectorTree tree = LoadTree(1000);
+  TiledTree tree = SyntheticTree(1000);
   MemoryTileReader tiles(tree.layout.tiles);
   TileHashReader reader(1000, tree.root, &tiles);
   EXPECT_THAT(reader.ReadHashes(std::vector<NodeId>{{0, 1000}}),
@@ -146,7 +157,7 @@ TEST(TileHashReaderTest, NodesOutsideTheTreeAreNotFound) {
 }
 
 TEST(TileHashReaderTest, PassesTileReaderErrorsThrough) {
-  VectorTree tree = LoadTree(1000);
+  TiledTree tree = SyntheticTree(1000);
   std::map<TileId, std::string> tiles_map = tree.layout.tiles;
   tiles_map.erase(TileId{0, 1, 256});
   MemoryTileReader tiles(tiles_map);
@@ -157,14 +168,14 @@ TEST(TileHashReaderTest, PassesTileReaderErrorsThrough) {
 }
 
 TEST(TileHashReaderTest, WrongRootFailsEveryRead) {
-  VectorTree tree = LoadTree(257);
+  TiledTree tree = SyntheticTree(257);
   MemoryTileReader tiles(tree.layout.tiles);
   TileHashReader reader(257, HashLeaf("not the root"), &tiles);
   EXPECT_THAT(reader.ReadHashes(std::vector<NodeId>{{0, 0}}),
               StatusIs(absl::StatusCode::kDataLoss,
                        "do not hash to the trusted root"));
   // A tree size that does not match the tiles is caught the same way.
-  MemoryTileReader more_tiles(LoadTree(1000).layout.tiles);
+  MemoryTileReader more_tiles(SyntheticTree(1000).layout.tiles);
   TileHashReader wrong_size(1000, tree.root, &more_tiles);
   EXPECT_THAT(wrong_size.ReadHashes(std::vector<NodeId>{{0, 0}}),
               StatusIs(absl::StatusCode::kDataLoss));
@@ -174,9 +185,10 @@ TEST(TileHashReaderTest, WrongRootFailsEveryRead) {
 // tile must fail as DataLoss, through a fresh reader each time (a reader
 // keeps the right edge it has authenticated).
 TEST(TileHashReaderTest, AnyFlippedByteInAnyTileIsDataLoss) {
-  for (uint64_t size : {1, 256, 257, 1000, 70000}) {
-    SCOPED_TRACE(size);
-    VectorTree tree = LoadTree(size);
+  for (const std::string& file : ListVectorFiles("tiles")) {
+    SCOPED_TRACE(file);
+    TiledTree tree = LoadVectorTree(file);
+    const uint64_t size = tree.size;
     size_t flipped = 0;
     for (const auto& [tile, bytes] : tree.layout.tiles) {
       MemoryTileReader tiles(tree.layout.tiles);
@@ -198,7 +210,7 @@ TEST(TileHashReaderTest, AnyFlippedByteInAnyTileIsDataLoss) {
 }
 
 TEST(TileHashReaderTest, CorruptLeafTileDoesNotSpoilOthers) {
-  VectorTree tree = LoadTree(70000);
+  TiledTree tree = SyntheticTree(70000);
   MemoryTileReader tiles(tree.layout.tiles);
   tiles.tiles()[TileId{0, 5, 256}][100] ^= 0x80;
   TileHashReader reader(70000, tree.root, &tiles);
@@ -212,7 +224,7 @@ TEST(TileHashReaderTest, CorruptLeafTileDoesNotSpoilOthers) {
 }
 
 TEST(TileHashReaderTest, WrongLengthTileIsDataLoss) {
-  VectorTree tree = LoadTree(1000);
+  TiledTree tree = SyntheticTree(1000);
   for (const TileId tile : {TileId{0, 1, 256}, TileId{0, 3, 232}}) {
     MemoryTileReader tiles(tree.layout.tiles);
     tiles.tiles()[tile].push_back('\0');
@@ -224,9 +236,10 @@ TEST(TileHashReaderTest, WrongLengthTileIsDataLoss) {
 }
 
 TEST(TileHashReaderTest, ProofsThroughTilesVerify) {
-  for (uint64_t size : {1, 255, 256, 257, 1000, 70000}) {
-    SCOPED_TRACE(size);
-    VectorTree tree = LoadTree(size);
+  for (const std::string& file : ListVectorFiles("tiles")) {
+    SCOPED_TRACE(file);
+    TiledTree tree = LoadVectorTree(file);
+    const uint64_t size = tree.size;
     MemoryTileReader tiles(tree.layout.tiles);
     TileHashReader reader(size, tree.root, &tiles);
     ASSERT_OK_AND_ASSIGN(Hash root, TreeRoot(size, reader));
@@ -250,17 +263,25 @@ TEST(TileHashReaderTest, ProofsThroughTilesVerify) {
   }
 }
 
+// Every inclusion vector, read through the tiles of a log of its tree size
+// with the vector's root as the trusted root.
 TEST(TileHashReaderTest, ProofsMatchTheVectors) {
   nlohmann::json v = ReadVectorJson("inclusion_proofs.json");
-  std::map<uint64_t, VectorTree> trees;
+  const std::string prefix =
+      ReadVectorJson("hashes.json")["entry_prefix"].get<std::string>();
+  std::map<uint64_t, std::map<TileId, std::string>> tiles_by_size;
   size_t checked = 0;
   for (const auto& item : v["valid"]) {
     uint64_t size = item["size"].get<uint64_t>();
-    if (size != 255 && size != 256 && size != 257 && size != 1000) continue;
-    if (!trees.count(size)) trees.emplace(size, LoadTree(size));
-    const VectorTree& tree = trees.at(size);
-    MemoryTileReader tiles(tree.layout.tiles);
-    TileHashReader reader(size, tree.root, &tiles);
+    if (!tiles_by_size.count(size)) {
+      tiles_by_size.emplace(
+          size,
+          testing::BuildTileLayout(testing::TestEntries(prefix, size)).tiles);
+    }
+    MemoryTileReader tiles(tiles_by_size.at(size));
+    ASSERT_OK_AND_ASSIGN(Hash root,
+                         Hash::FromHex(item["root"].get<std::string>()));
+    TileHashReader reader(size, root, &tiles);
     ASSERT_OK_AND_ASSIGN(
         std::vector<Hash> proof,
         InclusionProof(item["index"].get<uint64_t>(), size, reader));
@@ -270,6 +291,7 @@ TEST(TileHashReaderTest, ProofsMatchTheVectors) {
     ++checked;
   }
   EXPECT_GT(checked, 0u);
+  EXPECT_EQ(checked, v["valid"].size());
 }
 
 }  // namespace

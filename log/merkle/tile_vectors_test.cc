@@ -1,6 +1,7 @@
-// Checks the tile layout against ../shared/vectors/tiles/size-*.json, written
-// by an independent implementation: the tile levels, the exact set of paths,
-// and every file's bytes (or SHA-256 where the vector lists only a manifest).
+// Checks the tile layout against every tiles/size-*.json of the vectors
+// (../shared/vectors, written by an independent implementation): the tile
+// levels, the exact set of paths, and every file's bytes (or SHA-256 where the
+// vector lists only a manifest). Sizes and entries come from each file.
 //
 // The vectors also list each log's `checkpoint` file. Its bytes are a signed
 // note, which log/note builds and checks against the same vectors; this test
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
 #include "common/test_data.h"
 #include "gtest/gtest.h"
@@ -21,12 +23,8 @@ namespace vitrine::merkle {
 namespace {
 
 using ::vitrine::testing::Base64ToBytes;
+using ::vitrine::testing::ListVectorFiles;
 using ::vitrine::testing::ReadVectorJson;
-
-const char* const kVectorFiles[] = {
-    "tiles/size-1.json",   "tiles/size-255.json",  "tiles/size-256.json",
-    "tiles/size-257.json", "tiles/size-1000.json", "tiles/size-70000.json",
-};
 
 std::string Sha256Hex(const std::string& data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -37,10 +35,11 @@ std::string Sha256Hex(const std::string& data) {
 }
 
 TEST(TileVectorsTest, LevelsAndPathsMatch) {
-  for (const char* file : kVectorFiles) {
+  for (const std::string& file : ListVectorFiles("tiles")) {
     SCOPED_TRACE(file);
     nlohmann::json v = ReadVectorJson(file);
     uint64_t size = v["size"].get<uint64_t>();
+    EXPECT_EQ(file, absl::StrCat("tiles/size-", size, ".json"));  // README
     ASSERT_EQ(v["tile_height"].get<int>(), kTileHeight);
 
     std::vector<TileLevel> expected_levels;
@@ -79,13 +78,13 @@ TEST(TileVectorsTest, LevelsAndPathsMatch) {
 }
 
 TEST(TileVectorsTest, EveryFileMatchesByteForByte) {
-  for (const char* file : kVectorFiles) {
+  for (const std::string& file : ListVectorFiles("tiles")) {
     SCOPED_TRACE(file);
     nlohmann::json v = ReadVectorJson(file);
     uint64_t size = v["size"].get<uint64_t>();
     bool manifest_only = v["manifest_only"].get<bool>();
-    testing::TileLayout layout =
-        testing::BuildTileLayout(testing::TestEntries(size));
+    testing::TileLayout layout = testing::BuildTileLayout(
+        testing::TestEntries(v["entry_prefix"].get<std::string>(), size));
 
     std::set<std::string> compared;
     for (const auto& f : v["files"]) {

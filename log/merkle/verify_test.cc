@@ -1,5 +1,6 @@
 #include "log/merkle/verify.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,11 +37,25 @@ std::vector<Hash> ProofFromJson(const nlohmann::json& proof) {
   return hashes;
 }
 
-// The leaf hashes of the vectors' entries "entry-<i>".
-std::vector<Hash> EntryLeaves(uint64_t n) {
+// The leaf hashes of entries `prefix` + "<i>" for i < n.
+std::vector<Hash> EntryLeaves(absl::string_view prefix, uint64_t n) {
   std::vector<Hash> leaves;
-  for (uint64_t i = 0; i < n; ++i) leaves.push_back(HashLeaf(absl::StrCat("entry-", i)));
+  for (uint64_t i = 0; i < n; ++i) {
+    leaves.push_back(HashLeaf(absl::StrCat(prefix, i)));
+  }
   return leaves;
+}
+
+// The leaf hashes of the vector log (hashes.json's `entry_prefix`), enough
+// for the largest `size_key` among `cases`.
+std::vector<Hash> VectorLeaves(const nlohmann::json& cases,
+                               const char* size_key) {
+  uint64_t largest = 0;
+  for (const auto& v : cases) {
+    largest = std::max(largest, v[size_key].get<uint64_t>());
+  }
+  nlohmann::json hashes = ReadVectorJson("hashes.json");
+  return EntryLeaves(hashes["entry_prefix"].get<std::string>(), largest);
 }
 
 absl::Span<const Hash> First(const std::vector<Hash>& leaves, uint64_t n) {
@@ -49,7 +64,7 @@ absl::Span<const Hash> First(const std::vector<Hash>& leaves, uint64_t n) {
 
 TEST(VerifyInclusionTest, AcceptsValidVectors) {
   nlohmann::json vectors = ReadVectorJson("inclusion_proofs.json");
-  ASSERT_GT(vectors["valid"].size(), 400u);
+  ASSERT_FALSE(vectors["valid"].empty());
   for (const auto& v : vectors["valid"]) {
     const uint64_t index = v["index"], size = v["size"];
     std::vector<Hash> proof = ProofFromJson(v["proof"]);
@@ -64,11 +79,10 @@ TEST(VerifyInclusionTest, AcceptsValidVectors) {
 // does not have) and DataLoss otherwise.
 TEST(VerifyInclusionTest, RejectsInvalidVectorsWithExactCodes) {
   nlohmann::json vectors = ReadVectorJson("inclusion_proofs.json");
-  ASSERT_GT(vectors["invalid"].size(), 40u);
-  std::vector<Hash> leaves = EntryLeaves(4098);
+  ASSERT_FALSE(vectors["invalid"].empty());
+  std::vector<Hash> leaves = VectorLeaves(vectors["invalid"], "size");
   for (const auto& v : vectors["invalid"]) {
     const uint64_t index = v["index"], size = v["size"];
-    ASSERT_LE(size, leaves.size()) << v["label"];
     std::vector<Hash> proof = ProofFromJson(v["proof"]);
     const bool malformed =
         index >= size ||
@@ -83,7 +97,7 @@ TEST(VerifyInclusionTest, RejectsInvalidVectorsWithExactCodes) {
 
 TEST(VerifyConsistencyTest, AcceptsValidVectors) {
   nlohmann::json vectors = ReadVectorJson("consistency_proofs.json");
-  ASSERT_GT(vectors["valid"].size(), 400u);
+  ASSERT_FALSE(vectors["valid"].empty());
   for (const auto& v : vectors["valid"]) {
     const uint64_t old_size = v["old_size"], new_size = v["new_size"];
     EXPECT_OK(VerifyConsistency(old_size, new_size, FromHex(v["old_root"]),
@@ -94,11 +108,10 @@ TEST(VerifyConsistencyTest, AcceptsValidVectors) {
 
 TEST(VerifyConsistencyTest, RejectsInvalidVectorsWithExactCodes) {
   nlohmann::json vectors = ReadVectorJson("consistency_proofs.json");
-  ASSERT_GT(vectors["invalid"].size(), 50u);
-  std::vector<Hash> leaves = EntryLeaves(4097);
+  ASSERT_FALSE(vectors["invalid"].empty());
+  std::vector<Hash> leaves = VectorLeaves(vectors["invalid"], "new_size");
   for (const auto& v : vectors["invalid"]) {
     const uint64_t old_size = v["old_size"], new_size = v["new_size"];
-    ASSERT_LE(new_size, leaves.size()) << v["label"];
     std::vector<Hash> proof = ProofFromJson(v["proof"]);
     const bool malformed =
         old_size > new_size ||
@@ -113,7 +126,7 @@ TEST(VerifyConsistencyTest, RejectsInvalidVectorsWithExactCodes) {
 }
 
 TEST(VerifyInclusionTest, EdgeCases) {
-  std::vector<Hash> leaves = EntryLeaves(17);
+  std::vector<Hash> leaves = EntryLeaves("leaf-", 17);
   // Size 1: the root is the leaf, the proof empty.
   EXPECT_OK(VerifyInclusion(0, 1, leaves[0], {}, leaves[0]));
   EXPECT_THAT(VerifyInclusion(0, 1, leaves[0], {}, leaves[1]),
@@ -165,7 +178,7 @@ TEST(VerifyInclusionTest, HugeSizesNeitherOverflowNorCrash) {
 }
 
 TEST(VerifyConsistencyTest, EdgeCases) {
-  std::vector<Hash> leaves = EntryLeaves(17);
+  std::vector<Hash> leaves = EntryLeaves("leaf-", 17);
   auto root = [&](uint64_t n) { return ReferenceRoot(First(leaves, n)); };
   // Old size 0: any new tree extends the empty one, whose root is SHA-256("").
   EXPECT_OK(VerifyConsistency(0, 0, EmptyRoot(), EmptyRoot(), {}));

@@ -3,8 +3,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "common/test_data.h"
 #include "gtest/gtest.h"
@@ -36,6 +38,7 @@ class CheckpointVectorsTest : public ::testing::Test {
 };
 
 TEST_F(CheckpointVectorsTest, ValidCheckpointsOpenAndReproduce) {
+  ASSERT_FALSE(vectors_["valid"].empty());
   for (const auto& valid : vectors_["valid"]) {
     const std::string label = Str(valid["label"]);
     ASSERT_OK_AND_ASSIGN(VerifiedCheckpoint opened,
@@ -45,11 +48,18 @@ TEST_F(CheckpointVectorsTest, ValidCheckpointsOpenAndReproduce) {
     EXPECT_EQ(checkpoint.size, valid["size"].get<uint64_t>()) << label;
     EXPECT_EQ(checkpoint.root.ToHex(), Str(valid["root"])) << label;
     EXPECT_EQ(checkpoint.root.ToBase64(), Str(valid["root_b64"])) << label;
-    const bool has_extensions = label.find("extension") != std::string::npos;
-    EXPECT_EQ(checkpoint.extensions.size(), has_extensions ? 2u : 0u) << label;
+    // c2sp.org/tlog-checkpoint: origin, size and root lines, then extension
+    // lines, each ending in a newline.
+    std::vector<std::string> lines = absl::StrSplit(Str(valid["body"]), '\n');
+    ASSERT_GE(lines.size(), 4u) << label;
+    EXPECT_EQ(checkpoint.extensions,
+              std::vector<std::string>(lines.begin() + 3, lines.end() - 1))
+        << label;
     ASSERT_OK_AND_ASSIGN(std::string body, FormatCheckpoint(checkpoint));
     EXPECT_EQ(body, Str(valid["body"])) << label;
-    if (label.find("plus-") == std::string::npos) {
+    // Notes with only the log's signature are what SignCheckpoint makes;
+    // note_test rebuilds those with more.
+    if (opened.note.note.signatures.size() == 1) {
       ASSERT_OK_AND_ASSIGN(std::string signed_note,
                            SignCheckpoint(checkpoint, *log_signer_));
       EXPECT_EQ(signed_note, Str(valid["note"])) << label;
@@ -58,7 +68,8 @@ TEST_F(CheckpointVectorsTest, ValidCheckpointsOpenAndReproduce) {
 }
 
 TEST_F(CheckpointVectorsTest, InvalidVectorsAreRejected) {
-  // Message fragments for each checkpoint-layer vector, by label.
+  // Message fragments for the checkpoint-layer cases with these labels; a
+  // case under another label must be rejected as InvalidArgument too.
   const std::map<std::string, std::string> checkpoint_layer = {
       {"origin-mismatch", "is not the expected"},
       {"size-leading-zero", "without leading zeros"},
@@ -72,7 +83,7 @@ TEST_F(CheckpointVectorsTest, InvalidVectorsAreRejected) {
       {"empty-origin", "origin is empty"},
   };
   size_t checkpoint_count = 0;
-  ASSERT_EQ(vectors_["invalid"].size(), 25u);
+  ASSERT_FALSE(vectors_["invalid"].empty());
   for (const auto& invalid : vectors_["invalid"]) {
     const std::string label = Str(invalid["label"]);
     const std::string note = Str(invalid["note"]);
@@ -85,28 +96,40 @@ TEST_F(CheckpointVectorsTest, InvalidVectorsAreRejected) {
       EXPECT_EQ(opened.status(), note_status) << label;
       continue;
     }
-    auto it = checkpoint_layer.find(label);
-    ASSERT_NE(it, checkpoint_layer.end()) << "new vector " << label;
+    ASSERT_EQ(Str(invalid["layer"]), "checkpoint") << label;
     EXPECT_OK(OpenNote(note, log_keys_)) << label;
-    EXPECT_THAT(opened, StatusIs(absl::StatusCode::kInvalidArgument, it->second))
+    auto it = checkpoint_layer.find(label);
+    const std::string fragment =
+        it == checkpoint_layer.end() ? "" : it->second;
+    EXPECT_THAT(opened,
+                StatusIs(absl::StatusCode::kInvalidArgument, fragment))
         << label;
     ++checkpoint_count;
   }
-  EXPECT_EQ(checkpoint_count, checkpoint_layer.size());
+  EXPECT_GT(checkpoint_count, 0u);
 }
 
+// A note whose only trusted signature is a witness cosignature (an invalid
+// vector: no log signature) is no checkpoint even to a verifier that trusts
+// the witness key.
 TEST_F(CheckpointVectorsTest, WitnessSignatureAloneIsNotACheckpoint) {
   nlohmann::json cosignatures = ReadVectorJson("cosignatures.json");
   VerifierSet with_witness;
   ASSERT_OK_AND_ASSIGN(auto witness,
                        NewVerifier(Str(cosignatures["witness_key"]["vkey"])));
   ASSERT_OK(with_witness.Add(std::move(witness)));
+  size_t witness_only = 0;
   for (const auto& invalid : vectors_["invalid"]) {
-    if (Str(invalid["label"]) != "witness-cosignature-only") continue;
-    EXPECT_OK(OpenNote(Str(invalid["note"]), with_witness));
-    EXPECT_THAT(OpenCheckpoint(Str(invalid["note"]), origin_, with_witness),
-                StatusIs(absl::StatusCode::kPermissionDenied, "log"));
+    const std::string note = Str(invalid["note"]);
+    if (!OpenNote(note, with_witness).ok() || OpenNote(note, log_keys_).ok()) {
+      continue;
+    }
+    EXPECT_THAT(OpenCheckpoint(note, origin_, with_witness),
+                StatusIs(absl::StatusCode::kPermissionDenied, "log"))
+        << Str(invalid["label"]);
+    ++witness_only;
   }
+  EXPECT_GT(witness_only, 0u);
 }
 
 TEST_F(CheckpointVectorsTest, AcceptsEitherOfTwoLogKeysForRotation) {

@@ -53,7 +53,7 @@ class CosignatureVectorsTest : public ::testing::Test {
 };
 
 TEST_F(CosignatureVectorsTest, ValidCosignaturesVerifyAndReproduce) {
-  ASSERT_EQ(vectors_["valid"].size(), 14u);
+  ASSERT_FALSE(vectors_["valid"].empty());
   for (const auto& valid : vectors_["valid"]) {
     const std::string label = Str(valid["label"]);
     const std::string cosigned = Str(valid["cosigned_note"]);
@@ -83,7 +83,10 @@ TEST_F(CosignatureVectorsTest, ValidCosignaturesVerifyAndReproduce) {
 }
 
 TEST_F(CosignatureVectorsTest, InvalidCosignaturesAreRejected) {
-  ASSERT_EQ(vectors_["invalid"].size(), 8u);
+  ASSERT_FALSE(vectors_["invalid"].empty());
+  const std::string witness_name = Str(vectors_["witness_key"]["name"]);
+  const uint32_t witness_key_id = static_cast<uint32_t>(
+      std::stoul(Str(vectors_["witness_key"]["key_id_hex"]), nullptr, 16));
   for (const auto& invalid : vectors_["invalid"]) {
     const std::string label = Str(invalid["label"]);
     const std::string note = Str(invalid["note"]);
@@ -94,8 +97,14 @@ TEST_F(CosignatureVectorsTest, InvalidCosignaturesAreRejected) {
         VerifyCosignatures(checkpoint, witnesses_);
     absl::Status quorum =
         OpenCosignedCheckpoint(note, origin_, log_keys_, witnesses_, 1).status();
-    if (label == "key-id-computed-with-type-0x01") {
-      // Another key ID is another key: ignored, so no cosignature at all.
+    bool names_witness_key = false;
+    for (const Signature& line : checkpoint.note.note.signatures) {
+      names_witness_key |=
+          line.name == witness_name && line.key_id == witness_key_id;
+    }
+    if (!names_witness_key) {
+      // Another key ID is another key (e.g. one computed with the wrong
+      // signature type): ignored, so no cosignature at all.
       ASSERT_OK(cosignatures);
       EXPECT_TRUE(cosignatures->empty());
       EXPECT_THAT(quorum, StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -103,7 +112,7 @@ TEST_F(CosignatureVectorsTest, InvalidCosignaturesAreRejected) {
     } else {
       EXPECT_THAT(cosignatures,
                   StatusIs(absl::StatusCode::kInvalidArgument,
-                           "cosignature by witness witness.example.com/vitrine-w1"))
+                           "cosignature by witness " + witness_name))
           << label;
       EXPECT_THAT(quorum, StatusIs(absl::StatusCode::kInvalidArgument,
                                    "does not verify"))

@@ -55,10 +55,8 @@ TEST(Ed25519Test, SignaturesMatchVectorsByteForByte) {
   EXPECT_EQ(KeyIdHex(signer->KeyId()), Str(key["key_id_hex"]));
   EXPECT_EQ(signer->KeyId(), verifier->KeyId());
   EXPECT_EQ(signer->Type(), SignatureType::kEd25519);
+  ASSERT_FALSE(vectors["valid"].empty());
   for (const auto& valid : vectors["valid"]) {
-    if (Str(valid["label"]) != "size-0" && Str(valid["label"]) != "size-1000") {
-      continue;  // note_test and checkpoint_test cover every vector.
-    }
     const std::string body = Str(valid["body"]);
     ASSERT_OK_AND_ASSIGN(std::string sig, signer->Sign(body));
     // The vector's signature is key ID || Ed25519 signature.

@@ -25,7 +25,6 @@ using vitrine::note::FormatCheckpoint;
 using vitrine::note::OpenCheckpoint;
 using vitrine::note::ParseCheckpoint;
 using vitrine::note::internal::FuzzKeys;
-using vitrine::note::internal::kFuzzOrigin;
 
 void Check(bool condition) {
   if (!condition) std::abort();
@@ -65,9 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  if (auto opened = OpenCheckpoint(input, kFuzzOrigin, FuzzKeys().log);
+  if (auto opened = OpenCheckpoint(input, FuzzKeys().origin, FuzzKeys().log);
       opened.ok()) {
-    Check(opened->checkpoint.origin == kFuzzOrigin);
+    Check(opened->checkpoint.origin == FuzzKeys().origin);
     absl::StatusOr<std::string> text = FormatCheckpoint(opened->checkpoint);
     Check(text.ok() && *text == opened->note.note.text);
   }

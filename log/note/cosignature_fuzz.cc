@@ -36,7 +36,6 @@ using vitrine::note::VerifiedCheckpoint;
 using vitrine::note::VerifierSet;
 using vitrine::note::VerifyCosignatures;
 using vitrine::note::internal::FuzzKeys;
-using vitrine::note::internal::kFuzzOrigin;
 using vitrine::note::internal::kFuzzTimestamp;
 
 void Check(bool condition) {
@@ -60,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& keys = FuzzKeys();
 
   for (size_t quorum = 0; quorum <= 2; ++quorum) {
-    auto opened = OpenCosignedCheckpoint(input, kFuzzOrigin, keys.log,
+    auto opened = OpenCosignedCheckpoint(input, keys.origin, keys.log,
                                          keys.witnesses, quorum);
     if (quorum > keys.witnesses.size()) {
       Check(opened.status().code() == absl::StatusCode::kInvalidArgument);

@@ -13,21 +13,10 @@
 namespace vitrine::note::internal {
 namespace {
 
-// From ../shared/vectors/README.md and checkpoints.json ("spec_example").
-constexpr char kLogSignerKey[] =
-    "PRIVATE+KEY+example.com/vitrine/test+9261aa25+"
-    "AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f";
-constexpr char kLogVerifierKey[] =
-    "example.com/vitrine/test+9261aa25+"
-    "AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
-constexpr char kWitnessName[] = "witness.example.com/vitrine-w1";
-constexpr char kWitnessSeedHex[] =
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
-constexpr char kWitnessVerifierKey[] =
-    "witness.example.com/vitrine-w1+6c76e55c+"
-    "BCmsuuFBvMrwsi4alNNNC8c2HlJtC/4SyJeUvJMilm3X";
-constexpr char kSpecExampleVerifierKey[] =
-    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
+// kLogSignerKey, kLogVerifierKey, kWitnessSignerKey, kWitnessVerifierKey and
+// kSpecExampleVerifierKey: the files of testdata/key_corpus of those names
+// (BUILD.bazel, fuzz_key_seeds).
+#include "log/note/internal/fuzz_key_seeds.inc"
 
 template <typename T>
 T OrDie(absl::StatusOr<T> value) {
@@ -46,15 +35,6 @@ void AddOrDie(VerifierSet& set, absl::string_view vkey) {
   }
 }
 
-std::string HexToBytes(absl::string_view hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(
-        std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
-
 }  // namespace
 
 const FuzzKeySets& FuzzKeys() {
@@ -66,11 +46,9 @@ const FuzzKeySets& FuzzKeys() {
     AddOrDie(k->all, kWitnessVerifierKey);
     AddOrDie(k->all, kSpecExampleVerifierKey);
     k->log_signer = OrDie(NewSigner(kLogSignerKey));
-    const std::string witness_key =
-        OrDie(FormatSignerKey(kWitnessName, SignatureType::kCosignatureV1,
-                              HexToBytes(kWitnessSeedHex)));
+    k->origin = k->log_signer->Name();
     k->witness_signer =
-        OrDie(NewSigner(witness_key, [] { return kFuzzTimestamp; }));
+        OrDie(NewSigner(kWitnessSignerKey, [] { return kFuzzTimestamp; }));
     return k;
   }();
   return *keys;

@@ -1,7 +1,9 @@
-// Fixed keys for the log/note fuzz targets: the log and witness keys of the
-// shared test vectors (../shared/vectors, README "Parameters") and the
-// signed-note spec example key, so that seeds taken from those vectors reach
-// the verification code instead of stopping at "unknown key".
+// Fixed keys for the log/note fuzz targets: the log and witness keys that
+// signed the corpus seeds (taken from ../shared/vectors) and the signed-note
+// spec example key, so that those seeds reach the verification code instead
+// of stopping at "unknown key". The keys are read, at build time, from the
+// key corpus itself (testdata/key_corpus: skey-log, vkey-log, skey-witness,
+// vkey-witness, vkey-spec-example).
 //
 //   const VerifierSet& trusted = FuzzKeys().all;
 //   OpenNote(input, trusted);
@@ -13,20 +15,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "log/note/note.h"
 #include "log/note/signer.h"
 
 namespace vitrine::note::internal {
 
-// The origin of the vectors' checkpoints, also the log key's name.
-inline constexpr char kFuzzOrigin[] = "example.com/vitrine/test";
-// The vectors' cosignature timestamp, the witness signer's fixed clock.
-inline constexpr uint64_t kFuzzTimestamp = 1700000000;
+// The witness signer's fixed clock: any value, so that a cosignature it adds
+// can be told by its timestamp.
+inline constexpr uint64_t kFuzzTimestamp = 1234567890;
 
 struct FuzzKeySets {
-  VerifierSet log;        // The vectors' log key (type 0x01).
-  VerifierSet witnesses;  // The vectors' witness key (type 0x04).
+  std::string origin;     // The checkpoints' origin: the log key's name.
+  VerifierSet log;        // The log key (type 0x01).
+  VerifierSet witnesses;  // The witness key (type 0x04).
   VerifierSet all;        // Both, plus the signed-note spec example key.
   std::unique_ptr<Signer> log_signer;
   std::unique_ptr<Signer> witness_signer;  // Clock fixed at kFuzzTimestamp.

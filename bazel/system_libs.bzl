@@ -36,6 +36,8 @@ _PKG_CONFIG_LIBS = {
     # scripts/setup.sh installs them too, since `bazel test //...` builds it.
     "libmicrohttpd": ["libmicrohttpd"],
     "libevent": ["libevent"],
+    # Only bench/ed25519_libraries (a manual target): issue 13's comparison.
+    "wolfssl": ["wolfssl"],
 }
 
 # Targets above that only a benchmark needs: when pkg-config cannot find
@@ -44,6 +46,7 @@ _PKG_CONFIG_LIBS = {
 _BENCH_ONLY_LIBS = {
     "libmicrohttpd": "libmicrohttpd-dev",
     "libevent": "libevent-dev",
+    "wolfssl": "libwolfssl-dev",
 }
 
 # BoringSSL from android-libboringssl-dev: headers under a private folder and

@@ -76,7 +76,7 @@ struct GeneratedKey {
   std::string verifier_key;  // Public.
 };
 
-// Generates a key from a random seed (RAND_bytes).
+// Generates a key from a random seed (GenerateEd25519Seed: libsodium's CSPRNG).
 absl::StatusOr<GeneratedKey> GenerateKey(absl::string_view name,
                                          SignatureType type);
 

@@ -101,6 +101,9 @@ const OptionTable<LogConfig>& Options() {
                    "failed signature checks/s one address may cause (0: off)"),
         RateOption(&C::verify_failures_total, "verify_failures_total",
                    "failed signature checks/s of all unproven clients (0: off)"),
+        IntOption(&C::min_free_bytes, "min_free_bytes", -1,
+                  "bytes kept free on the store's file system (-1: max(1 GiB, "
+                  "5%), 0: off)"),
         IntOption(&C::tile_cache_mib, "tile_cache_mib", 0,
                   "MiB of tiles cached in memory for proofs"),
         IntOption(&C::max_watch_streams, "max_watch_streams", 1,

@@ -106,6 +106,13 @@ struct LogConfig {
   // proofs read RocksDB; give ~64 bytes per entry to keep them in memory.
   int64_t tile_cache_mib = 1024;
 
+  // Bytes that must stay free on the store's file system. Below it, Add
+  // answers RESOURCE_EXHAUSTED ("disk nearly full: N bytes free ..., reserve
+  // M") and /healthz says so, before RocksDB can fail a commit half-way on a
+  // full disk; reads go on, and writes resume by themselves once space is
+  // back. -1: max(1 GiB, 5% of the file system), at most half of it; 0: off.
+  int64_t min_free_bytes = -1;
+
   // WatchCheckpoints streams open at once, all clients together; beyond,
   // RESOURCE_EXHAUSTED at once: every stream holds a call and each
   // publication writes to all of them.

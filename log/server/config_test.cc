@@ -61,6 +61,8 @@ TEST(ConfigTest, RejectsBadInputWithItsReason) {
       {{"--batch_size=0"}, absl::StatusCode::kInvalidArgument, "batch_size wants a whole number >= 1"},
       {{"--batch_size=ten"}, absl::StatusCode::kInvalidArgument, "got \"ten\""},
       {{"--batch_delay_ms=-1"}, absl::StatusCode::kInvalidArgument, "batch_delay_ms"},
+      {{"--min_free_bytes=-2"}, absl::StatusCode::kInvalidArgument,
+       "min_free_bytes wants a whole number >= -1"},
       {{"--vendor_rate_per_second=0"}, absl::StatusCode::kInvalidArgument, "> 0"},
       {{"--init_if_missing=maybe"}, absl::StatusCode::kInvalidArgument, "true or false"},
       {{"--data"}, absl::StatusCode::kInvalidArgument, "--data wants a value"},

@@ -39,10 +39,14 @@ struct HttpServer::Rep {
   storage::Store* store;
   sequencer::Sequencer* sequencer;
   const WitnessedHead* witnessed;  // null: no witnesses
+  const DiskReserve* disk;         // null: no free-space reserve
   std::unique_ptr<MetricsRegistry> own_metrics;  // when none was given
   MetricsRegistry* metrics;
   Gauge* tree_size;
   Gauge* healthy;
+  Gauge* disk_free;
+  Gauge* disk_reserve;
+  Gauge* disk_writable;
 
   std::unique_ptr<HttpFront> front;
   std::unique_ptr<internal::ImmutableCache> immutable;
@@ -98,6 +102,12 @@ HttpReply HttpServer::Rep::Metrics() {
   // Gauges that describe the moment are read when scraped.
   tree_size->Set(static_cast<double>(sequencer->Published()->checkpoint.size));
   healthy->Set(sequencer->health().ok() ? 1 : 0);
+  if (disk != nullptr) {
+    const DiskReserve::Reading reading = disk->Last();
+    disk_free->Set(static_cast<double>(reading.space.free_bytes));
+    disk_reserve->Set(static_cast<double>(reading.reserve_bytes));
+    disk_writable->Set(disk->Check().ok() ? 1 : 0);
+  }
   HttpReply reply;
   reply.content_type = std::string(kMetricsContentType);
   reply.body = metrics->RenderPrometheus();
@@ -106,8 +116,14 @@ HttpReply HttpServer::Rep::Metrics() {
 
 HttpReply HttpServer::Rep::Health() {
   absl::Status health = sequencer->health();
-  if (health.ok()) return TextReply(200, "ok");
-  return TextReply(503, health.ToString());
+  if (!health.ok()) return TextReply(503, health.ToString());
+  // Reads are served either way; a disk below its reserve refuses writes.
+  if (disk != nullptr) {
+    if (absl::Status room = disk->Check(); !room.ok()) {
+      return TextReply(503, absl::StrCat("writes refused: ", room.message()));
+    }
+  }
+  return TextReply(200, "ok");
 }
 
 void HttpServer::Rep::Handle(const HttpRequest& request,
@@ -159,7 +175,7 @@ HttpServer::~HttpServer() { Stop(); }
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpOptions& options, storage::Store* store,
     sequencer::Sequencer* sequencer, MetricsRegistry* metrics,
-    const WitnessedHead* witnessed) {
+    const WitnessedHead* witnessed, const DiskReserve* disk) {
   if (store == nullptr || sequencer == nullptr) {
     return absl::InvalidArgumentError(
         "HTTP server needs a store and a sequencer");
@@ -173,6 +189,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   rep->store = store;
   rep->sequencer = sequencer;
   rep->witnessed = witnessed;
+  rep->disk = disk;
   if (metrics == nullptr) {
     rep->own_metrics = std::make_unique<MetricsRegistry>();
     metrics = rep->own_metrics.get();
@@ -182,6 +199,15 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       "vitrine_tree_size", "Leaves in the latest published checkpoint.");
   rep->healthy = &metrics->GetGauge(
       "vitrine_healthy", "1 while the sequencer accepts writes, else 0.");
+  rep->disk_free = &metrics->GetGauge(
+      "vitrine_disk_free_bytes",
+      "Bytes free on the store's file system (for unprivileged writers).");
+  rep->disk_reserve = &metrics->GetGauge(
+      "vitrine_disk_reserve_bytes",
+      "Free bytes below which Add is refused (min_free_bytes).");
+  rep->disk_writable = &metrics->GetGauge(
+      "vitrine_disk_writable",
+      "1 while the store's free space is above its reserve, else 0.");
 
   Rep* r = rep.get();
   VITRINE_ASSIGN_OR_RETURN(

@@ -38,6 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/disk_reserve.h"
 #include "common/http_front.h"
 #include "common/metrics.h"
 #include "log/sequencer/sequencer.h"
@@ -73,11 +74,14 @@ class HttpServer {
   // outlive it otherwise. InvalidArgument for bad options or a null
   // store/sequencer; Unavailable when the address cannot be bound.
   // `witnessed` is null when the log has no witnesses; otherwise it must
-  // outlive the server.
+  // outlive the server. `disk`, the store's free-space reserve, may be null;
+  // otherwise it must outlive the server: /healthz answers 503 with its
+  // reason while it refuses writes, and /metrics shows its figures.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       const HttpOptions& options, storage::Store* store,
       sequencer::Sequencer* sequencer, MetricsRegistry* metrics,
-      const WitnessedHead* witnessed = nullptr);
+      const WitnessedHead* witnessed = nullptr,
+      const DiskReserve* disk = nullptr);
 
   // Stops (see Stop).
   ~HttpServer();

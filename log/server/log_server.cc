@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/disk_reserve.h"
 #include "common/file.h"
 #include "common/host_port.h"
 #include "common/metrics.h"
@@ -106,6 +107,8 @@ struct LogServer::Rep {
   LogIdentity identity;
   MetricsRegistry metrics;
   std::unique_ptr<storage::Store> store;
+  // The free-space reserve of the store's file system.
+  std::unique_ptr<DiskReserve> disk;
   std::unique_ptr<sequencer::Sequencer> sequencer;
   // Set when witnesses are configured; the head outlives its readers.
   std::unique_ptr<WitnessedHead> witnessed;
@@ -159,6 +162,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   store_options.tile_cache_tiles =
       std::max<size_t>(store_options.tile_cache_bytes / 4096, 16);
   VITRINE_ASSIGN_OR_RETURN(rep->store, storage::Store::Open(store_options));
+  DiskReserveOptions disk_options;
+  disk_options.min_free_bytes = config.min_free_bytes;
+  rep->disk = std::make_unique<DiskReserve>(store_options.path, disk_options);
   // Adds are deduplicated by statement identity: a store from before the
   // statement index gets it once, here, before any Add can arrive.
   VITRINE_ASSIGN_OR_RETURN(const uint64_t indexed,
@@ -245,7 +251,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
                    config.verify_failures_total > 0;
   rep->service = std::make_unique<LogService>(
       rep->store.get(), rep->sequencer.get(), rep->vendors.get(),
-      rep->rate_limiter.get(), &rep->metrics, limits, rep->witnessed.get());
+      rep->rate_limiter.get(), &rep->metrics, limits, rep->witnessed.get(),
+      rep->disk.get());
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.grpc_listen, credentials, &rep->grpc_port);
@@ -269,7 +276,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   VITRINE_ASSIGN_OR_RETURN(
       rep->http_server,
       HttpServer::Start(http_options, rep->store.get(), rep->sequencer.get(),
-                        &rep->metrics, rep->witnessed.get()));
+                        &rep->metrics, rep->witnessed.get(), rep->disk.get()));
   rep->http_host = http_address.host;
   return std::unique_ptr<LogServer>(new LogServer(std::move(rep)));
 }

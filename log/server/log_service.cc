@@ -20,13 +20,14 @@ using internal::Method;
 LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
                        VendorRegistry* registry, RateLimiter* limiter,
                        MetricsRegistry* metrics, ServiceLimits limits,
-                       const WitnessedHead* witnessed)
+                       const WitnessedHead* witnessed, const DiskReserve* disk)
     : store_(store),
       sequencer_(sequencer),
       registry_(registry),
       limiter_(limiter),
       limits_(limits),
       witnessed_(witnessed),
+      disk_(disk),
       metrics_(std::make_unique<internal::RpcMetrics>(metrics)),
       verify_budget_(std::make_unique<PeerBudget>(limits.verify_budget)),
       verify_failures_(metrics->GetCounter(
@@ -36,6 +37,10 @@ LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
           "vitrine_add_budget_refusals_total",
           "Statements refused unverified: their peer's budget of failed "
           "verifications was spent.")),
+      disk_refusals_(metrics->GetCounter(
+          "vitrine_add_disk_refusals_total",
+          "Add calls refused because the data disk's free-space reserve "
+          "was reached.")),
       hub_(std::make_shared<internal::CheckpointHub>(
           internal::WatchLimits{limits.max_watch_streams,
                                 limits.max_watch_streams_per_connection},

@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "common/disk_reserve.h"
 #include "common/metrics.h"
 #include "common/peer_budget.h"
 #include "log/note/statement_admission.h"
@@ -101,12 +102,16 @@ struct ServiceLimits {
 class LogService final : public vitrine::v1::Log::CallbackService {
  public:
   // Registers a checkpoint watcher with `sequencer`. All pointers but
-  // `witnessed` must be non-null, and all must outlive the service.
-  // `witnessed` is null when the log has no witnesses configured.
+  // `witnessed` and `disk` must be non-null, and all must outlive the
+  // service. `witnessed` is null when the log has no witnesses configured;
+  // `disk`, the store's free-space reserve, is null when there is none:
+  // while it is breached, Add answers RESOURCE_EXHAUSTED ("disk nearly
+  // full: ...") before judging anything, and reads go on.
   LogService(storage::Store* store, sequencer::Sequencer* sequencer,
              VendorRegistry* registry, RateLimiter* limiter,
              MetricsRegistry* metrics, ServiceLimits limits,
-             const WitnessedHead* witnessed = nullptr);
+             const WitnessedHead* witnessed = nullptr,
+             const DiskReserve* disk = nullptr);
   ~LogService() override;
 
   // Begins shutting down: ends every WatchCheckpoints stream with
@@ -164,6 +169,7 @@ class LogService final : public vitrine::v1::Log::CallbackService {
   RateLimiter* const limiter_;
   const ServiceLimits limits_;
   const WitnessedHead* const witnessed_;  // null: no witnesses
+  const DiskReserve* const disk_;         // null: no free-space reserve
   std::unique_ptr<internal::RpcMetrics> metrics_;
   // Failed verifications per connection, address and in total.
   std::unique_ptr<PeerBudget> verify_budget_;
@@ -172,6 +178,8 @@ class LogService final : public vitrine::v1::Log::CallbackService {
   // statements refused before verification because the budget was spent.
   Counter& verify_failures_;
   Counter& budget_refusals_;
+  // vitrine_add_disk_refusals_total: Adds refused for the disk reserve.
+  Counter& disk_refusals_;
   std::shared_ptr<internal::CheckpointHub> hub_;
   // Set by Shutdown; read by every read handler and GetEntries stream.
   std::atomic<bool> shutting_down_{false};

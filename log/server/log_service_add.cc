@@ -136,6 +136,16 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
     return reactor;
   }
 
+  // A full disk fails commits half-way (issue 14): stop taking writes while
+  // there is still room, with the figures, and keep serving reads.
+  if (disk_ != nullptr) {
+    if (absl::Status room = disk_->Check(); !room.ok()) {
+      disk_refusals_.Increment();
+      FinishUnary(reactor, *metrics_, Method::kAdd, room);
+      return reactor;
+    }
+  }
+
   auto call = std::make_shared<AddCall>();
   call->service = this;
   call->reactor = reactor;

@@ -74,6 +74,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/disk_reserve.h"
 #include "monitor/alarm.h"
 #include "monitor/follow/statement_check.h"
 #include "monitor/follow/vendor_watch.h"
@@ -106,6 +107,10 @@ struct FollowerOptions {
   bool check_vendor_signatures = true;
   // Threads for statement checks; 0 means one per core.
   int check_threads = 0;
+  // The free-space reserve of the copy's file system (issue 14), or null.
+  // While it is breached no catch-up starts: the error says why (stats'
+  // last_error, /healthz) and the next poll tries again.
+  const DiskReserve* disk = nullptr;
   // Vendors whose statements go to vendor_watch_file as JSON lines; none
   // means no watch file.
   std::vector<std::string> watched_vendors;

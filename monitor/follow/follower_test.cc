@@ -2,6 +2,7 @@
 // TEST_TMPDIR, sequencer, gRPC on 127.0.0.1), with a recording Alarm.
 #include "monitor/follow/follower.h"
 
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/disk_reserve.h"
 #include "common/status_matchers.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -460,6 +462,38 @@ TEST_F(FollowerTest, AFailedConsistencyProofIsCountedAndTheEntriesDecide) {
 }
 
 // Checkpoints handed to Process directly, signed with the log's own key.
+
+TEST_F(FollowerTest, BelowTheDiskReserveNoCatchUpStartsUntilSpaceIsBack) {
+  Add(acme_, 0, 10);
+  OpenCopy();
+  std::atomic<uint64_t> free_bytes{10};
+  DiskReserveOptions disk_options;
+  disk_options.min_free_bytes = 50;
+  disk_options.refresh = absl::ZeroDuration();
+  disk_options.measure = [&](const std::string&) -> absl::StatusOr<DiskSpace> {
+    return DiskSpace{free_bytes.load(), 1000};
+  };
+  DiskReserve disk(dir_, disk_options);
+  FollowerOptions options = Options();
+  options.disk = &disk;
+  StartFollower(options);
+
+  const std::string why =
+      "RESOURCE_EXHAUSTED: disk nearly full: 10 bytes free on " + dir_ +
+      ", reserve 50";
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (follower_->stats().last_error != why && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(follower_->stats().last_error, why);
+  EXPECT_EQ(follower_->stats().entries_fetched, 0u);
+  EXPECT_EQ(copy_->Latest()->checkpoint.size, 0u);
+
+  free_bytes = 50;  // the next poll catches up
+  WaitForSize(10);
+  ExpectCopyIsTheLog();
+}
+
 class FollowerProcessTest : public FollowerTest {
  protected:
   std::string SignAsLog(uint64_t size, const merkle::Hash& root) {

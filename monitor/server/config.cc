@@ -41,6 +41,9 @@ const OptionTable<MonitorConfig>& Options() {
                 "checkpoint polling interval when watching fails, ms"),
       IntOption(&C::entries_per_fetch, "entries_per_fetch", 1,
                 "entries per GetEntries call (at most 10000)"),
+      IntOption(&C::min_free_bytes, "min_free_bytes", -1,
+                "bytes kept free on the data file system (-1: max(1 GiB, 5%), "
+                "0: off)"),
   };
   return *table;
 }

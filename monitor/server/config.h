@@ -75,6 +75,12 @@ struct MonitorConfig {
   int64_t poll_interval_ms = 1000;
   // Entries asked for in one GetEntries call (the log allows up to 10000).
   int64_t entries_per_fetch = 1000;
+  // Bytes that must stay free on the data folder's file system (verified
+  // copies, witness state): below it, catch-ups wait and the witness
+  // cosigns nothing new, with the reason in /healthz, before a full disk
+  // can fail a write. -1: max(1 GiB, 5% of the file system), at most half
+  // of it; 0: off.
+  int64_t min_free_bytes = -1;
 
   std::string KeyPath() const;
   std::string VerifierKeyPath() const;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/disk_reserve.h"
 #include "common/file.h"
 #include "common/grpc_status.h"
 #include "common/host_port.h"
@@ -113,6 +114,9 @@ struct MonitorServer::Rep {
   MonitorConfig config;
   MonitorIdentity identity;
   std::unique_ptr<EvidenceRecorder> alarm;
+  // The data folder's free-space reserve; outlives the witness and the
+  // followers that check it.
+  std::unique_ptr<DiskReserve> disk;
   std::unique_ptr<Witness> witness;
   std::vector<std::unique_ptr<VerifiedCopy>> copies;
   std::vector<VerifiedLog*> logs;  // the copies, as gossip sees them
@@ -250,6 +254,10 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
   VITRINE_ASSIGN_OR_RETURN(rep->witness,
                            Witness::OpenWithKey(witness_key, log_vkeys, config.WitnessDir(),
                                                 rep->alarm.get()));
+  DiskReserveOptions disk_options;
+  disk_options.min_free_bytes = config.min_free_bytes;
+  rep->disk = std::make_unique<DiskReserve>(config.data, disk_options);
+  rep->witness->set_disk_reserve(rep->disk.get());
 
   for (const FollowedLog& log : followed) {
     VITRINE_RETURN_IF_ERROR(MakeDirs(config.data + "/logs", 0700));
@@ -266,6 +274,7 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
     options.entries_per_fetch = static_cast<uint64_t>(config.entries_per_fetch);
     options.poll_interval = absl::Milliseconds(config.poll_interval_ms);
     options.monitor_name = rep->identity.name;
+    options.disk = rep->disk.get();
     VerifiedCopy* copy_ptr = copy.get();
     VITRINE_ASSIGN_OR_RETURN(
         std::unique_ptr<Follower> follower,
@@ -328,6 +337,13 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
   handlers.health = [r] {
     Health health;
     health.ok = HealthText(r->Snapshot(), r->config.EvidenceDir(), &health.text);
+    if (absl::Status room = r->disk->Check(); !room.ok()) {
+      // Reads are served; verified copies and the witness state do not grow.
+      // The per-log lines stay; "ok\n" goes, the reason comes first.
+      const std::string logs = health.ok ? health.text.substr(3) : health.text;
+      health.text = absl::StrCat("writes refused: ", room.message(), "\n", logs);
+      health.ok = false;
+    }
     return health;
   };
   VITRINE_ASSIGN_OR_RETURN(rep->http,

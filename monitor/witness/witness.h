@@ -74,6 +74,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "common/disk_reserve.h"
 #include "log/merkle/hash.h"
 #include "log/note/signer.h"
 #include "monitor/alarm.h"
@@ -152,6 +153,13 @@ class Witness {
   // NotFound for an origin not configured.
   absl::StatusOr<uint64_t> HeldSize(absl::string_view origin) const;
 
+  // Sets the free-space reserve of the state folder's file system (issue
+  // 14); null (the default) means none. While it is breached, a checkpoint
+  // that would change the held state is refused ResourceExhausted, before
+  // anything is cosigned: a cosignature goes out only once its state is on
+  // disk. Call before serving; `disk` must outlive the witness.
+  void set_disk_reserve(const DiskReserve* disk) { disk_ = disk; }
+
   // The witness's verifier key (type 0x04 vkey) and key name.
   const std::string& verifier_key() const { return verifier_key_; }
   const std::string& name() const { return name_; }
@@ -172,6 +180,7 @@ class Witness {
   const std::string name_;
   const std::string state_dir_;
   Alarm* const alarm_;  // May be null; outlives the witness.
+  const DiskReserve* disk_ = nullptr;  // May be null; set before serving.
   // Fixed after Open: the configured origins.
   std::map<std::string, std::unique_ptr<internal::OriginState>, std::less<>>
       origins_;

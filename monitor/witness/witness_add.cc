@@ -144,10 +144,15 @@ absl::StatusOr<std::vector<std::string>> Witness::Add(
         "consistency proof from ", size, " to ", checkpoint.size,
         " does not verify: ", consistent.message()));
   }
+  const bool again = held != nullptr && checkpoint.size == size;
+  if (!again && disk_ != nullptr) {
+    // The new state could not be stored: cosign nothing.
+    VITRINE_RETURN_IF_ERROR(disk_->Check());
+  }
   VITRINE_ASSIGN_OR_RETURN(note::Signature line,
                            note::Cosign(checkpoint, *signer_));
   std::vector<std::string> lines = {note::FormatSignatureLine(line)};
-  if (held != nullptr && checkpoint.size == size) return lines;  // Again.
+  if (again) return lines;
 
   auto next = std::make_shared<HeldCheckpoint>();
   next->checkpoint = std::move(checkpoint);

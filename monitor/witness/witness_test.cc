@@ -3,6 +3,7 @@
 // Alarm, and cosignatures checked with the client-side verifier.
 #include "monitor/witness/witness.h"
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "common/disk_reserve.h"
 #include "common/file.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -673,6 +675,37 @@ TEST_F(WitnessTest, ConcurrentAddsNeverRollBack) {
   ASSERT_OK_AND_ASSIGN(witness_, OpenWitness());
   ASSERT_OK_AND_ASSIGN(size, witness_->HeldSize(log_.origin()));
   EXPECT_EQ(size, max_accepted);
+}
+
+
+TEST_F(WitnessTest, BelowTheDiskReserveNothingNewIsCosigned) {
+  std::atomic<uint64_t> free_bytes{100};
+  DiskReserveOptions options;
+  options.min_free_bytes = 50;
+  options.refresh = absl::ZeroDuration();
+  options.measure = [&](const std::string&) -> absl::StatusOr<DiskSpace> {
+    return DiskSpace{free_bytes.load(), 1000};
+  };
+  DiskReserve disk(dir_, options);
+  witness_->set_disk_reserve(&disk);
+  ExpectCosigned(log_.Note(5), Add(0, 5), 5);
+
+  free_bytes = 10;
+  uint64_t held = 0;
+  EXPECT_THAT(witness_->AddCheckpoint(5, log_.RawProof(5, 9), log_.Note(9),
+                                      &held),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "disk nearly full: 10 bytes free on " + dir_ +
+                           ", reserve 50"));
+  ASSERT_OK_AND_ASSIGN(uint64_t size, witness_->HeldSize(log_.origin()));
+  EXPECT_EQ(size, 5u);
+  // What is already held is answered again: nothing to store.
+  ExpectCosigned(log_.Note(5), Add(5, 5), 5);
+
+  free_bytes = 50;
+  ExpectCosigned(log_.Note(9), Add(5, 9), 9);
+  ASSERT_OK_AND_ASSIGN(size, witness_->HeldSize(log_.origin()));
+  EXPECT_EQ(size, 9u);
 }
 
 }  // namespace

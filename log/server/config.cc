@@ -53,6 +53,7 @@ const OptionTable<LogConfig>& Options() {
   static const auto* options = [] {
     auto* table = new OptionTable<LogConfig>{
         StringOption(&C::data, "data", "data folder (store, key, vendors)"),
+        StringOption(&C::to, "to", "export: the folder to write the static tiles API to"),
         StringOption(&C::origin, "origin", "log name: checkpoint origin and key name"),
         StringOption(&C::key_file, "key_file", "log signer key file (default <data>/log.key)"),
         StringOption(&C::vendors_file, "vendors_file", "vendor registry (default <data>/vendors)"),
@@ -208,9 +209,10 @@ absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args)
     command.subcommand = rest[0];
     rest.erase(rest.begin());
     if (command.subcommand != "serve" && command.subcommand != "init" &&
-        command.subcommand != "help") {
+        command.subcommand != "export" && command.subcommand != "help") {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown subcommand \"", command.subcommand, "\" (serve, init, help)"));
+          "unknown subcommand \"", command.subcommand,
+          "\" (serve, init, export, help)"));
     }
   }
   ParsedFlags parsed;
@@ -229,10 +231,13 @@ absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args)
 
 std::string LogUsage() {
   return absl::StrCat(
-      "usage: vitrine-log [serve|init|help] [--config=FILE] [--option=value ...]\n"
+      "usage: vitrine-log [serve|init|export|help] [--config=FILE] [--option=value ...]\n"
       "\n"
-      "  serve  run the log (default): gRPC API and HTTP tiles, metrics, health\n"
-      "  init   create the data folder and a log key; print the verifier key\n"
+      "  serve   run the log (default): gRPC API and HTTP tiles, metrics, health\n"
+      "  init    create the data folder and a log key; print the verifier key\n"
+      "  export  write the checkpoint, tiles and entry bundles as files under\n"
+      "          --to=DIR, byte for byte as the HTTP port serves them (a stopped\n"
+      "          log or a backup: a running log holds its store)\n"
       "\n"
       "options (also `name = value` lines in --config FILE; flags win, and a\n"
       "repeated option given as flags replaces the file's list):\n",

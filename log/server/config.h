@@ -56,6 +56,8 @@ struct LogConfig {
   std::string supervisors_file;
   // Create the data folder and a log key on first start instead of failing.
   bool init_if_missing = false;
+  // `export`: the folder the static tiles API is written to.
+  std::string to;
 
   // Loopback by default: exposing the log is a deliberate choice.
   std::string grpc_listen = "127.0.0.1:7400";

@@ -2,6 +2,7 @@
 //
 //   vitrine-log init --data=data/log --origin=example.com/log
 //   vitrine-log serve --data=data/log          # or --config=FILE
+//   vitrine-log export --data=data/log --to=www/log   # a stopped log
 //
 // Signals: SIGTERM and SIGINT shut down gracefully (stop accepting, finish
 // and commit what is queued, close); SIGHUP rereads the vendor registry.
@@ -9,10 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "common/file.h"
 #include "common/server_signals.h"
+#include "log/note/keys.h"
 #include "log/server/config.h"
 #include "log/server/log_server.h"
+#include "log/server/static_export.h"
+#include "log/storage/store.h"
 
 namespace vitrine::server {
 namespace {
@@ -27,6 +34,55 @@ int Init(const LogConfig& config) {
               identity->created ? "created" : "found existing", identity->origin.c_str(),
               config.data.c_str(), identity->verifier_key.c_str(),
               config.VendorsPath().c_str());
+  return 0;
+}
+
+// The store's log, verified against <data>/log.vkey, written as files.
+absl::StatusOr<ExportStats> ExportData(const LogConfig& config) {
+  if (config.to.empty()) {
+    return absl::InvalidArgumentError("export needs --to=DIR");
+  }
+  absl::StatusOr<std::string> vkey =
+      ReadSmallFile(config.VerifierKeyPath(), 4096);
+  if (!vkey.ok()) return vkey.status();
+  const std::string key(absl::StripAsciiWhitespace(*vkey));
+  absl::StatusOr<note::VerifierKey> parsed = note::ParseVerifierKey(key);
+  if (!parsed.ok()) return parsed.status();
+  absl::StatusOr<std::unique_ptr<note::Verifier>> verifier = note::NewVerifier(key);
+  if (!verifier.ok()) return verifier.status();
+  note::VerifierSet log_keys;
+  if (absl::Status added = log_keys.Add(*std::move(verifier)); !added.ok()) {
+    return added;
+  }
+  storage::StoreOptions options;
+  options.path = config.StorePath();
+  options.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<storage::Store>> store =
+      storage::Store::Open(options);
+  if (!store.ok()) {
+    if (absl::StrContains(store.status().message(), "lock")) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          store.status().message(),
+          " (is the log running? export a stopped log or a backup)"));
+    }
+    return store.status();
+  }
+  return ExportStaticTiles(**store, log_keys, parsed->name, config.to);
+}
+
+int Export(const LogConfig& config) {
+  absl::StatusOr<ExportStats> stats = ExportData(config);
+  if (!stats.ok()) {
+    std::fprintf(stderr, "vitrine-log export: %s\n",
+                 stats.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("exported tree size %llu to %s: %llu files written (%llu bytes), "
+              "%llu full ones already there\n",
+              static_cast<unsigned long long>(stats->tree_size), config.to.c_str(),
+              static_cast<unsigned long long>(stats->files_written),
+              static_cast<unsigned long long>(stats->bytes_written),
+              static_cast<unsigned long long>(stats->files_kept));
   return 0;
 }
 
@@ -88,5 +144,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command->subcommand == "init") return vitrine::server::Init(command->config);
+  if (command->subcommand == "export") return vitrine::server::Export(command->config);
   return vitrine::server::Serve(command->config);
 }

@@ -209,10 +209,11 @@ absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args)
     command.subcommand = rest[0];
     rest.erase(rest.begin());
     if (command.subcommand != "serve" && command.subcommand != "init" &&
-        command.subcommand != "export" && command.subcommand != "help") {
+        command.subcommand != "export" && command.subcommand != "fsck" &&
+        command.subcommand != "help") {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown subcommand \"", command.subcommand,
-          "\" (serve, init, export, help)"));
+          "\" (serve, init, export, fsck, help)"));
     }
   }
   ParsedFlags parsed;
@@ -231,13 +232,16 @@ absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args)
 
 std::string LogUsage() {
   return absl::StrCat(
-      "usage: vitrine-log [serve|init|export|help] [--config=FILE] [--option=value ...]\n"
+      "usage: vitrine-log [serve|init|export|fsck|help] [--config=FILE] [--option=value ...]\n"
       "\n"
       "  serve   run the log (default): gRPC API and HTTP tiles, metrics, health\n"
       "  init    create the data folder and a log key; print the verifier key\n"
       "  export  write the checkpoint, tiles and entry bundles as files under\n"
       "          --to=DIR, byte for byte as the HTTP port serves them (a stopped\n"
       "          log or a backup: a running log holds its store)\n"
+      "  fsck    check a stopped log's store: every tile, interior, index and\n"
+      "          signed root recomputed from the entries; exit 0 when sound,\n"
+      "          1 with each problem listed, 2 when it cannot run\n"
       "\n"
       "options (also `name = value` lines in --config FILE; flags win, and a\n"
       "repeated option given as flags replaces the file's list):\n",

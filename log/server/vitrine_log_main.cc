@@ -3,9 +3,12 @@
 //   vitrine-log init --data=data/log --origin=example.com/log
 //   vitrine-log serve --data=data/log          # or --config=FILE
 //   vitrine-log export --data=data/log --to=www/log   # a stopped log
+//   vitrine-log fsck --data=data/log                   # a stopped log
 //
 // Signals: SIGTERM and SIGINT shut down gracefully (stop accepting, finish
 // and commit what is queued, close); SIGHUP rereads the vendor registry.
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -19,6 +22,7 @@
 #include "log/server/config.h"
 #include "log/server/log_server.h"
 #include "log/server/static_export.h"
+#include "log/storage/fsck.h"
 #include "log/storage/store.h"
 
 namespace vitrine::server {
@@ -37,11 +41,13 @@ int Init(const LogConfig& config) {
   return 0;
 }
 
-// The store's log, verified against <data>/log.vkey, written as files.
-absl::StatusOr<ExportStats> ExportData(const LogConfig& config) {
-  if (config.to.empty()) {
-    return absl::InvalidArgumentError("export needs --to=DIR");
-  }
+// The log's key, from <data>/log.vkey: its name is the origin.
+struct LogKey {
+  std::string origin;
+  note::VerifierSet keys;
+};
+
+absl::StatusOr<LogKey> ReadLogKey(const LogConfig& config) {
   absl::StatusOr<std::string> vkey =
       ReadSmallFile(config.VerifierKeyPath(), 4096);
   if (!vkey.ok()) return vkey.status();
@@ -50,10 +56,21 @@ absl::StatusOr<ExportStats> ExportData(const LogConfig& config) {
   if (!parsed.ok()) return parsed.status();
   absl::StatusOr<std::unique_ptr<note::Verifier>> verifier = note::NewVerifier(key);
   if (!verifier.ok()) return verifier.status();
-  note::VerifierSet log_keys;
-  if (absl::Status added = log_keys.Add(*std::move(verifier)); !added.ok()) {
+  LogKey log_key;
+  log_key.origin = parsed->name;
+  if (absl::Status added = log_key.keys.Add(*std::move(verifier)); !added.ok()) {
     return added;
   }
+  return log_key;
+}
+
+// The store's log, verified against <data>/log.vkey, written as files.
+absl::StatusOr<ExportStats> ExportData(const LogConfig& config) {
+  if (config.to.empty()) {
+    return absl::InvalidArgumentError("export needs --to=DIR");
+  }
+  absl::StatusOr<LogKey> log_key = ReadLogKey(config);
+  if (!log_key.ok()) return log_key.status();
   storage::StoreOptions options;
   options.path = config.StorePath();
   options.create_if_missing = false;
@@ -67,7 +84,56 @@ absl::StatusOr<ExportStats> ExportData(const LogConfig& config) {
     }
     return store.status();
   }
-  return ExportStaticTiles(**store, log_keys, parsed->name, config.to);
+  return ExportStaticTiles(**store, log_key->keys, log_key->origin, config.to);
+}
+
+int CheckStore(const LogConfig& config) {
+  absl::StatusOr<LogKey> log_key = ReadLogKey(config);
+  if (!log_key.ok()) {
+    std::fprintf(stderr, "vitrine-log fsck: %s\n",
+                 log_key.status().ToString().c_str());
+    return 2;
+  }
+  // A progress line on a terminal only: logs and pipes get the result.
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  absl::Time shown = absl::InfinitePast();
+  storage::FsckProgress progress = [&](uint64_t done, uint64_t total) {
+    if (!terminal || absl::Now() - shown < absl::Milliseconds(200)) return;
+    shown = absl::Now();
+    std::fprintf(stderr, "\rfsck: %llu of %llu entries (%.0f%%)",
+                 static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total),
+                 total == 0 ? 100.0 : 100.0 * static_cast<double>(done) /
+                                          static_cast<double>(total));
+  };
+  absl::StatusOr<storage::FsckReport> report = storage::Fsck(
+      config.StorePath(), log_key->origin, log_key->keys, progress);
+  if (terminal) std::fprintf(stderr, "\n");
+  if (!report.ok()) {
+    std::fprintf(stderr, "vitrine-log fsck: %s%s\n",
+                 report.status().ToString().c_str(),
+                 absl::StrContains(report.status().message(), "lock")
+                     ? " (is the log running? check a stopped log or a copy)"
+                     : "");
+    return 2;
+  }
+  for (const std::string& problem : report->problems) {
+    std::printf("%s\n", problem.c_str());
+  }
+  if (report->problems_not_listed > 0) {
+    std::printf("... and %llu more problems\n",
+                static_cast<unsigned long long>(report->problems_not_listed));
+  }
+  const uint64_t problems = report->problems.size() + report->problems_not_listed;
+  const std::string verdict =
+      problems == 0 ? "no problem found" : absl::StrCat(problems, " problems");
+  std::printf("%s: %llu entries, %llu tiles, %llu checkpoints checked; %s\n",
+              config.StorePath().c_str(),
+              static_cast<unsigned long long>(report->entries),
+              static_cast<unsigned long long>(report->tiles_checked),
+              static_cast<unsigned long long>(report->checkpoints_checked),
+              verdict.c_str());
+  return problems == 0 ? 0 : 1;
 }
 
 int Export(const LogConfig& config) {
@@ -145,5 +211,6 @@ int main(int argc, char** argv) {
   }
   if (command->subcommand == "init") return vitrine::server::Init(command->config);
   if (command->subcommand == "export") return vitrine::server::Export(command->config);
+  if (command->subcommand == "fsck") return vitrine::server::CheckStore(command->config);
   return vitrine::server::Serve(command->config);
 }

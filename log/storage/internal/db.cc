@@ -111,8 +111,21 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
 
 }  // namespace
 
+rocksdb::Status Db::Write(const rocksdb::WriteOptions& options,
+                          rocksdb::WriteBatch* batch) {
+  rocksdb::Status s = db->Write(options, batch);
+  if (s.IsIOError() || s.IsNoSpace()) write_failed.store(true);
+  return s;
+}
+
 Db::~Db() {
   if (db == nullptr) return;
+  if (write_failed.load()) {
+    // See write_failed: closing would abort the process. The handles and
+    // the database are left to the process's end.
+    static_cast<void>(db.release());
+    return;
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
     // Errors here only concern a handle we are dropping anyway.
     db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();

@@ -72,7 +72,7 @@ absl::Status Store::IndexStatements(
   if (!s.ok()) return FromRocksDb(s, "building the statement index batch");
   rocksdb::WriteOptions options;
   options.sync = rep_->options.sync;
-  VITRINE_RETURN_IF_ERROR(FromRocksDb(db.Write(options, &write),
+  VITRINE_RETURN_IF_ERROR(FromRocksDb(db.db->Write(options, &write),
                                       "writing the statement index"));
   rep_->statement_coverage.store(end);
   return absl::OkStatus();

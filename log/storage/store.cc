@@ -125,7 +125,7 @@ absl::Status Store::Commit(const WriteBatch& batch) {
   rocksdb::WriteOptions options;
   options.sync = rep_->options.sync;
   VITRINE_RETURN_IF_ERROR(
-      FromRocksDb(db.Write(options, &write), "committing a write batch"));
+      FromRocksDb(db.db->Write(options, &write), "committing a write batch"));
 
   rep_->entry_count.store(count + b.entries.size());
   if (covered) rep_->statement_coverage.store(count + b.entries.size());
@@ -236,7 +236,7 @@ absl::Status Store::PutWitnessedCheckpoint(uint64_t size,
   if (!s.ok()) return FromRocksDb(s, "building the witnessed write");
   rocksdb::WriteOptions options;
   options.sync = rep_->options.sync;
-  return FromRocksDb(db.Write(options, &write),
+  return FromRocksDb(db.db->Write(options, &write),
                      "storing the witnessed checkpoint");
 }
 

@@ -1,6 +1,8 @@
 #include "log/storage/internal/db.h"
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -41,6 +43,19 @@ rocksdb::CompressionType EntryCompression() {
   }
   return rocksdb::kNoCompression;
 }
+
+// RocksDB's info log on stderr, warnings and above, one line per message.
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    std::fprintf(stderr, "vitrine store: rocksdb: %s\n", line);
+  }
+};
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
     Cf family, const std::shared_ptr<rocksdb::Cache>& block_cache) {
@@ -111,21 +126,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
 
 }  // namespace
 
-rocksdb::Status Db::Write(const rocksdb::WriteOptions& options,
-                          rocksdb::WriteBatch* batch) {
-  rocksdb::Status s = db->Write(options, batch);
-  if (s.IsIOError() || s.IsNoSpace()) write_failed.store(true);
-  return s;
-}
-
 Db::~Db() {
   if (db == nullptr) return;
-  if (write_failed.load()) {
-    // See write_failed: closing would abort the process. The handles and
-    // the database are left to the process's end.
-    static_cast<void>(db.release());
-    return;
-  }
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
     // Errors here only concern a handle we are dropping anyway.
     db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
@@ -146,6 +148,11 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
       !env->FileExists(options.path + "/CURRENT").ok()) {
     return absl::NotFoundError(
         absl::StrCat("no store at ", options.path, " (create_if_missing is off)"));
+  }
+  // A new store's folder exists before RocksDB looks into it, which it
+  // would otherwise report as an error on stderr (StderrLogger).
+  if (options.create_if_missing) {
+    env->CreateDirIfMissing(options.path).PermitUncheckedError();
   }
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
@@ -176,6 +183,13 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   // at a time) rather than all at their end: on ext4 a WAL fsync can wait
   // for other files' dirty pages, so piles of them become commit stalls.
   db_options.bytes_per_sync = 1 << 20;
+  // RocksDB's own diagnostics go to stderr, never to a LOG file beside the
+  // data (issue 14): on a full disk that file's writer fails too, and the
+  // next message RocksDB logs through it (the write error itself, or at
+  // close) hits an assertion that Debian's RocksDB keeps, so the process
+  // aborted. Warnings and errors only; the statistics dumps stay off.
+  db_options.info_log = std::make_shared<StderrLogger>();
+  db_options.stats_dump_period_sec = 0;
 
   std::shared_ptr<rocksdb::Cache> block_cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);

@@ -13,7 +13,6 @@
 #define VITRINE_LOG_STORAGE_INTERNAL_DB_H_
 
 #include <cstdint>
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,23 +51,11 @@ struct Db {
     return handles[static_cast<int>(family)];
   }
 
-  // Writes `batch` (Write below): every write of the store goes through
-  // here, so that a failed one is remembered.
-  rocksdb::Status Write(const rocksdb::WriteOptions& options,
-                        rocksdb::WriteBatch* batch);
-
   std::unique_ptr<rocksdb::DB> db;
   // Indexed by Cf; owned (destroyed before `db` is closed). The default
   // column family, which RocksDB requires but the store never writes, is
   // last.
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  // Set when a write failed for I/O (a full disk, EIO, a read-only file
-  // system): RocksDB's write-ahead log writer is then in error, and closing
-  // the database would use it again, which Debian's RocksDB (built with its
-  // assertions) answers with abort(). The destructor then leaves RocksDB
-  // open for the process's end instead: what was acknowledged is synced
-  // already, and the next open recovers from the log as after a crash.
-  std::atomic<bool> write_failed{false};
 };
 
 // Opens or creates the RocksDB at options.path with the store's column

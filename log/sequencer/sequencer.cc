@@ -55,6 +55,13 @@ struct Sequencer::Rep {
   std::deque<Pending> queue ABSL_GUARDED_BY(mu);
   bool stopping ABSL_GUARDED_BY(mu) = false;
   absl::Status failure ABSL_GUARDED_BY(mu);  // what stopped the sequencer
+  // The failure was a commit that failed for I/O (a full disk, EIO): the
+  // store may take writes again, and Recover may resume. Integrity
+  // failures (DataLoss, an in-memory tree that disagrees) stay for good.
+  bool recoverable ABSL_GUARDED_BY(mu) = false;
+  // An Add met a recoverable failure: the thread should try Recover.
+  bool recover_requested ABSL_GUARDED_BY(mu) = false;
+  absl::Time last_recovery ABSL_GUARDED_BY(mu) = absl::InfinitePast();
   std::vector<Watcher> watchers ABSL_GUARDED_BY(mu);
 
   // Read and replaced only through std::atomic_load/std::atomic_store, so
@@ -79,8 +86,15 @@ struct Sequencer::Rep {
       const PublishedState& state, const std::vector<const Pending*>& leaves,
       const std::vector<Hash>& hashes);
   // Records `status` as what stopped the sequencer, says so on stderr, and
-  // returns it.
-  absl::Status Fail(absl::Status status);
+  // returns it. `recoverable`: see Rep::recoverable.
+  absl::Status Fail(absl::Status status, bool recoverable = false);
+  // After a recoverable failure: once the store takes writes again,
+  // re-derives the committed tree from the store (as Start does) and goes
+  // on from it. Sizes already signed keep their roots: a store behind the
+  // published checkpoint, or another root at its size, is DataLoss for
+  // good; a store ahead of it (the failed commit landed after all: its
+  // checkpoint is this log's, signed over the published tree) is published.
+  void Recover();
   void Publish(std::shared_ptr<const PublishedState> state);
 };
 
@@ -90,7 +104,14 @@ void Sequencer::Rep::Run() {
     absl::Status failed;
     {
       absl::MutexLock lock(&mu);
-      while (queue.empty() && !stopping) wake.Wait(&mu);
+      while (queue.empty() && !stopping && !recover_requested) wake.Wait(&mu);
+      if (recover_requested && !stopping) {
+        recover_requested = false;
+        mu.Unlock();
+        Recover();
+        mu.Lock();
+        continue;
+      }
       if (queue.empty()) return;  // stopping, and everything drained
       // Give the batch until max_delay after its first entry to fill up;
       // a stopping sequencer drains at once.
@@ -285,12 +306,12 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> Sequencer::Rep::Extend(
   absl::Status committed = store->Commit(batch);
   last_commit = absl::Now() - commit_start;
   if (!committed.ok()) {
-    // The write may or may not be on disk: only a restart, which verifies
-    // the store, can tell which tree to continue.
-    return Fail(absl::Status(
-        committed.code(),
-        absl::StrCat("commit of tree size ", new_size,
-                     " failed; restart the log: ", committed.message())));
+    // The write may or may not be on disk: Recover reads the store back
+    // (as a restart would) before anything else is signed.
+    return Fail(absl::Status(committed.code(),
+                             absl::StrCat("commit of tree size ", new_size,
+                                          " failed: ", committed.message())),
+                /*recoverable=*/!absl::IsDataLoss(committed));
   }
   range = std::move(next_range);
   edge = std::move(next_edge);
@@ -298,15 +319,59 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> Sequencer::Rep::Extend(
       PublishedState{std::move(checkpoint), std::move(signed_note)});
 }
 
-absl::Status Sequencer::Rep::Fail(absl::Status status) {
+absl::Status Sequencer::Rep::Fail(absl::Status status, bool can_recover) {
   std::fprintf(stderr,
-               "vitrine sequencer for %s: STOPPED, accepting no more writes: "
+               "vitrine sequencer for %s: STOPPED, accepting no more writes%s: "
                "%s\n",
-               origin.c_str(), status.ToString().c_str());
+               origin.c_str(),
+               can_recover ? " until the store takes writes again" : "",
+               status.ToString().c_str());
   std::fflush(stderr);
   absl::MutexLock lock(&mu);
-  if (failure.ok()) failure = status;
+  if (failure.ok()) {
+    failure = status;
+    recoverable = can_recover;
+  }
   return status;
+}
+
+void Sequencer::Rep::Recover() {
+  if (!store->Recover().ok()) return;  // not yet: a later Add asks again
+  absl::StatusOr<ResumedLog> log =
+      ResumeLog(*store, *signer, log_keys, /*verify_full_tiles=*/false);
+  if (!log.ok()) return;
+  const std::shared_ptr<const PublishedState> state = std::atomic_load(&published);
+  const note::Checkpoint& stored = log->checkpoint;
+  const note::Checkpoint& signed_before = state->checkpoint;
+  if (stored.size < signed_before.size ||
+      (stored.size == signed_before.size && stored.root != signed_before.root)) {
+    Fail(absl::DataLossError(absl::StrCat(
+        "after a failed commit the store holds tree size ", stored.size,
+        " with root ", stored.root.ToHex(), " but size ", signed_before.size,
+        " was published with root ", signed_before.root.ToHex())));
+    absl::MutexLock lock(&mu);
+    failure = absl::DataLossError(absl::StrCat(
+        "the store went back on a published checkpoint (size ",
+        signed_before.size, "); restart the log and check it (fsck)"));
+    recoverable = false;
+    return;
+  }
+  range = std::move(log->range);
+  edge = std::move(log->edge);
+  if (stored.size > signed_before.size) {
+    Publish(std::make_shared<const PublishedState>(
+        PublishedState{log->checkpoint, log->signed_note}));
+  }
+  {
+    absl::MutexLock lock(&mu);
+    failure = absl::OkStatus();
+    recoverable = false;
+  }
+  std::fprintf(stderr,
+               "vitrine sequencer for %s: RESUMED at tree size %llu: the "
+               "store takes writes again\n",
+               origin.c_str(), static_cast<unsigned long long>(stored.size));
+  std::fflush(stderr);
 }
 
 void Sequencer::Rep::Publish(std::shared_ptr<const PublishedState> state) {
@@ -379,6 +444,15 @@ void Sequencer::Add(AddRequest request, AddCallback done) {
     absl::MutexLock lock(&rep_->mu);
     if (!rep_->failure.ok()) {
       refused = rep_->failure;
+      // Ask the thread to see whether the store takes writes again, at
+      // most once a second.
+      const absl::Time now = absl::Now();
+      if (rep_->recoverable && !rep_->recover_requested &&
+          now - rep_->last_recovery >= absl::Seconds(1)) {
+        rep_->last_recovery = now;
+        rep_->recover_requested = true;
+        rep_->wake.Signal();
+      }
     } else if (rep_->stopping) {
       refused = absl::UnavailableError("the sequencer is stopped");
     } else if (rep_->queue.size() >= rep_->options.max_queue) {

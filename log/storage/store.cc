@@ -410,6 +410,10 @@ uint64_t Store::DiskBytes() const {
   return total;
 }
 
+absl::Status Store::Recover() {
+  return FromRocksDb(rep_->db->db->Resume(), "resuming the store");
+}
+
 absl::Status Store::Flush() {
   internal::Db& db = *rep_->db;
   rocksdb::FlushOptions options;

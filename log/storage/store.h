@@ -286,6 +286,12 @@ class Store {
   // files. Not needed for durability (the WAL already holds it).
   absl::Status Flush();
 
+  // After a failed write: OK once RocksDB takes writes again (it recovers by
+  // itself when the cause is gone, e.g. space freed on a full disk; this
+  // asks it to), the error otherwise (Busy while its own recovery runs).
+  // OK at once when nothing failed.
+  absl::Status Recover();
+
  private:
   struct Rep;
   explicit Store(std::unique_ptr<Rep> rep);

@@ -14,10 +14,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "common/file.h"
 #include "common/server_signals.h"
+#include "log/note/key_file.h"
 #include "log/note/keys.h"
 #include "log/server/config.h"
 #include "log/server/log_server.h"
@@ -49,15 +48,12 @@ struct LogKey {
 
 absl::StatusOr<LogKey> ReadLogKey(const LogConfig& config) {
   absl::StatusOr<std::string> vkey =
-      ReadSmallFile(config.VerifierKeyPath(), 4096);
+      note::ReadVerifierKeyFile(config.VerifierKeyPath());
   if (!vkey.ok()) return vkey.status();
-  const std::string key(absl::StripAsciiWhitespace(*vkey));
-  absl::StatusOr<note::VerifierKey> parsed = note::ParseVerifierKey(key);
-  if (!parsed.ok()) return parsed.status();
-  absl::StatusOr<std::unique_ptr<note::Verifier>> verifier = note::NewVerifier(key);
+  absl::StatusOr<std::unique_ptr<note::Verifier>> verifier = note::NewVerifier(*vkey);
   if (!verifier.ok()) return verifier.status();
   LogKey log_key;
-  log_key.origin = parsed->name;
+  log_key.origin = (*verifier)->Name();
   if (absl::Status added = log_key.keys.Add(*std::move(verifier)); !added.ok()) {
     return added;
   }

@@ -87,7 +87,7 @@ struct Sequencer::Rep {
       const std::vector<Hash>& hashes);
   // Records `status` as what stopped the sequencer, says so on stderr, and
   // returns it. `recoverable`: see Rep::recoverable.
-  absl::Status Fail(absl::Status status, bool recoverable = false);
+  absl::Status Fail(absl::Status status, bool can_recover = false);
   // After a recoverable failure: once the store takes writes again,
   // re-derives the committed tree from the store (as Start does) and goes
   // on from it. Sizes already signed keep their roots: a store behind the
@@ -345,14 +345,15 @@ void Sequencer::Rep::Recover() {
   const note::Checkpoint& signed_before = state->checkpoint;
   if (stored.size < signed_before.size ||
       (stored.size == signed_before.size && stored.root != signed_before.root)) {
-    Fail(absl::DataLossError(absl::StrCat(
+    const absl::Status lost = absl::DataLossError(absl::StrCat(
         "after a failed commit the store holds tree size ", stored.size,
         " with root ", stored.root.ToHex(), " but size ", signed_before.size,
-        " was published with root ", signed_before.root.ToHex())));
+        " was published with root ", signed_before.root.ToHex(),
+        "; check the store (vitrine-log fsck)"));
+    std::fprintf(stderr, "vitrine sequencer for %s: STOPPED for good: %s\n",
+                 origin.c_str(), lost.ToString().c_str());
     absl::MutexLock lock(&mu);
-    failure = absl::DataLossError(absl::StrCat(
-        "the store went back on a published checkpoint (size ",
-        signed_before.size, "); restart the log and check it (fsck)"));
+    failure = lost;
     recoverable = false;
     return;
   }

@@ -143,7 +143,11 @@ class Sequencer {
   // Queues `request`; `done` is called after the commit that makes it
   // durable, or with: ResourceExhausted when the queue is full; Unavailable
   // after Stop; DataLoss (and every later Add) once an integrity check
-  // failed; the storage error when a commit failed.
+  // failed; the storage error when a commit failed, and for every Add until
+  // the store takes writes again. Such an Add asks the sequencer's thread
+  // (at most once a second) to resume: once the store accepts a write, the
+  // tree is read back from it as Start does, and checked against what was
+  // published (a size published earlier never gets another root).
   void Add(AddRequest request, AddCallback done);
 
   // The latest published state; never null after Start.
@@ -154,7 +158,7 @@ class Sequencer {
   void Watch(std::function<void(std::shared_ptr<const PublishedState>)> watcher);
 
   // OK while the sequencer accepts writes; the error that stopped it
-  // (Unavailable after Stop).
+  // (Unavailable after Stop), until it resumes (see Add).
   absl::Status health() const;
 
   // Stops accepting, sequences and commits everything already queued,

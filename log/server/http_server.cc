@@ -106,7 +106,7 @@ HttpReply HttpServer::Rep::Metrics() {
     const DiskReserve::Reading reading = disk->Last();
     disk_free->Set(static_cast<double>(reading.space.free_bytes));
     disk_reserve->Set(static_cast<double>(reading.reserve_bytes));
-    disk_writable->Set(disk->Check().ok() ? 1 : 0);
+    disk_writable->Set(absl::IsResourceExhausted(reading.status) ? 0 : 1);
   }
   HttpReply reply;
   reply.content_type = std::string(kMetricsContentType);

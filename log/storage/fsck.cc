@@ -263,6 +263,7 @@ class Checker {
     std::vector<Hash> ids;
     std::vector<const EntryKeys*> id_owners;
     std::vector<std::string> digest_keys;
+    std::vector<uint64_t> digest_owners;
     for (const EntryKeys& keys : chunk) {
       leaf_hashes.push_back(keys.leaf_hash);
       if (keys.statement_id.has_value() && keys.index < coverage_) {
@@ -271,6 +272,7 @@ class Checker {
       }
       if (keys.digest.has_value()) {
         digest_keys.push_back(internal::DigestKey(*keys.digest, keys.index));
+        digest_owners.push_back(keys.index);
       }
     }
     leaf_keys_ += leaf_hashes.size();
@@ -325,10 +327,7 @@ class Checker {
     for (size_t i = 0; i < slices.size(); ++i) {
       if (ReadFailed(statuses[i], Cf::kDigestIndex, range)) continue;
       if (statuses[i].IsNotFound()) {
-        absl::StatusOr<uint64_t> index =
-            internal::DecodeDigestKeyIndex(digest_keys[i]);
-        Problem(absl::StrCat("digest index: entry ",
-                             index.ok() ? *index : 0,
+        Problem(absl::StrCat("digest index: entry ", digest_owners[i],
                              "'s artifact digest is missing"));
       }
     }

@@ -163,6 +163,20 @@ class WriteBatch {
   std::unique_ptr<Rep> rep_;
 };
 
+// One backup in a backup folder (Store::Backup, Store::RestoreBackup).
+struct BackupInfo {
+  uint32_t id = 0;            // RocksDB BackupEngine's backup id, from 1
+  int64_t timestamp = 0;      // seconds since the epoch, when it was taken
+  uint64_t files = 0;         // files the backup is made of
+  uint64_t bytes = 0;         // their total size (shared ones included)
+  uint64_t bytes_copied = 0;  // Backup only: what this backup added to the
+                              // folder (the increment)
+  // Backup: the latest checkpoint's size when the backup began, a lower
+  // bound (commits go on while files are copied). RestoreBackup: the size
+  // of the latest checkpoint in the restored store, exactly.
+  uint64_t tree_size = 0;
+};
+
 // The latest signed (or witnessed) state found in the store.
 struct StoredCheckpoint {
   uint64_t size = 0;
@@ -285,6 +299,28 @@ class Store {
   // backups, disk-usage measurements and tests that need the data in SST
   // files. Not needed for durability (the WAL already holds it).
   absl::Status Flush();
+
+  // Backs the store up into `backup_dir` (created if missing) with RocksDB's
+  // BackupEngine while Commit goes on: a consistent copy of the store as of
+  // one instant (flushed SST files plus the synced WAL), incremental (SST
+  // files an earlier backup in the folder already holds are shared, not
+  // copied again) and checksummed (RestoreBackup verifies every file).
+  // Earlier backups are kept. Costs disk reads and writes, no lock held
+  // against Commit. Storage errors as RocksDB reports them (e.g.
+  // ResourceExhausted when the backup's file system is full: the failed
+  // backup is removed, earlier ones stay).
+  absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) const;
+
+  // Restores the latest backup in `backup_dir` into `store_path` after
+  // verifying every file against its recorded checksum. FailedPrecondition
+  // when a store already exists at `store_path` (restore never overwrites
+  // a store: move it away first); NotFound when the folder holds no
+  // backup; DataLoss when a file fails its checksum (nothing is restored).
+  // The restored store is older than what the log has published since the
+  // backup: the log must not sign at those sizes again (log/server's
+  // restore recovery).
+  static absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir,
+                                                  const std::string& store_path);
 
   // After a failed write: OK once RocksDB takes writes again (it recovers by
   // itself when the cause is gone, e.g. space freed on a full disk; this

@@ -1,5 +1,6 @@
 #include "monitor/witness/witness_service.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/log_escape.h"
 #include "proto/vitrine/v1/witness_size.h"
 
 namespace vitrine::monitor {
@@ -26,6 +28,30 @@ absl::Status CheckLimits(const vitrine::v1::AddCheckpointRequest& request) {
                      " hashes; at most ", kMaxProofHashes));
   }
   return absl::OkStatus();
+}
+
+// Returns the held checkpoint of `origin` in canonical form, or why there is
+// none (the codes of GetLatestCheckpoint in witness_service.h).
+absl::StatusOr<std::string> LatestOf(const Witness& witness,
+                                     absl::string_view origin) {
+  if (origin.empty()) {
+    return absl::InvalidArgumentError("origin is empty: name the log");
+  }
+  if (origin.size() > kMaxOriginSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("origin of ", origin.size(), " bytes; at most ",
+                     kMaxOriginSize, " (", EscapeForLog(origin), ")"));
+  }
+  std::optional<std::string> latest = witness.Latest(origin);
+  if (latest.has_value()) return *std::move(latest);
+  // Latest() says nothing about why: HeldSize tells the two cases apart.
+  if (!witness.HeldSize(origin).ok()) {
+    return absl::NotFoundError(absl::StrCat(
+        "this witness does not follow a log \"", EscapeForLog(origin), "\""));
+  }
+  return absl::NotFoundError(
+      absl::StrCat("this witness has cosigned no checkpoint of \"",
+                   EscapeForLog(origin), "\" yet"));
 }
 
 }  // namespace
@@ -64,6 +90,18 @@ grpc::ServerUnaryReactor* WitnessService::AddCheckpoint(
   }
   for (std::string& line : *lines) response->add_cosignatures(std::move(line));
   reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WitnessService::GetLatestCheckpoint(
+    grpc::CallbackServerContext* context,
+    const vitrine::v1::GetLatestCheckpointRequest* request,
+    vitrine::v1::GetLatestCheckpointResponse* response) {
+  // No budget check: see "Budget" in the header.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> latest = LatestOf(*witness_, request->origin());
+  if (latest.ok()) response->set_checkpoint(*std::move(latest));
+  reactor->Finish(ToGrpcStatus(latest.status()));
   return reactor;
 }
 

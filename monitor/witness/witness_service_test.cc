@@ -1,12 +1,15 @@
 // The Witness service on a real loopback gRPC server, driven through
 // PushCheckpoint (as a log pushes) and through the raw stub: codes, the
-// vitrine-witness-size trailer, limits, forks and restarts.
+// vitrine-witness-size trailer, limits, forks and restarts; and
+// GetLatestCheckpoint, as a log restored from a backup asks it.
 #include "monitor/witness/witness_service.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_matchers.h"
@@ -88,6 +91,36 @@ class WitnessServiceTest : public ::testing::Test {
     trailer->clear();
     if (it != trailers.end()) trailer->assign(it->second.data(), it->second.size());
     return status;
+  }
+
+  // Calls GetLatestCheckpoint for `origin`; sets *note on success.
+  grpc::Status Latest(const std::string& origin, std::string* note) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
+    vitrine::v1::GetLatestCheckpointRequest request;
+    request.set_origin(origin);
+    vitrine::v1::GetLatestCheckpointResponse response;
+    grpc::Status status = stub_->GetLatestCheckpoint(&context, request, &response);
+    *note = response.checkpoint();
+    return status;
+  }
+
+  // Expects GetLatestCheckpoint to answer the log's checkpoint of `size`
+  // exactly as signed, followed by this witness's one cosignature.
+  void ExpectLatest(uint64_t size) {
+    std::string note;
+    grpc::Status status = Latest(log_.origin(), &note);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_OK_AND_ASSIGN(
+        note::CosignedCheckpoint cosigned,
+        note::OpenCosignedCheckpoint(note, log_.origin(), log_.keys(),
+                                     witness_keys_, 1));
+    EXPECT_EQ(cosigned.checkpoint.checkpoint.size, size);
+    EXPECT_THAT(cosigned.cosignatures, SizeIs(1));
+    // Canonical: the log's note as signed, then one line of ours, nothing else.
+    EXPECT_TRUE(absl::StartsWith(note, log_.Note(size)));
+    EXPECT_EQ(std::count(note.begin() + log_.Note(size).size(), note.end(), '\n'),
+              1);
   }
 
   void ExpectCosigned(uint64_t size, const std::vector<std::string>& lines) {
@@ -257,6 +290,80 @@ TEST_F(WitnessServiceTest, ForgedPushesSpendTheirConnectionsBudget) {
                      &held));
   ExpectCosigned(13, lines);
   EXPECT_THAT(alarm_.raised(), SizeIs(0));
+}
+
+TEST_F(WitnessServiceTest, LatestCheckpointFollowsWhatWasCosigned) {
+  std::string note;
+  grpc::Status status = Latest(log_.origin(), &note);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            "this witness has cosigned no checkpoint of \"log.example/a\" yet");
+  uint64_t held = 0;
+  ASSERT_OK(Push(0, 6, &held).status());
+  ExpectLatest(6);
+  ASSERT_OK(Push(6, 31, &held).status());
+  ExpectLatest(31);
+  // A refused push changes nothing.
+  EXPECT_THAT(Push(0, 12, &held), StatusIs(absl::StatusCode::kAborted));
+  ExpectLatest(31);
+  // What was cosigned survives a restart (it is read back from the state).
+  Stop();
+  Start();
+  ExpectLatest(31);
+}
+
+TEST_F(WitnessServiceTest, LatestCheckpointDropsLinesTheWitnessCannotVouchFor) {
+  // A genuine checkpoint padded with a line by an unknown key.
+  const std::string junk = "— someone.example/w AAAAAWp1bmsganVuayBqdW5r\n";
+  uint64_t held = 0;
+  ASSERT_OK(PushCheckpoint(*stub_, 0, {}, log_.Note(9) + junk, kDeadline, &held)
+                .status());
+  ExpectLatest(9);
+  std::string note;
+  ASSERT_TRUE(Latest(log_.origin(), &note).ok());
+  EXPECT_FALSE(absl::StrContains(note, "someone.example"));
+}
+
+TEST_F(WitnessServiceTest, LatestCheckpointCodes) {
+  uint64_t held = 0;
+  ASSERT_OK(Push(0, 5, &held).status());
+  std::string note;
+  grpc::Status status = Latest("", &note);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(note, "");
+  status = Latest(std::string(kMaxOriginSize + 1, 'o'), &note);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "at most 1024"))
+      << status.error_message();
+  // The longest allowed origin is looked up (and not found).
+  EXPECT_EQ(Latest(std::string(kMaxOriginSize, 'o'), &note).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // Unknown origin: named, escaped, on one line.
+  status = Latest("log.example/b\nALARM: forged", &note);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            "this witness does not follow a log "
+            "\"log.example/b\\x0aALARM: forged\"");
+  EXPECT_EQ(note, "");
+}
+
+TEST_F(WitnessServiceTest, LatestCheckpointIsServedWhenThePeersBudgetIsSpent) {
+  Stop();
+  PeerBudgetOptions options;
+  options.connection_burst = 1;
+  options.connection_rate = 0.001;  // No refill within the test.
+  budget_ = std::make_unique<PeerBudget>(options);
+  Start();
+  uint64_t held = 0;
+  ASSERT_OK(Push(0, 5, &held).status());
+  TestLog impostor("log.example/a", 13);
+  EXPECT_THAT(PushCheckpoint(*stub_, 5, impostor.Proof(5, 13),
+                             impostor.Note(13), kDeadline, &held),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Push(5, 13, &held),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // A read verifies nothing: the same connection still gets it.
+  ExpectLatest(5);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "log/server/internal/checkpoint_hub.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/internal/service_util.h"
+#include "log/serving/origin.h"
 
 namespace vitrine::server {
 
@@ -81,7 +82,14 @@ grpc::ServerUnaryReactor* LogService::GetCheckpoint(
     vitrine::v1::GetCheckpointResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (RefusedWhileShuttingDown(reactor, Method::kGetCheckpoint)) return reactor;
-  std::shared_ptr<const sequencer::PublishedState> state;
+  std::shared_ptr<const sequencer::PublishedState> state = sequencer_->Published();
+  // Another log's name: NOT_FOUND, as a server of several logs answers it.
+  if (absl::Status mine = serving::CheckOrigin(request->origin(),
+                                               state->checkpoint.origin);
+      !mine.ok()) {
+    FinishUnary(reactor, *metrics_, Method::kGetCheckpoint, mine);
+    return reactor;
+  }
   if (request->witnessed()) {
     absl::StatusOr<std::shared_ptr<const sequencer::PublishedState>> witnessed =
         internal::WitnessedState(witnessed_);
@@ -92,7 +100,6 @@ grpc::ServerUnaryReactor* LogService::GetCheckpoint(
     }
     state = *std::move(witnessed);
   } else {
-    state = sequencer_->Published();
     if (request->at_most_size() != 0 && request->at_most_size() < state->checkpoint.size) {
       absl::StatusOr<std::optional<storage::StoredCheckpoint>> stored =
           store_->CheckpointAtMost(request->at_most_size());

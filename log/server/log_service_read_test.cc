@@ -81,6 +81,33 @@ TEST_F(ReadTest, GetCheckpoint) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+// The origin field: empty or the log's own is this log; another names a log
+// this server does not hold, NOT_FOUND whatever else is asked.
+TEST_F(ReadTest, GetCheckpointByOrigin) {
+  vitrine::v1::GetCheckpointRequest request;
+  request.set_origin(std::string(kOrigin));
+  vitrine::v1::GetCheckpointResponse response;
+  ASSERT_TRUE(stub_->GetCheckpoint(ClientContext().get(), request, &response).ok());
+  EXPECT_EQ(Open(response.checkpoint().note()).size, kSize);
+  request.set_at_most_size(sizes_[0]);
+  ASSERT_TRUE(stub_->GetCheckpoint(ClientContext().get(), request, &response).ok());
+  EXPECT_LE(Open(response.checkpoint().note()).size, sizes_[0]);
+
+  for (bool witnessed : {false, true}) {
+    vitrine::v1::GetCheckpointRequest other;
+    other.set_origin("example.com/other-log");
+    other.set_witnessed(witnessed);
+    response.Clear();
+    const grpc::Status status =
+        stub_->GetCheckpoint(ClientContext().get(), other, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << witnessed;
+    EXPECT_EQ(status.error_message(),
+              "no log \"example.com/other-log\" here: this log is "
+              "\"example.com/test-log\"");
+    EXPECT_FALSE(response.has_checkpoint());
+  }
+}
+
 // A log whose signed sizes do not depend on how threads are scheduled: the
 // sequencer cuts a batch only once kBatch entries are queued (max_delay is
 // far beyond the call deadline, so it never cuts one by time) and each Add
@@ -247,10 +274,12 @@ TEST_F(ReadTest, ConsistencyProofErrors) {
 
 std::vector<vitrine::v1::Entry> ReadEntries(vitrine::v1::Log::Stub& stub,
                                             uint64_t start, uint64_t end,
-                                            grpc::Status* status) {
+                                            grpc::Status* status,
+                                            const std::string& origin = "") {
   vitrine::v1::GetEntriesRequest request;
   request.set_start(start);
   request.set_end(end);
+  request.set_origin(origin);
   auto context = ClientContext();
   std::unique_ptr<grpc::ClientReader<vitrine::v1::Entry>> reader =
       stub.GetEntries(context.get(), request);
@@ -285,9 +314,28 @@ TEST_F(ReadTest, GetEntriesErrors) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   ReadEntries(*stub_, 5, kSize + 1, &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(status.error_message(), "end 11 is beyond the log's size 10");
   ReadEntries(*stub_, 0, limits_.max_entries_per_call + 1, &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("at most 10000"), std::string::npos);
+}
+
+TEST_F(ReadTest, GetEntriesByOrigin) {
+  grpc::Status status;
+  std::vector<vitrine::v1::Entry> entries =
+      ReadEntries(*stub_, 0, kSize, &status, std::string(kOrigin));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(entries.size(), kSize);
+  EXPECT_EQ(entries[kSize - 1].leaf(), leaves_[kSize - 1]);
+  // Another log: NOT_FOUND before the range is looked at (its range would
+  // be valid here, and the one after it would be OUT_OF_RANGE).
+  EXPECT_TRUE(ReadEntries(*stub_, 0, 1, &status, "example.com/other-log").empty());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            "no log \"example.com/other-log\" here: this log is "
+            "\"example.com/test-log\"");
+  ReadEntries(*stub_, 0, kSize + 1, &status, "example.com/other-log");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ReadTest, FindByDigest) {

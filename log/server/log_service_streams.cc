@@ -1,7 +1,8 @@
-// The server-streaming RPCs: GetEntries and WatchCheckpoints. Each keeps
-// exactly one write in flight; gRPC calls OnWriteDone when the client's
-// flow control lets the next one go, so a slow client holds memory for one
-// message, never for the whole range.
+// The server-streaming RPCs: GetEntries (log/serving/entries_stream.h,
+// shared with the monitor's verified copies) and WatchCheckpoints. Each
+// keeps exactly one write in flight; gRPC calls OnWriteDone when the
+// client's flow control lets the next one go, so a slow client holds memory
+// for one message, never for the whole range.
 //
 // Safety notes for the callback API (grpcpp/impl/codegen/
 // server_callback_handlers.h in gRPC 1.51): StartWrite and Finish never run
@@ -22,112 +23,14 @@
 #include "log/server/internal/checkpoint_hub.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/log_service.h"
+#include "log/serving/entries_stream.h"
+#include "log/serving/origin.h"
 
 namespace vitrine::server {
 namespace {
 
 using internal::Method;
 using internal::RpcMetrics;
-
-// Entries read from the store per read: one entry tile's worth, so a read
-// is one short sequential scan and a chunk is at most 4 MiB of statements.
-constexpr uint64_t kEntriesPerRead = 256;
-
-// Streams the leaves [next, end). Only one thread touches it at a time (the
-// handler, then each OnWriteDone in turn), except `cancelled_`. There is
-// always exactly one write in flight until the single Finish (or
-// StartWriteAndFinish, which has no OnWriteDone), so every end - the last
-// entry, a cancel, a failed write, a store error, shutdown - goes through
-// OnWriteDone or WriteNext, and each calls End at most once.
-class EntriesReactor final : public grpc::ServerWriteReactor<vitrine::v1::Entry> {
- public:
-  // `shutting_down` is the service's flag; it outlives the stream (the
-  // service outlives the gRPC server).
-  EntriesReactor(const storage::Store* store, RpcMetrics* metrics,
-                 const std::atomic<bool>* shutting_down, uint64_t start,
-                 uint64_t end)
-      : store_(store),
-        metrics_(metrics),
-        shutting_down_(shutting_down),
-        next_(start),
-        end_(end) {}
-
-  // Starts the stream, or ends it at once with `status` when not OK.
-  void Start(const absl::Status& status) {
-    if (!status.ok()) {
-      End(ToGrpcStatus(status));
-      return;
-    }
-    WriteNext();
-  }
-
-  void OnWriteDone(bool ok) override {
-    if (!ok || cancelled_.load(std::memory_order_acquire)) {
-      // The client went away: gRPC still wants a Finish, which it drops.
-      End(grpc::Status::CANCELLED);
-      return;
-    }
-    if (shutting_down_->load(std::memory_order_acquire)) {
-      End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                       absl::StrCat("the log is shutting down; resume with "
-                                    "start ", next_)));
-      return;
-    }
-    WriteNext();
-  }
-
-  void OnCancel() override { cancelled_.store(true, std::memory_order_release); }
-
-  void OnDone() override {
-    metrics_->RecordRpc(Method::kGetEntries, final_status_);
-    delete this;
-  }
-
- private:
-  void WriteNext() {
-    if (next_ == end_) {
-      End(grpc::Status::OK);  // the empty range
-      return;
-    }
-    if (chunk_pos_ == chunk_.size()) {
-      const uint64_t chunk_end = std::min(end_, next_ + kEntriesPerRead);
-      absl::StatusOr<std::vector<std::string>> chunk =
-          store_->GetEntries(next_, chunk_end);
-      if (!chunk.ok()) {
-        End(ToGrpcStatus(chunk.status()));
-        return;
-      }
-      chunk_ = *std::move(chunk);
-      chunk_pos_ = 0;
-    }
-    entry_.set_index(next_);
-    entry_.set_leaf(std::move(chunk_[chunk_pos_++]));
-    ++next_;
-    if (next_ == end_) {
-      // The last entry and the status in one batch.
-      final_status_ = grpc::Status::OK;
-      StartWriteAndFinish(&entry_, grpc::WriteOptions(), grpc::Status::OK);
-    } else {
-      StartWrite(&entry_);
-    }
-  }
-
-  void End(grpc::Status status) {
-    final_status_ = status;
-    Finish(std::move(status));
-  }
-
-  const storage::Store* const store_;
-  RpcMetrics* const metrics_;
-  const std::atomic<bool>* const shutting_down_;
-  uint64_t next_;
-  const uint64_t end_;
-  std::vector<std::string> chunk_;
-  size_t chunk_pos_ = 0;
-  vitrine::v1::Entry entry_;  // the write in flight
-  grpc::Status final_status_;
-  std::atomic<bool> cancelled_{false};
-};
 
 // Sends the newest checkpoint larger than anything sent (or after_size),
 // one write at a time; states published while a write is in flight replace
@@ -281,27 +184,30 @@ grpc::ServerWriteReactor<vitrine::v1::Entry>* LogService::GetEntries(
     const vitrine::v1::GetEntriesRequest* request) {
   const uint64_t start = request->start();
   const uint64_t end = request->end();
-  const uint64_t size = sequencer_->Published()->checkpoint.size;
+  const std::shared_ptr<const sequencer::PublishedState> published =
+      sequencer_->Published();
+  const uint64_t size = published->checkpoint.size;
   absl::Status valid;
   if (shutting_down_.load(std::memory_order_acquire)) {
     valid = absl::UnavailableError(
         "the log is shutting down; retry after it restarts");
-  } else if (start > end) {
-    valid = absl::InvalidArgumentError(
-        absl::StrCat("start ", start, " is after end ", end));
-  } else if (end - start > limits_.max_entries_per_call) {
-    valid = absl::InvalidArgumentError(absl::StrCat(
-        "at most ", limits_.max_entries_per_call, " entries per call, not ",
-        end - start, "; ask for [", start, ", ",
-        start + limits_.max_entries_per_call, ") first"));
-  } else if (end > size) {
-    valid = absl::OutOfRangeError(absl::StrCat(
-        "end ", end, " is beyond the log's size ", size));
+  } else if (absl::Status mine = serving::CheckOrigin(
+                 request->origin(), published->checkpoint.origin);
+             !mine.ok()) {
+    valid = mine;  // another log's range means nothing here
+  } else {
+    valid = serving::CheckEntriesRange(start, end, size,
+                                       limits_.max_entries_per_call,
+                                       "the log's size");
   }
-  auto* reactor = new EntriesReactor(store_, metrics_.get(),
-                                     &shutting_down_, start, end);
-  reactor->Start(valid);
-  return reactor;
+  serving::EntriesSource source;
+  source.store = store_;
+  source.stopping = &shutting_down_;
+  source.who = "the log";
+  source.on_done = [metrics = metrics_.get()](const grpc::Status& status) {
+    metrics->RecordRpc(Method::kGetEntries, status);
+  };
+  return serving::StreamEntries(source, start, end, valid);
 }
 
 grpc::ServerWriteReactor<vitrine::v1::Checkpoint>* LogService::WatchCheckpoints(

@@ -14,6 +14,19 @@
 namespace vitrine::server {
 namespace {
 
+// InvalidArgument unless `address` is host:port with a port in 1..65535.
+absl::Status CheckHostPort(absl::string_view what, absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": address wants host:port, got \"", address, "\""));
+  }
+  return absl::OkStatus();
+}
+
 // Parses "<vkey>@<host:port>": a type 0x04 vkey (its base64 never holds
 // '@') and an address with a port.
 absl::StatusOr<WitnessAddress> ParseWitness(absl::string_view text) {
@@ -35,16 +48,8 @@ absl::StatusOr<WitnessAddress> ParseWitness(absl::string_view text) {
         " is not a cosignature/v1 (type 0x04) key: make one with "
         "`vitrine keygen --kind=witness`"));
   }
-  const size_t colon = witness.address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(absl::string_view(witness.address).substr(colon + 1),
-                        &port) ||
-      port <= 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "witness ", key->name, ": address wants host:port, got \"",
-        witness.address, "\""));
-  }
+  VITRINE_RETURN_IF_ERROR(
+      CheckHostPort(absl::StrCat("witness ", key->name), witness.address));
   return witness;
 }
 
@@ -53,7 +58,16 @@ const OptionTable<LogConfig>& Options() {
   static const auto* options = [] {
     auto* table = new OptionTable<LogConfig>{
         StringOption(&C::data, "data", "data folder (store, key, vendors)"),
-        StringOption(&C::to, "to", "export: the folder to write the static tiles API to"),
+        StringOption(&C::to, "to",
+                     "export: the folder to write the static tiles API to; "
+                     "backup: the backup folder"),
+        StringOption(&C::from, "from", "restore: the backup folder to restore from"),
+        StringOption(&C::admin_socket, "admin_socket",
+                     "Unix socket of the admin API (backup) (default "
+                     "<data>/admin.sock; \"off\": none)"),
+        BoolOption(&C::accept_fork_risk, "accept_fork_risk",
+                   "serve a restored store without witnessed recovery: may "
+                   "sign a second root for a size already published"),
         StringOption(&C::origin, "origin", "log name: checkpoint origin and key name"),
         StringOption(&C::key_file, "key_file", "log signer key file (default <data>/log.key)"),
         StringOption(&C::vendors_file, "vendors_file", "vendor registry (default <data>/vendors)"),
@@ -124,7 +138,24 @@ const OptionTable<LogConfig>& Options() {
                      "PEM roots: reach the witnesses over TLS"),
         IntOption(&C::witness_timeout_ms, "witness_timeout_ms", 1,
                   "deadline of one push to one witness, ms"),
+        StringOption(&C::mirror_tls_roots_file, "mirror_tls_roots_file",
+                     "PEM roots: reach the mirrors over TLS"),
     };
+    auto mirror = MakeOption<LogConfig>(
+        "mirror",
+        "a monitor's verified copy of this log, <host:port> (restore recovery "
+        "fetches missing entries from it); repeat for each",
+        [](absl::string_view v, LogConfig& c) {
+          VITRINE_RETURN_IF_ERROR(CheckHostPort("mirror", v));
+          c.mirrors.emplace_back(v);
+          return absl::OkStatus();
+        },
+        [](const LogConfig& c) {
+          return c.mirrors.empty() ? std::string("none") : absl::StrCat(c.mirrors.size());
+        });
+    mirror.second.repeated = true;
+    mirror.second.clear = [](LogConfig& c) { c.mirrors.clear(); };
+    table->insert(std::move(mirror));
     auto witness = MakeOption<LogConfig>(
         "witness", "a witness, <type 0x04 vkey>@<host:port>; repeat for each",
         [](absl::string_view v, LogConfig& c) {
@@ -160,6 +191,10 @@ std::string LogConfig::KeyPath() const {
 }
 std::string LogConfig::VerifierKeyPath() const {
   return DataPath(*this, "log.vkey");
+}
+std::string LogConfig::AdminSocketPath() const {
+  if (admin_socket == "off") return "";
+  return admin_socket.empty() ? DataPath(*this, "admin.sock") : admin_socket;
 }
 std::string LogConfig::VendorsPath() const {
   return vendors_file.empty() ? DataPath(*this, "vendors") : vendors_file;
@@ -210,10 +245,11 @@ absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args)
     rest.erase(rest.begin());
     if (command.subcommand != "serve" && command.subcommand != "init" &&
         command.subcommand != "export" && command.subcommand != "fsck" &&
+        command.subcommand != "backup" && command.subcommand != "restore" &&
         command.subcommand != "help") {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown subcommand \"", command.subcommand,
-          "\" (serve, init, export, fsck, help)"));
+          "\" (serve, init, export, fsck, backup, restore, help)"));
     }
   }
   ParsedFlags parsed;
@@ -232,7 +268,8 @@ absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args)
 
 std::string LogUsage() {
   return absl::StrCat(
-      "usage: vitrine-log [serve|init|export|fsck|help] [--config=FILE] [--option=value ...]\n"
+      "usage: vitrine-log [serve|init|export|fsck|backup|restore|help] [--config=FILE]\n"
+      "                   [--option=value ...]\n"
       "\n"
       "  serve   run the log (default): gRPC API and HTTP tiles, metrics, health\n"
       "  init    create the data folder and a log key; print the verifier key\n"
@@ -242,6 +279,11 @@ std::string LogUsage() {
       "  fsck    check a stopped log's store: every tile, interior, index and\n"
       "          signed root recomputed from the entries; exit 0 when sound,\n"
       "          1 with each problem listed, 2 when it cannot run\n"
+      "  backup  back the store up into --to=DIR (incremental; a running log\n"
+      "          does it itself, asked through its admin socket)\n"
+      "  restore restore the latest backup in --from=DIR into --data=DIR (which\n"
+      "          must hold no store); the next serve recovers what the backup\n"
+      "          lacks from the witnesses and mirrors before signing anything\n"
       "\n"
       "options (also `name = value` lines in --config FILE; flags win, and a\n"
       "repeated option given as flags replaces the file's list):\n",

@@ -56,8 +56,15 @@ struct LogConfig {
   std::string supervisors_file;
   // Create the data folder and a log key on first start instead of failing.
   bool init_if_missing = false;
-  // `export`: the folder the static tiles API is written to.
+  // `export`: the folder the static tiles API is written to; `backup`: the
+  // backup folder.
   std::string to;
+  // `restore`: the backup folder to restore from.
+  std::string from;
+  // The Unix socket of the admin API (proto/vitrine/v1/admin.proto: online
+  // backup), mode 0600; empty means <data>/admin.sock, "off" none. Never a
+  // network port: whoever can write to it can make the log write backups.
+  std::string admin_socket;
 
   // Loopback by default: exposing the log is a deliberate choice.
   std::string grpc_listen = "127.0.0.1:7400";
@@ -139,6 +146,21 @@ struct LogConfig {
   // retried later with backoff; appends never wait for it.
   int64_t witness_timeout_ms = 5000;
 
+  // Monitors holding a verified copy of this log (their Log service's
+  // GetCheckpoint and GetEntries), host:port each. A store restored from a
+  // backup (`vitrine-log restore`) lacks what the log published since; at
+  // the next start the log asks its witnesses for the largest checkpoint
+  // they hold and fetches the missing entries from these, checked against
+  // that checkpoint, before it signs anything (restore_recovery.h).
+  std::vector<std::string> mirrors;
+  // PEM roots to reach the mirrors over TLS; empty: plaintext.
+  std::string mirror_tls_roots_file;
+  // Serve a restored store without that recovery. The backup is older than
+  // what was published: the log would sign new entries at sizes already
+  // signed with other roots - a fork every witness and monitor will prove.
+  // Only for a log whose witnesses and mirrors are all gone.
+  bool accept_fork_risk = false;
+
   // The quorum in effect: witness_quorum, or every witness when unset.
   size_t WitnessQuorum() const;
 
@@ -148,9 +170,12 @@ struct LogConfig {
   std::string VerifierKeyPath() const;
   std::string VendorsPath() const;
   std::string SupervisorsPath() const;
+  // "" when admin_socket is "off".
+  std::string AdminSocketPath() const;
 };
 
-// A command line: the subcommand ("serve", "init", or "help"), its config.
+// A command line: the subcommand ("serve", "init", "export", "fsck",
+// "backup", "restore" or "help"), its config.
 struct LogCommand {
   std::string subcommand;
   LogConfig config;

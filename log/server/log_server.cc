@@ -1,6 +1,10 @@
 #include "log/server/log_server.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
 
 #include <cstdio>
 #include <algorithm>
@@ -23,9 +27,12 @@
 #include "log/note/key_file.h"
 #include "log/note/keys.h"
 #include "log/sequencer/sequencer.h"
+#include "log/server/admin_service.h"
+#include "log/server/admin_socket.h"
 #include "log/server/http_server.h"
 #include "log/server/log_service.h"
 #include "log/server/rate_limiter.h"
+#include "log/server/restore_recovery.h"
 #include "log/server/statement_backfill.h"
 #include "log/server/vendor_registry.h"
 #include "log/server/witness_pusher.h"
@@ -70,6 +77,48 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcCredentials(
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(ssl);
+}
+
+// A store `vitrine-log restore` marked: recovered from the witnesses and
+// mirrors (restore_recovery.h) before anything can be signed, or - with
+// accept_fork_risk - served as it is, loudly.
+absl::Status RecoverIfRestored(const LogConfig& config, const std::string& vkey) {
+  if (!IsMarkedRestored(config.StorePath())) return absl::OkStatus();
+  if (config.accept_fork_risk) {
+    std::fprintf(stderr,
+                 "vitrine-log: WARNING: serving a store restored from a backup "
+                 "without recovering what was published after it "
+                 "(--accept_fork_risk): new entries may be signed at sizes "
+                 "already signed with other roots, which witnesses and "
+                 "monitors will prove as a fork\n");
+    return ClearRestoredMark(config.StorePath());
+  }
+  RecoveryOptions options;
+  options.store_path = config.StorePath();
+  options.log_vkey = vkey;
+  options.witnesses = config.witnesses;
+  options.witness_quorum = config.WitnessQuorum();
+  options.mirrors = config.mirrors;
+  options.timeout = absl::Milliseconds(config.witness_timeout_ms);
+  if (!config.witness_tls_roots_file.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(options.witness_tls_roots,
+                             ReadSmallFile(config.witness_tls_roots_file, kMaxPemFileSize));
+  }
+  if (!config.mirror_tls_roots_file.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(options.mirror_tls_roots,
+                             ReadSmallFile(config.mirror_tls_roots_file, kMaxPemFileSize));
+  }
+  VITRINE_ASSIGN_OR_RETURN(RecoveryReport report, RecoverRestoredStore(options));
+  std::fprintf(stderr,
+               "vitrine-log: restored store recovered: the backup ended at tree "
+               "size %llu, the largest checkpoint published is %llu (%s); %llu "
+               "entries fetched and verified against it; %zu witnesses answered\n",
+               static_cast<unsigned long long>(report.restored_size),
+               static_cast<unsigned long long>(report.recovered_size),
+               report.target_from.empty() ? "the backup's own" : report.target_from.c_str(),
+               static_cast<unsigned long long>(report.entries_fetched),
+               report.witnesses_answered);
+  return ClearRestoredMark(config.StorePath());
 }
 
 }  // namespace
@@ -118,11 +167,47 @@ struct LogServer::Rep {
   std::unique_ptr<LogService> service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<HttpServer> http_server;
+  // The admin API on its Unix socket (none when admin_socket is "off").
+  std::optional<UnixSocketAddress> admin_address;
+  std::unique_ptr<AdminService> admin;
+  std::unique_ptr<grpc::Server> admin_server;
   std::string grpc_host;
   int grpc_port = 0;
   std::string http_host;
   bool shut_down = false;
 };
+
+// The admin API on <data>/admin.sock (config.h admin_socket), after the
+// store is open: its lock proves no other log serves this folder, so a
+// socket file left there by a crash is stale and replaced.
+absl::Status LogServer::StartAdmin(Rep& rep) {
+  const std::string path = rep.config.AdminSocketPath();
+  if (path.empty()) return absl::OkStatus();
+  VITRINE_ASSIGN_OR_RETURN(UnixSocketAddress address, UnixSocketAddress::For(path));
+  struct stat status;
+  if (lstat(path.c_str(), &status) == 0) {
+    if (!S_ISSOCK(status.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "admin_socket ", path, " exists and is not a socket"));
+    }
+    unlink(path.c_str());
+  }
+  rep.admin = std::make_unique<AdminService>(rep.store.get(), rep.identity.verifier_key);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address.grpc_target(), grpc::InsecureServerCredentials());
+  builder.RegisterService(rep.admin.get());
+  rep.admin_server = builder.BuildAndStart();
+  if (rep.admin_server == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on admin_socket ", path));
+  }
+  // Only the log's user (and root) may connect: connecting takes write
+  // permission on the socket file.
+  if (chmod(path.c_str(), 0600) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("chmod ", path));
+  }
+  rep.admin_address = std::move(address);
+  return absl::OkStatus();
+}
 
 LogServer::LogServer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
@@ -154,6 +239,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   VITRINE_ASSIGN_OR_RETURN(HostPort http_address, SplitHostPort(config.http_listen));
   VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                            GrpcCredentials(config));
+
+  VITRINE_RETURN_IF_ERROR(RecoverIfRestored(config, vkey));
 
   storage::StoreOptions store_options;
   store_options.path = config.StorePath();
@@ -278,6 +365,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
       HttpServer::Start(http_options, rep->store.get(), rep->sequencer.get(),
                         &rep->metrics, rep->witnessed.get(), rep->disk.get()));
   rep->http_host = http_address.host;
+  VITRINE_RETURN_IF_ERROR(StartAdmin(*rep));
   return std::unique_ptr<LogServer>(new LogServer(std::move(rep)));
 }
 
@@ -312,6 +400,13 @@ void LogServer::Shutdown() {
                                 std::chrono::seconds(10));
   }
   if (rep_->http_server != nullptr) rep_->http_server->Stop();
+  // A backup in progress is cancelled for its caller but runs to its end:
+  // the store stays open until then.
+  if (rep_->admin_server != nullptr) {
+    rep_->admin_server->Shutdown(std::chrono::system_clock::now());
+  }
+  if (rep_->admin != nullptr) rep_->admin->Shutdown();
+  if (rep_->admin_address.has_value()) unlink(rep_->admin_address->path().c_str());
   // 2. Stop pushing to witnesses (cancels calls in flight): the pusher
   //    reads the sequencer and writes the store.
   if (rep_->pusher != nullptr) rep_->pusher->Stop();
@@ -321,6 +416,8 @@ void LogServer::Shutdown() {
   rep_->service.reset();
   rep_->http_server.reset();
   rep_->pusher.reset();
+  rep_->admin_server.reset();
+  rep_->admin.reset();
   rep_->sequencer.reset();
   rep_->witnessed.reset();
   // 4. Close RocksDB last: everything above reads from it.

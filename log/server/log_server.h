@@ -62,6 +62,7 @@ class LogServer {
  private:
   struct Rep;
   explicit LogServer(std::unique_ptr<Rep> rep);
+  static absl::Status StartAdmin(Rep& rep);
   std::unique_ptr<Rep> rep_;
 };
 

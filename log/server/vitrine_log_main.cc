@@ -4,25 +4,36 @@
 //   vitrine-log serve --data=data/log          # or --config=FILE
 //   vitrine-log export --data=data/log --to=www/log   # a stopped log
 //   vitrine-log fsck --data=data/log                   # a stopped log
+//   vitrine-log backup --data=data/log --to=/backups/log  # running or not
+//   vitrine-log restore --from=/backups/log --data=data/log
 //
 // Signals: SIGTERM and SIGINT shut down gracefully (stop accepting, finish
 // and commit what is queued, close); SIGHUP rereads the vendor registry.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
+#include "common/file.h"
+#include "common/grpc_status.h"
 #include "common/server_signals.h"
+#include "common/status_macros.h"
+#include "grpcpp/grpcpp.h"
 #include "log/note/key_file.h"
 #include "log/note/keys.h"
+#include "log/server/admin_socket.h"
 #include "log/server/config.h"
 #include "log/server/log_server.h"
+#include "log/server/restore_recovery.h"
 #include "log/server/static_export.h"
 #include "log/storage/fsck.h"
 #include "log/storage/store.h"
+#include "proto/vitrine/v1/admin.grpc.pb.h"
 
 namespace vitrine::server {
 namespace {
@@ -148,6 +159,141 @@ int Export(const LogConfig& config) {
   return 0;
 }
 
+void PrintBackup(const std::string& to, uint32_t id, uint64_t tree_size,
+                 uint64_t files, uint64_t bytes, uint64_t copied, double seconds) {
+  std::printf("backup %u in %s: tree size >= %llu, %llu files, %llu bytes "
+              "(%llu copied) in %.1f s\n",
+              id, to.c_str(), static_cast<unsigned long long>(tree_size),
+              static_cast<unsigned long long>(files),
+              static_cast<unsigned long long>(bytes),
+              static_cast<unsigned long long>(copied), seconds);
+}
+
+// A running log holds its store: it backs itself up, asked over its admin
+// socket.
+absl::Status BackupThroughLog(const LogConfig& config, const std::string& to) {
+  absl::StatusOr<UnixSocketAddress> address =
+      UnixSocketAddress::For(config.AdminSocketPath());
+  if (!address.ok()) return address.status();
+  auto stub = vitrine::v1::Admin::NewStub(
+      grpc::CreateChannel(address->grpc_target(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  // No deadline: the backup takes as long as copying the store does.
+  vitrine::v1::BackupRequest request;
+  request.set_to(to);
+  vitrine::v1::BackupResponse response;
+  const grpc::Status status = stub->Backup(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status, "Admin.Backup");
+  PrintBackup(to, response.backup_id(), response.tree_size(), response.files(),
+              response.bytes(), response.bytes_copied(), response.seconds());
+  return absl::OkStatus();
+}
+
+// A stopped log: its store is backed up here.
+absl::Status BackupStoppedLog(const LogConfig& config, const std::string& to) {
+  storage::StoreOptions options;
+  options.path = config.StorePath();
+  options.create_if_missing = false;
+  options.tile_cache_tiles = 0;
+  absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options);
+  if (!store.ok()) {
+    if (store.status().code() == absl::StatusCode::kUnavailable) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          store.status().message(), " (the store is in use, and no log answers on ",
+          config.AdminSocketPath().empty() ? "an admin socket (admin_socket = off)"
+                                           : config.AdminSocketPath(),
+          ")"));
+    }
+    return store.status();
+  }
+  const absl::Time start = absl::Now();
+  absl::StatusOr<storage::BackupInfo> info = (*store)->Backup(to);
+  if (!info.ok()) return info.status();
+  absl::StatusOr<std::string> vkey = ReadSmallFile(config.VerifierKeyPath(), 1 << 16);
+  if (!vkey.ok()) return vkey.status();
+  VITRINE_RETURN_IF_ERROR(WriteFileAtomically(to + "/log.vkey", *vkey, 0644));
+  PrintBackup(to, info->id, info->tree_size, info->files, info->bytes,
+              info->bytes_copied, absl::ToDoubleSeconds(absl::Now() - start));
+  return absl::OkStatus();
+}
+
+int Backup(const LogConfig& config) {
+  if (config.to.empty()) {
+    std::fprintf(stderr, "vitrine-log backup: needs --to=DIR\n");
+    return 2;
+  }
+  const std::string to = std::filesystem::absolute(config.to).lexically_normal().string();
+  // A running log answers on its socket; a socket nobody answers is left
+  // from a crash, and the store is then free to open here.
+  const std::string socket = config.AdminSocketPath();
+  if (!socket.empty() && PathExists(socket)) {
+    absl::Status through_log = BackupThroughLog(config, to);
+    if (through_log.code() != absl::StatusCode::kUnavailable) {
+      if (!through_log.ok()) {
+        std::fprintf(stderr, "vitrine-log backup: %s\n", through_log.ToString().c_str());
+        return 1;
+      }
+      return 0;
+    }
+  }
+  absl::Status done = BackupStoppedLog(config, to);
+  if (!done.ok()) {
+    std::fprintf(stderr, "vitrine-log backup: %s\n", done.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+// Restores the latest backup of --from into --data and marks the store, so
+// that the next serve recovers before signing (restore_recovery.h).
+int Restore(const LogConfig& config) {
+  if (config.from.empty()) {
+    std::fprintf(stderr, "vitrine-log restore: needs --from=DIR (a backup folder)\n");
+    return 2;
+  }
+  // The backup names its log: it must be this data folder's log.
+  absl::StatusOr<std::string> backup_vkey =
+      note::ReadVerifierKeyFile(config.from + "/log.vkey");
+  if (!backup_vkey.ok()) {
+    std::fprintf(stderr, "vitrine-log restore: %s\n",
+                 backup_vkey.status().ToString().c_str());
+    return 1;
+  }
+  if (PathExists(config.VerifierKeyPath())) {
+    absl::StatusOr<std::string> vkey = note::ReadVerifierKeyFile(config.VerifierKeyPath());
+    if (!vkey.ok() || *vkey != *backup_vkey) {
+      std::fprintf(stderr,
+                   "vitrine-log restore: the backup in %s is of log %s, not of "
+                   "this data folder's log (%s)\n",
+                   config.from.c_str(), backup_vkey->c_str(),
+                   vkey.ok() ? vkey->c_str() : vkey.status().ToString().c_str());
+      return 1;
+    }
+  }
+  absl::Status made = MakeDirs(config.data, 0700);
+  absl::StatusOr<storage::BackupInfo> restored =
+      made.ok() ? storage::Store::RestoreBackup(config.from, config.StorePath())
+                : absl::StatusOr<storage::BackupInfo>(made);
+  absl::Status marked = restored.ok() ? MarkRestored(config.StorePath(), *restored)
+                                      : restored.status();
+  if (marked.ok() && !PathExists(config.VerifierKeyPath())) {
+    marked = WriteFileAtomically(config.VerifierKeyPath(), *backup_vkey + "\n", 0644);
+  }
+  if (!marked.ok()) {
+    std::fprintf(stderr, "vitrine-log restore: %s\n", marked.ToString().c_str());
+    return 1;
+  }
+  std::printf("restored backup %u (tree size %llu) into %s\n"
+              "The log published more since this backup. At its next start it asks\n"
+              "its witnesses for the largest checkpoint they hold and fetches the\n"
+              "missing entries from its mirrors before it signs anything; without\n"
+              "witnesses (and mirrors, when entries are missing) it refuses to start\n"
+              "unless given --accept_fork_risk.\n",
+              restored->id, static_cast<unsigned long long>(restored->tree_size),
+              config.StorePath().c_str());
+  return 0;
+}
+
 int Serve(const LogConfig& config) {
   ServerSignals signals;  // before any thread starts
 
@@ -208,5 +354,7 @@ int main(int argc, char** argv) {
   if (command->subcommand == "init") return vitrine::server::Init(command->config);
   if (command->subcommand == "export") return vitrine::server::Export(command->config);
   if (command->subcommand == "fsck") return vitrine::server::CheckStore(command->config);
+  if (command->subcommand == "backup") return vitrine::server::Backup(command->config);
+  if (command->subcommand == "restore") return vitrine::server::Restore(command->config);
   return vitrine::server::Serve(command->config);
 }

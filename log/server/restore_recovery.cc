@@ -245,10 +245,8 @@ class Recovery {
       absl::Status step = Step(mirror, start, target, report);
       if (step.ok()) continue;
       errors.push_back(step.ToString());
-      // Storage errors are ours, not the mirror's: stop.
-      if (!monitor::IsRootMismatch(step) && step.code() == absl::StatusCode::kDataLoss) {
-        return step;
-      }
+      // A damaged store is ours, not the mirror's: stop.
+      if (step.code() == absl::StatusCode::kDataLoss) return step;
       if (++mirror == mirrors_.size()) {
         return absl::FailedPreconditionError(absl::StrCat(
             "restored store: no mirror could serve entries [", start, ", ",
@@ -279,9 +277,9 @@ class Recovery {
                              note::OpenCheckpoint(step.log_note, origin_, log_keys_));
     absl::Status appended = copy_->Append(start, leaves, opened, step.log_note);
     if (monitor::IsRootMismatch(appended)) {
-      return absl::Status(appended.code(),
-                          absl::StrCat("mirror ", options_.mirrors[mirror],
-                                       ": ", appended.message()));
+      // The mirror's fault, not the store's: the copy did not change.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "mirror ", options_.mirrors[mirror], ": ", appended.message()));
     }
     VITRINE_RETURN_IF_ERROR(appended);
     report.entries_fetched += leaves.size();

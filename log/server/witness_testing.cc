@@ -54,13 +54,39 @@ class TestWitness::Service final : public vitrine::v1::Witness::Service {
     return status;
   }
 
+  // The held checkpoint with this witness's cosignature added.
+  grpc::Status GetLatestCheckpoint(
+      grpc::ServerContext* context,
+      const vitrine::v1::GetLatestCheckpointRequest* request,
+      vitrine::v1::GetLatestCheckpointResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    if (down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+    if (request->origin() != origin_ || held_note_.empty()) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "nothing held for that origin");
+    }
+    absl::StatusOr<note::Signature> cosignature = note::Cosign(held_, *signer_);
+    if (!cosignature.ok()) {
+      return grpc::Status(grpc::StatusCode::INTERNAL,
+                          std::string(cosignature.status().message()));
+    }
+    response->set_checkpoint(
+        absl::StrCat(held_note_, note::FormatSignatureLine(*cosignature)));
+    return grpc::Status::OK;
+  }
+
   absl::Status Hold(absl::string_view signed_note) {
     VITRINE_ASSIGN_OR_RETURN(
         note::VerifiedCheckpoint verified,
         note::OpenCheckpoint(signed_note, origin_, log_keys_));
     absl::MutexLock lock(&mu_);
     held_ = verified.checkpoint;
+    held_note_ = LogSigned(verified);
     return absl::OkStatus();
+  }
+
+  // The note with the log's signature lines only.
+  static std::string LogSigned(const note::VerifiedCheckpoint& verified) {
+    return note::FormatNote(note::Note{verified.note.note.text, verified.note.verified});
   }
 
   const std::string& vkey_ref() const { return vkey_; }
@@ -71,6 +97,7 @@ class TestWitness::Service final : public vitrine::v1::Witness::Service {
   bool down_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration delay_ ABSL_GUARDED_BY(mu_);
   note::Checkpoint held_ ABSL_GUARDED_BY(mu_);  // size 0: nothing held
+  std::string held_note_ ABSL_GUARDED_BY(mu_);  // held_, signed by the log
   int cosigned_ ABSL_GUARDED_BY(mu_) = 0;
   int aborted_ ABSL_GUARDED_BY(mu_) = 0;
   int refused_ ABSL_GUARDED_BY(mu_) = 0;
@@ -131,6 +158,7 @@ class TestWitness::Service final : public vitrine::v1::Witness::Service {
                           std::string(cosignature.status().message()));
     }
     held_ = checkpoint;
+    held_note_ = LogSigned(*verified);
     response.add_cosignatures(note::FormatSignatureLine(*cosignature));
     return grpc::Status::OK;
   }

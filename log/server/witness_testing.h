@@ -17,6 +17,8 @@
 // "vitrine-witness-size" when old_size is not the size it holds,
 // FAILED_PRECONDITION for the held size with another root, UNAVAILABLE while
 // down. Otherwise it holds the checkpoint and returns its cosignature.
+// GetLatestCheckpoint answers the held checkpoint (the log's note) with a
+// fresh cosignature, NOT_FOUND before the first or for another origin.
 //
 // Thread-safety: thread-safe.
 #ifndef VITRINE_LOG_SERVER_WITNESS_TESTING_H_

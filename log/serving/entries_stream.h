@@ -51,7 +51,8 @@ absl::Status CheckEntriesRange(uint64_t start, uint64_t end, uint64_t size,
 
 // Where a stream reads and how it ends.
 struct EntriesSource {
-  // Holds the entries streamed. Required.
+  // Holds the entries streamed. Required unless the stream is refused
+  // (StreamEntries' `valid` not OK), when nothing is read.
   const storage::Store* store = nullptr;
   // The server's shutdown flag, or null: once true, a stream ends
   // UNAVAILABLE after its write in flight, "<who> is shutting down; resume

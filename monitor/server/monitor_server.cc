@@ -28,6 +28,7 @@
 #include "monitor/follow/verified_copy.h"
 #include "monitor/gossip/gossip_service.h"
 #include "monitor/gossip/gossiper.h"
+#include "monitor/mirror/mirror_read_service.h"
 #include "monitor/server/monitor_metrics.h"
 #include "monitor/server/status_http.h"
 #include "monitor/witness/witness.h"
@@ -131,6 +132,8 @@ struct MonitorServer::Rep {
   std::unique_ptr<PeerBudget> gossip_budget;
   std::unique_ptr<WitnessService> witness_service;
   std::unique_ptr<GossipService> gossip_service;
+  // Reads of the Log API from the verified copies (read-only mirror).
+  std::unique_ptr<MirrorReadService> mirror_service;
   std::unique_ptr<Gossiper> gossiper;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_host;
@@ -307,6 +310,11 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
                                                         rep->identity.name, gossip_options);
   rep->witness_service =
       std::make_unique<WitnessService>(rep->witness.get(), rep->witness_budget.get());
+  std::vector<MirroredLog> mirrored;
+  for (size_t i = 0; i < followed.size(); ++i) {
+    mirrored.push_back({rep->copies[i].get(), followed[i].address});
+  }
+  rep->mirror_service = std::make_unique<MirrorReadService>(MirroredLogs(std::move(mirrored)));
   if (!config.peers.empty()) {
     std::vector<GossipPeer> peers;
     for (const std::string& peer : config.peers) peers.push_back({peer, peer, tls_roots});
@@ -325,6 +333,7 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
       std::min<int64_t>(config.grpc_max_receive_bytes, std::numeric_limits<int>::max())));
   builder.RegisterService(rep->witness_service.get());
   builder.RegisterService(rep->gossip_service.get());
+  builder.RegisterService(rep->mirror_service.get());
   rep->grpc_server = builder.BuildAndStart();
   if (rep->grpc_server == nullptr || rep->grpc_port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", config.grpc_listen));
@@ -387,6 +396,9 @@ void MonitorServer::Shutdown() {
   // answers, then close the stores (the copies' destructors).
   if (rep_->gossiper != nullptr) rep_->gossiper->Stop();
   for (const std::unique_ptr<Follower>& follower : rep_->followers) follower->Stop();
+  // Entries streams end at their next write, so slow readers do not hold
+  // the server's shutdown for its whole deadline.
+  if (rep_->mirror_service != nullptr) rep_->mirror_service->Shutdown();
   if (rep_->grpc_server != nullptr) {
     rep_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   }
@@ -396,6 +408,7 @@ void MonitorServer::Shutdown() {
   rep_->grpc_server.reset();
   rep_->gossip_service.reset();
   rep_->witness_service.reset();
+  rep_->mirror_service.reset();
   rep_->logs.clear();
   rep_->copies.clear();
   rep_->witness.reset();

@@ -25,16 +25,11 @@
 //   - Every answer is checked (see bench/internal/load_phases.h). The run
 //     FAILS (exit 1) when more than 0.1% of statements or proofs fail, or
 //     any answer is wrong; every error is listed by code.
-#include <fcntl.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -45,20 +40,15 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bench/internal/load_phases.h"
 #include "bench/internal/load_report.h"
 #include "bench/internal/log_child.h"
-#include "common/status_macros.h"
+#include "bench/internal/presigned.h"
 #include "grpcpp/grpcpp.h"
-#include "log/merkle/hash.h"
 #include "log/note/keys.h"
-#include "log/note/signer.h"
-#include "log/note/statement.h"
 
 ABSL_FLAG(std::string, target, "", "host:port of a running vitrine-log (or use --spawn)");
 ABSL_FLAG(bool, spawn, false, "start a vitrine-log child on 127.0.0.1 for the run");
@@ -88,114 +78,6 @@ ABSL_FLAG(uint64_t, verify_every, 1000, "verify every Nth Add answer's first bun
 
 namespace vitrine::bench {
 namespace {
-
-// The vendor signers: read from --vendor_keys, or generated (and written
-// there when it is named). `created` tells whether they are new.
-struct Vendors {
-  std::vector<std::unique_ptr<note::Signer>> signers;
-  std::vector<std::string> verifier_keys;
-  bool created = false;
-};
-
-// Writes secret signer keys, one per line, to a new file of mode 0600.
-absl::Status WriteSignerKeys(const std::string& path, const std::vector<std::string>& keys) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", path));
-  const std::string text = absl::StrCat(absl::StrJoin(keys, "\n"), "\n");
-  const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const bool closed = close(fd) == 0;
-  if (!written || !closed) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Vendors> LoadVendors(const std::string& path, int count) {
-  Vendors vendors;
-  std::vector<std::string> signer_keys;
-  if (!path.empty() && std::filesystem::exists(path)) {
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      absl::string_view key = absl::StripAsciiWhitespace(line);
-      if (!key.empty()) signer_keys.emplace_back(key);
-    }
-  } else {
-    vendors.created = true;
-    for (int k = 0; k < count; ++k) {
-      VITRINE_ASSIGN_OR_RETURN(
-          note::GeneratedKey key,
-          note::GenerateKey(absl::StrCat("loadgen.example/vendor-", k),
-                            note::SignatureType::kEd25519));
-      signer_keys.push_back(key.signer_key);
-    }
-    if (!path.empty()) VITRINE_RETURN_IF_ERROR(WriteSignerKeys(path, signer_keys));
-  }
-  if (signer_keys.empty()) return absl::InvalidArgumentError("no vendor keys");
-  for (const std::string& key : signer_keys) {
-    VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Signer> signer, note::NewSigner(key));
-    VITRINE_ASSIGN_OR_RETURN(std::string verifier_key, note::VerifierKeyOf(key));
-    vendors.signers.push_back(std::move(signer));
-    vendors.verifier_keys.push_back(std::move(verifier_key));
-  }
-  return vendors;
-}
-
-// Signs `count` distinct statements, round-robin over the vendors, on every
-// core, and packs them `per_request` to an AddRequest. `run` makes them
-// unique across runs against one log.
-absl::StatusOr<std::vector<vitrine::v1::AddRequest>> PresignRequests(
-    const Vendors& vendors, uint64_t count, int per_request, uint64_t run) {
-  std::vector<std::string> statements(count);
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<absl::Status> failed(threads);
-  std::vector<std::thread> workers;
-  for (unsigned t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      for (uint64_t i = t; i < count; i += threads) {
-        const note::Signer& signer = *vendors.signers[i % vendors.signers.size()];
-        note::Statement statement{signer.Name(), absl::StrFormat("loadgen-%016x.tar.gz", run),
-                                  absl::StrCat("1.0.", i),
-                                  merkle::HashLeaf(absl::StrCat(run, "/", i)), std::nullopt};
-        absl::StatusOr<std::string> signed_statement = note::SignStatement(statement, signer);
-        if (!signed_statement.ok()) {
-          failed[t] = signed_statement.status();
-          return;
-        }
-        statements[i] = *std::move(signed_statement);
-      }
-    });
-  }
-  for (std::thread& worker : workers) worker.join();
-  for (const absl::Status& status : failed) VITRINE_RETURN_IF_ERROR(status);
-  std::vector<vitrine::v1::AddRequest> requests((count + per_request - 1) / per_request);
-  for (uint64_t i = 0; i < count; ++i) {
-    requests[i / per_request].add_statements(std::move(statements[i]));
-  }
-  return requests;
-}
-
-std::string DefaultLogBinary(const char* argv0) {
-  const char* runfiles = std::getenv("RUNFILES_DIR");
-  std::vector<std::string> candidates;
-  if (runfiles != nullptr) candidates.push_back(absl::StrCat(runfiles, "/vitrine/log/server/vitrine-log"));
-  std::error_code error;
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
-  candidates.push_back(self + ".runfiles/vitrine/log/server/vitrine-log");
-  candidates.push_back(absl::StrCat(argv0, ".runfiles/vitrine/log/server/vitrine-log"));
-  for (const std::string& candidate : candidates) {
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return candidates.back();
-}
-
-absl::StatusOr<uint64_t> TreeSize(LoadTarget& target) {
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  vitrine::v1::GetCheckpointResponse response;
-  grpc::Status status = target.stubs[0]->GetCheckpoint(&context, {}, &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat("GetCheckpoint: ", status.error_message()));
-  }
-  return response.checkpoint().size();
-}
 
 // Marks the report failed when more than 0.1% of a phase's items failed or
 // any answer did not check out.

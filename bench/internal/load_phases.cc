@@ -132,6 +132,17 @@ LoadTarget ConnectLoadTarget(const std::string& address, int channels) {
   return target;
 }
 
+absl::StatusOr<uint64_t> TreeSize(LoadTarget& target) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  vitrine::v1::GetCheckpointResponse response;
+  grpc::Status status = target.stubs[0]->GetCheckpoint(&context, {}, &response);
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat("GetCheckpoint: ", status.error_message()));
+  }
+  return response.checkpoint().size();
+}
+
 LatencySummary Summarize(std::vector<double>& latencies_ms) {
   LatencySummary summary;
   if (latencies_ms.empty()) return summary;

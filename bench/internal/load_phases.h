@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
 
@@ -42,6 +43,10 @@ LoadTarget ConnectLoadTarget(const std::string& address, int channels);
 struct LatencySummary {
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
 };
+
+// Returns the tree size of the log's latest checkpoint (GetCheckpoint on
+// the first channel, 30 s deadline); Unavailable with gRPC's message.
+absl::StatusOr<uint64_t> TreeSize(LoadTarget& target);
 
 // Returns percentiles of `latencies_ms` (reorders it).
 LatencySummary Summarize(std::vector<double>& latencies_ms);

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -123,6 +125,20 @@ absl::StatusOr<std::string> Init(const LogChildOptions& options, const std::stri
 }
 
 }  // namespace
+
+std::string DefaultLogBinary(const char* argv0) {
+  const char* runfiles = std::getenv("RUNFILES_DIR");
+  std::vector<std::string> candidates;
+  if (runfiles != nullptr) candidates.push_back(absl::StrCat(runfiles, "/vitrine/log/server/vitrine-log"));
+  std::error_code error;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
+  candidates.push_back(self + ".runfiles/vitrine/log/server/vitrine-log");
+  candidates.push_back(absl::StrCat(argv0, ".runfiles/vitrine/log/server/vitrine-log"));
+  for (const std::string& candidate : candidates) {
+    if (std::filesystem::exists(candidate)) return candidate;
+  }
+  return candidates.back();
+}
 
 absl::StatusOr<std::unique_ptr<LogChild>> LogChild::Spawn(const LogChildOptions& options) {
   std::unique_ptr<LogChild> child(new LogChild());

@@ -42,6 +42,11 @@ struct LogChildOptions {
   std::vector<std::string> serve_flags;
 };
 
+// Returns the vitrine-log beside this binary in its Bazel runfiles
+// ($RUNFILES_DIR, then /proc/self/exe's and `argv0`'s .runfiles folders):
+// the first that exists, else the last candidate (so the error names it).
+std::string DefaultLogBinary(const char* argv0);
+
 class LogChild {
  public:
   // Runs init, writes the registry, starts serve and waits (up to 60 s) for

@@ -207,5 +207,31 @@ TEST(ConfigTest, WatchStreamCaps) {
       << usage;
 }
 
+TEST(ConfigTest, BackupRestoreAndRecoveryOptions) {
+  ASSERT_OK_AND_ASSIGN(
+      LogCommand command,
+      ParseLogCommand({"restore", "--from=/backups/log", "--data=/srv/log",
+                       "--mirror=m1.example:7700", "--mirror=[::1]:7701",
+                       "--accept_fork_risk"}));
+  EXPECT_EQ(command.subcommand, "restore");
+  EXPECT_EQ(command.config.from, "/backups/log");
+  EXPECT_EQ(command.config.mirrors,
+            (std::vector<std::string>{"m1.example:7700", "[::1]:7701"}));
+  EXPECT_TRUE(command.config.accept_fork_risk);
+  EXPECT_EQ(command.config.AdminSocketPath(), "/srv/log/admin.sock");
+
+  ASSERT_OK_AND_ASSIGN(command, ParseLogCommand({"backup", "--to=b", "--admin_socket=off"}));
+  EXPECT_EQ(command.subcommand, "backup");
+  EXPECT_EQ(command.config.AdminSocketPath(), "");
+  ASSERT_OK_AND_ASSIGN(command, ParseLogCommand({"--admin_socket=/run/vitrine/a.sock"}));
+  EXPECT_EQ(command.config.AdminSocketPath(), "/run/vitrine/a.sock");
+  EXPECT_FALSE(command.config.accept_fork_risk);
+  EXPECT_TRUE(command.config.mirrors.empty());
+
+  absl::StatusOr<LogCommand> bad = ParseLogCommand({"--mirror=no-port"});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("mirror: address wants host:port"));
+}
+
 }  // namespace
 }  // namespace vitrine::server

@@ -50,8 +50,8 @@ struct MonitorConfig {
   std::vector<std::string> watch_vendors;
   std::string watch_file;
 
-  // gRPC (Witness and Gossip services) and HTTP (/metrics, /healthz);
-  // loopback by default.
+  // gRPC (Witness, Gossip, and Log reads from the verified copies) and
+  // HTTP (/metrics, /healthz); loopback by default.
   std::string grpc_listen = "127.0.0.1:7500";
   std::string http_listen = "127.0.0.1:7580";
   // The largest request the gRPC port accepts, in bytes; gRPC refuses a
@@ -63,8 +63,8 @@ struct MonitorConfig {
   // TLS. Roots (PEM) to check the certificates of logs and peers with:
   // when set, the monitor reaches them over TLS (plaintext otherwise; what
   // they answer is verified against keys either way, TLS keeps it
-  // private). A certificate and key (PEM) to serve Witness and Gossip over
-  // TLS.
+  // private). A certificate and key (PEM) to serve the gRPC port (every
+  // service on it) over TLS.
   std::string tls_roots_file;
   std::string tls_cert_file;
   std::string tls_key_file;

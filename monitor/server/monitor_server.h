@@ -5,6 +5,19 @@
 // and a gossiper); and the HTTP port with /metrics and /healthz.
 // vitrine-monitor's main() is this plus signals; tests start it in-process.
 //
+// The gRPC port serves three services (proto/vitrine/v1/):
+//   Witness  AddCheckpoint (tlog-witness) and GetLatestCheckpoint, the
+//            largest checkpoint cosigned for an origin
+//            (monitor/witness/witness_service.h);
+//   Gossip   checkpoint exchange with peer monitors;
+//   Log      reads from the verified copies, the log picked by origin
+//            (monitor/mirror/mirror_read_service.h): GetCheckpoint (latest
+//            verified, or at_most_size) and GetEntries as the log answers
+//            them; Add is FAILED_PRECONDITION naming the log's address,
+//            GetCheckpoint(witnessed) FAILED_PRECONDITION, and the proofs,
+//            FindByDigest, GetBundle and WatchCheckpoints UNIMPLEMENTED
+//            until mirror mode (issue 16).
+//
 //   VITRINE_RETURN_IF_ERROR(InitMonitorData(config).status());  // first start
 //   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<MonitorServer> monitor,
 //                            MonitorServer::Start(config));

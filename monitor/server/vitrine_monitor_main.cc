@@ -95,7 +95,7 @@ int Serve(const MonitorConfig& config) {
   for (const std::string& log : config.logs) std::printf("  following:    %s\n", log.c_str());
   for (const std::string& peer : config.peers) std::printf("  peer:         %s\n", peer.c_str());
   std::printf("  HTTP:         http://%s (/metrics, /healthz)\n"
-              "  gRPC:         %s (Witness, Gossip)\n"
+              "  gRPC:         %s (Witness, Gossip, Log reads)\n"
               "  data:         %s\n",
               (*monitor)->http_address().c_str(), (*monitor)->grpc_address().c_str(),
               config.data.c_str());

@@ -139,7 +139,9 @@ ServerProcess ServerProcess::Start(const std::string& binary,
     absl::string_view rest = absl::StripAsciiWhitespace(line);
     ready = absl::StartsWith(rest, ready_prefix);
     if (absl::ConsumePrefix(&rest, "gRPC:")) {
-      server.grpc_address_ = std::string(absl::StripAsciiWhitespace(rest));
+      // The address, then maybe what is served there in brackets.
+      rest = absl::StripAsciiWhitespace(rest);
+      server.grpc_address_ = std::string(rest.substr(0, rest.find(' ')));
     } else if (absl::ConsumePrefix(&rest, "HTTP:")) {
       rest = absl::StripAsciiWhitespace(rest);
       absl::ConsumePrefix(&rest, "http://");

@@ -39,8 +39,11 @@ class ClosedLoop {
  public:
   using Start = std::function<void(int client, uint64_t job)>;
 
-  ClosedLoop(int clients, uint64_t jobs, absl::Duration limit, Start start)
-      : clients_(clients), jobs_(jobs), limit_(limit), start_(std::move(start)) {}
+  // No job starts after `limit`, nor once `*stop` (when given) is true.
+  ClosedLoop(int clients, uint64_t jobs, absl::Duration limit, const std::atomic<bool>* stop,
+             Start start)
+      : clients_(clients), jobs_(jobs), limit_(limit), stop_flag_(stop),
+        start_(std::move(start)) {}
 
   // Blocks until every client has retired; returns the elapsed seconds.
   double Run() {
@@ -55,7 +58,8 @@ class ClosedLoop {
 
   void Next(int client) {
     const uint64_t job = next_.fetch_add(1, std::memory_order_relaxed);
-    if (job < jobs_ && absl::Now() < stop_) {
+    const bool stopped = stop_flag_ != nullptr && stop_flag_->load(std::memory_order_relaxed);
+    if (job < jobs_ && !stopped && absl::Now() < stop_) {
       start_(client, job);
       return;
     }
@@ -70,6 +74,7 @@ class ClosedLoop {
   const int clients_;
   const uint64_t jobs_;
   const absl::Duration limit_;
+  const std::atomic<bool>* const stop_flag_;
   const Start start_;
   absl::Time stop_;
   std::atomic<uint64_t> next_{0};
@@ -243,7 +248,7 @@ PhaseResult RunAddPhase(LoadTarget& target, const std::vector<vitrine::v1::AddRe
         client.context.get(), &requests[job], &client.response,
         [&finish, c, job](grpc::Status status) { finish(c, job, status); });
   };
-  ClosedLoop loop(options.clients, requests.size(), options.limit, start);
+  ClosedLoop loop(options.clients, requests.size(), options.limit, options.stop, start);
   loop_ptr = &loop;
   const double cpu_before = ProcessCpuSeconds();
   PhaseResult total;
@@ -309,7 +314,7 @@ PhaseResult RunProofPhase(LoadTarget& target, const ProofPhaseOptions& options) 
         [&finish, c](grpc::Status status) { finish(c, status); });
   };
   ClosedLoop loop(options.clients, options.tree_size == 0 ? 0 : options.rpcs, options.limit,
-                  start);
+                  /*stop=*/nullptr, start);
   loop_ptr = &loop;
   const double cpu_before = ProcessCpuSeconds();
   PhaseResult total;

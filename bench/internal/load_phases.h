@@ -18,6 +18,7 @@
 #ifndef VITRINE_BENCH_INTERNAL_LOAD_PHASES_H_
 #define VITRINE_BENCH_INTERNAL_LOAD_PHASES_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -80,6 +81,9 @@ struct AddPhaseOptions {
   // The log's verifier key and origin; verification is skipped when empty.
   std::string log_key;
   std::string log_origin;
+  // When set, no call starts once *stop is true (calls in flight finish),
+  // as with the limit: ends a phase at an event, e.g. a backup's end.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Sends every request once (or until the limit). Adds answered per second

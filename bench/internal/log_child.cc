@@ -1,15 +1,10 @@
 #include "bench/internal/log_child.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,89 +14,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/internal/child_process.h"
 
 namespace vitrine::bench {
-namespace {
 
-// Starts `args` with stdout on a pipe (returned in *stdout_fd) and stderr
-// inherited. The child dies with SIGTERM when its parent does.
-absl::StatusOr<pid_t> StartChild(const std::vector<std::string>& args,
-                                 int* stdout_fd) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
-  }
-  std::vector<char*> argv;
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(126);  // the parent died before prctl
-    dup2(fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  *stdout_fd = fds[0];
-  return pid;
-}
-
-// Reads one line (without its newline) from `fd`, waiting until `deadline`.
-// NotFound at end of file, DeadlineExceeded on timeout.
-absl::StatusOr<std::string> ReadLine(int fd, absl::Time deadline, std::string& buffer) {
-  for (;;) {
-    const size_t newline = buffer.find('\n');
-    if (newline != std::string::npos) {
-      std::string line = buffer.substr(0, newline);
-      buffer.erase(0, newline + 1);
-      return line;
-    }
-    const int64_t wait_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
-    if (wait_ms <= 0) return absl::DeadlineExceededError("no line in time");
-    pollfd p{fd, POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(wait_ms));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;
-    char chunk[4096];
-    const ssize_t n = read(fd, chunk, sizeof(chunk));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::NotFoundError("end of output");
-    buffer.append(chunk, static_cast<size_t>(n));
-  }
-}
-
-// Waits for `pid` up to `timeout`, then SIGKILLs it. Returns its exit code,
-// or 128 + signal.
-int WaitOrKill(pid_t pid, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  int status = 0;
-  for (;;) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return -1;
-    if (absl::Now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// Runs `vitrine-log init` and returns the verifier key it prints.
-absl::StatusOr<std::string> Init(const LogChildOptions& options, const std::string& data) {
+absl::StatusOr<std::string> LogChild::Init(const LogChildOptions& options,
+                                           const std::string& data) {
   int out = -1;
   absl::StatusOr<pid_t> pid =
       StartChild({options.binary, "init", "--data=" + data, "--origin=" + options.origin}, &out);
@@ -123,8 +44,6 @@ absl::StatusOr<std::string> Init(const LogChildOptions& options, const std::stri
   }
   return verifier_key;
 }
-
-}  // namespace
 
 std::string DefaultLogBinary(const char* argv0) {
   const char* runfiles = std::getenv("RUNFILES_DIR");
@@ -178,7 +97,7 @@ absl::StatusOr<std::unique_ptr<LogChild>> LogChild::Spawn(const LogChildOptions&
   if (!pid.ok()) return pid.status();
   child->pid_ = *pid;
   std::string buffer, text;
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  const absl::Time deadline = absl::Now() + options.start_timeout;
   // "  gRPC:  <host:port>" and then "  HTTP:  http://<host:port> (...)".
   while (child->grpc_address_.empty() || child->http_address_.empty()) {
     absl::StatusOr<std::string> line = ReadLine(out, deadline, buffer);
@@ -208,20 +127,7 @@ LogChild::~LogChild() {
   if (pid_ > 0) Stop().IgnoreError();
 }
 
-double LogChild::CpuSeconds() const {
-  std::ifstream in(absl::StrCat("/proc/", pid_, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the parenthesised command name; utime and stime are the
-  // 14th and 15th fields of the whole line (proc(5)).
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::vector<std::string> fields =
-      absl::StrSplit(absl::string_view(stat).substr(paren + 2), ' ', absl::SkipEmpty());
-  if (fields.size() < 13) return 0;
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  return (std::strtod(fields[11].c_str(), nullptr) + std::strtod(fields[12].c_str(), nullptr)) /
-         ticks;
-}
+double LogChild::CpuSeconds() const { return CpuSecondsOf(pid_); }
 
 absl::Status LogChild::Stop() {
   if (pid_ <= 0) return absl::OkStatus();

@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace vitrine::bench {
 
@@ -40,6 +41,9 @@ struct LogChildOptions {
   // Added to `serve` after the loopback and rate-limit flags (so they win):
   // e.g. "--batch_delay_ms=2".
   std::vector<std::string> serve_flags;
+  // How long Spawn waits for the server's addresses: a large store takes
+  // a while to verify at start (sequencer.h).
+  absl::Duration start_timeout = absl::Seconds(60);
 };
 
 // Returns the vitrine-log beside this binary in its Bazel runfiles
@@ -49,10 +53,16 @@ std::string DefaultLogBinary(const char* argv0);
 
 class LogChild {
  public:
-  // Runs init, writes the registry, starts serve and waits (up to 60 s) for
-  // its gRPC address. Internal when the binary fails, with its output.
+  // Runs init, writes the registry, starts serve and waits (up to
+  // options.start_timeout) for its gRPC address. Internal when the binary
+  // fails, with its output.
   static absl::StatusOr<std::unique_ptr<LogChild>> Spawn(
       const LogChildOptions& options);
+  // Runs `vitrine-log init` on `data` with options.origin (it keeps an
+  // existing key) and returns the log's verifier key: for callers that
+  // fill the store before serving it. Internal when init fails.
+  static absl::StatusOr<std::string> Init(const LogChildOptions& options,
+                                          const std::string& data);
   // Stops the child (SIGTERM, then SIGKILL after 60 s) if Stop was not called.
   ~LogChild();
 

@@ -93,6 +93,10 @@
 #include "log/merkle/hash_reader.h"
 #include "log/merkle/tile.h"
 
+namespace rocksdb {
+class FileSystem;  // StoreOptions::file_system, for tests only
+}  // namespace rocksdb
+
 namespace vitrine::storage {
 
 struct StoreOptions {
@@ -116,6 +120,11 @@ struct StoreOptions {
   size_t tile_cache_bytes = size_t{1} << 30;
   // RocksDB's block cache, for entries and index lookups.
   size_t block_cache_bytes = 256 << 20;
+  // For tests only: the file system RocksDB works through, e.g. one that
+  // makes syncs or reads fail (storage/testing/fault_file_system.h). Null,
+  // the default, is the operating system's. A forward-declared RocksDB type
+  // here keeps rocksdb headers out of everyone's includes.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
 };
 
 // One atomic unit of writes, built by the sequencer and applied by Commit.

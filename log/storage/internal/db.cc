@@ -191,6 +191,15 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   db_options.info_log = std::make_shared<StderrLogger>();
   db_options.stats_dump_period_sec = 0;
 
+  auto result = std::make_unique<Db>();
+  if (options.file_system != nullptr) {
+    // A test's file system under the default Env's threads (and so under
+    // the thread-pool priorities set above): a composite Env takes its
+    // threads and clock from Env::Default().
+    result->env = rocksdb::NewCompositeEnv(options.file_system);
+    db_options.env = result->env.get();
+  }
+
   std::shared_ptr<rocksdb::Cache> block_cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
@@ -201,7 +210,6 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   families.emplace_back(rocksdb::kDefaultColumnFamilyName,
                         rocksdb::ColumnFamilyOptions());
 
-  auto result = std::make_unique<Db>();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, options.path, families,
                                              &result->handles, &raw);

@@ -51,6 +51,10 @@ struct Db {
     return handles[static_cast<int>(family)];
   }
 
+  // The Env over StoreOptions::file_system when one was given (tests), else
+  // null (RocksDB's default Env). Declared before `db`, which uses it, so
+  // that it is destroyed after it.
+  std::unique_ptr<rocksdb::Env> env;
   std::unique_ptr<rocksdb::DB> db;
   // Indexed by Cf; owned (destroyed before `db` is closed). The default
   // column family, which RocksDB requires but the store never writes, is

@@ -336,7 +336,21 @@ absl::Status Sequencer::Rep::Fail(absl::Status status, bool can_recover) {
 }
 
 void Sequencer::Rep::Recover() {
-  if (!store->Recover().ok()) return;  // not yet: a later Add asks again
+  const absl::Status store_recovered = store->Recover();
+  if (absl::IsFailedPrecondition(store_recovered)) {
+    // The store says only a restart can make it take writes again: stop
+    // asking, and say so to every later Add.
+    absl::MutexLock lock(&mu);
+    failure = absl::UnavailableError(
+        absl::StrCat(failure.message(), "; ", store_recovered.message()));
+    recoverable = false;
+    std::fprintf(stderr,
+                 "vitrine sequencer for %s: STOPPED until restarted: %s\n",
+                 origin.c_str(), failure.ToString().c_str());
+    std::fflush(stderr);
+    return;
+  }
+  if (!store_recovered.ok()) return;  // not yet: a later Add asks again
   absl::StatusOr<ResumedLog> log =
       ResumeLog(*store, *signer, log_keys, /*verify_full_tiles=*/false);
   if (!log.ok()) return;

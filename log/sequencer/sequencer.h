@@ -26,9 +26,12 @@
 //     full tile hashes to its entry in the tile above and its stored
 //     interior (which proofs read instead of hashing the tile) equals the
 //     one recomputed from it, else DataLoss.
-//   - A failed commit also stops the sequencer: after it the store's state
-//     is unknown (the write may or may not be on disk), and only a restart,
-//     which re-verifies the store, can tell.
+//   - A failed commit also stops writes: after it the store's state is
+//     unknown (the write may or may not be on disk), and nothing is signed
+//     until the store, once it takes writes again, has been read back and
+//     checked as Start does (see Add). A store that can take writes again
+//     only after a restart (Store::Recover's FailedPrecondition) stops the
+//     sequencer until then.
 //
 // Thread-safety: Add, Published and health may be called from any thread;
 // readers never wait for the writer (Published is an atomic snapshot).
@@ -147,7 +150,9 @@ class Sequencer {
   // the store takes writes again. Such an Add asks the sequencer's thread
   // (at most once a second) to resume: once the store accepts a write, the
   // tree is read back from it as Start does, and checked against what was
-  // published (a size published earlier never gets another root).
+  // published (a size published earlier never gets another root). When
+  // the store answers that only a restart helps, every later Add gets
+  // Unavailable with the commit's error and that reason.
   void Add(AddRequest request, AddCallback done);
 
   // The latest published state; never null after Start.

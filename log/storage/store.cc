@@ -411,7 +411,19 @@ uint64_t Store::DiskBytes() const {
 }
 
 absl::Status Store::Recover() {
-  return FromRocksDb(rep_->db->db->Resume(), "resuming the store");
+  const internal::Db& db = *rep_->db;
+  // Resume would keep the WAL whose write failed when no memtable holds
+  // data, and the next write to it aborts the process (db.h). Refuse
+  // instead: FailedPrecondition, which no RocksDB status maps to, tells
+  // the caller that only reopening the store helps.
+  if (db.wal_failed->load() && !internal::ActiveMemtablesHoldData(db)) {
+    return absl::FailedPreconditionError(
+        "the store's write-ahead log failed while no memtable held data, "
+        "and RocksDB 7.8 cannot move to a new log without one: this process "
+        "takes no more writes; restart the log (nothing acknowledged is "
+        "lost)");
+  }
+  return FromRocksDb(db.db->Resume(), "resuming the store");
 }
 
 absl::Status Store::Flush() {

@@ -1,8 +1,10 @@
 #include "log/storage/internal/db.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -12,6 +14,7 @@
 #include "rocksdb/convenience.h"
 #include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/memtablerep.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
@@ -55,6 +58,58 @@ class StderrLogger final : public rocksdb::Logger {
     std::vsnprintf(line, sizeof(line), format, ap);
     std::fprintf(stderr, "vitrine store: rocksdb: %s\n", line);
   }
+};
+
+// Makes an I/O error in the write path (the WAL's append or sync, a flush's
+// table file or MANIFEST write, a memtable switch) one that DB::Resume can
+// clear, and keeps Db::wal_failed (issue 14).
+//
+// RocksDB 7.8 with paranoid_checks rates such an error fatal unless it is
+// ENOSPC, which it rates "hard": writes stop, and Resume, once the cause is
+// gone, flushes the memtables to new table files and moves to a new WAL
+// before taking writes again. An EIO or EROFS takes that same path here:
+// without this, Store::Recover could never succeed after one, and the log
+// took no writes until restarted. Nothing acknowledged depends on the
+// failed WAL: a failed write never reaches the memtables, every earlier one
+// was synced, and the sequencer re-reads the store and checks it against
+// what it published before it signs again. The one window, shared with
+// RocksDB's own ENOSPC recovery: a crash during Resume's flushes (one per
+// column family) replays the failed, unacknowledged write into the
+// families not yet flushed; the next start then finds the store beyond or
+// beside its signed checkpoint and refuses (DataLoss; fsck names it).
+// Corruption, data loss and errors in compactions keep RocksDB's rating.
+class WriteErrorListener final : public rocksdb::EventListener {
+ public:
+  explicit WriteErrorListener(std::shared_ptr<std::atomic<bool>> wal_failed)
+      : wal_failed_(std::move(wal_failed)) {}
+
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                         rocksdb::Status* error) override {
+    using Reason = rocksdb::BackgroundErrorReason;
+    if (!error->IsIOError()) return;
+    // A write's WAL append or sync failed, or writing out the WAL's buffer
+    // when switching memtables did: that writer must never be used again
+    // (Debian's RocksDB aborts on the next append to it).
+    if (reason == Reason::kWriteCallback || reason == Reason::kMemTable) {
+      wal_failed_->store(true);
+    }
+    // What 7.8 does with the same error when a file system marks it
+    // retryable: hard in every reason but compaction.
+    if (reason != Reason::kCompaction &&
+        error->severity() == rocksdb::Status::Severity::kFatalError) {
+      *error = rocksdb::Status(*error, rocksdb::Status::Severity::kHardError);
+    }
+  }
+
+  // A memtable switch that succeeds after a failed WAL write has moved to a
+  // new WAL (RocksDB creates one whenever the current WAL was written to),
+  // and the failed one is never written again.
+  void OnMemTableSealed(const rocksdb::MemTableInfo&) override {
+    wal_failed_->store(false);
+  }
+
+ private:
+  const std::shared_ptr<std::atomic<bool>> wal_failed_;
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
@@ -192,6 +247,8 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   db_options.stats_dump_period_sec = 0;
 
   auto result = std::make_unique<Db>();
+  db_options.listeners.push_back(
+      std::make_shared<WriteErrorListener>(result->wal_failed));
   if (options.file_system != nullptr) {
     // A test's file system under the default Env's threads (and so under
     // the thread-pool priorities set above): a composite Env takes its
@@ -218,6 +275,19 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   }
   result->db.reset(raw);
   return result;
+}
+
+bool ActiveMemtablesHoldData(const Db& db) {
+  for (rocksdb::ColumnFamilyHandle* handle : db.handles) {
+    uint64_t entries = 0;
+    if (!db.db->GetIntProperty(
+            handle, rocksdb::DB::Properties::kNumEntriesActiveMemTable,
+            &entries) ||
+        entries > 0) {
+      return true;  // unknown counts as holding data: let Resume try
+    }
+  }
+  return false;
 }
 
 absl::StatusOr<std::vector<std::optional<uint64_t>>> MultiGetIndexes(

@@ -12,6 +12,7 @@
 #ifndef VITRINE_LOG_STORAGE_INTERNAL_DB_H_
 #define VITRINE_LOG_STORAGE_INTERNAL_DB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -55,6 +56,11 @@ struct Db {
   // null (RocksDB's default Env). Declared before `db`, which uses it, so
   // that it is destroyed after it.
   std::unique_ptr<rocksdb::Env> env;
+  // True from a failed write to the write-ahead log until RocksDB has moved
+  // to a new one (set and cleared by OpenDb's event listener; see
+  // ActiveMemtablesHoldData).
+  std::shared_ptr<std::atomic<bool>> wal_failed =
+      std::make_shared<std::atomic<bool>>(false);
   std::unique_ptr<rocksdb::DB> db;
   // Indexed by Cf; owned (destroyed before `db` is closed). The default
   // column family, which RocksDB requires but the store never writes, is
@@ -68,6 +74,13 @@ struct Db {
 // folder's lock; DataLoss when RocksDB finds corruption while opening
 // (including a WAL record damaged anywhere but at its torn tail).
 absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options);
+
+// Returns whether any column family's active memtable holds an entry.
+// RocksDB 7.8's DB::Resume moves to a new write-ahead log only by switching
+// such a memtable: after a failed WAL write with none (right after opening,
+// a full flush or a resume), Resume would keep the failed WAL, and the next
+// write to it aborts the process (issue 14).
+bool ActiveMemtablesHoldData(const Db& db);
 
 // Convert between Abseil's string_view (Debian's Abseil has its own type)
 // and RocksDB's Slice.

@@ -165,7 +165,10 @@ absl::StatusOr<std::optional<StoredCheckpoint>> LastCheckpointIn(
   }
   if (!it->Valid()) {
     VITRINE_RETURN_IF_ERROR(
-        FromRocksDb(it->status(), "finding the latest checkpoint"));
+        FromRocksDb(it->status(),
+                    at_most.has_value()
+                        ? absl::StrCat("finding the checkpoint at most ", *at_most)
+                        : std::string("finding the latest checkpoint")));
     return std::nullopt;
   }
   StoredCheckpoint checkpoint;

@@ -64,21 +64,18 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/random/random.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/internal/child_process.h"
 #include "bench/internal/disk_usage.h"
-#include "bench/internal/http_loops.h"
 #include "bench/internal/load_phases.h"
 #include "bench/internal/load_report.h"
 #include "bench/internal/log_child.h"
 #include "bench/internal/log_fill.h"
+#include "bench/internal/log_metrics.h"
 #include "bench/internal/presigned.h"
 #include "bench/internal/thread_cpu.h"
 #include "log/server/config.h"
@@ -127,43 +124,6 @@ std::string Grouped(uint64_t n) {
 
 std::string LoadAverage() { return DescribeMachine().load_average; }
 
-// The sequencer's commit histogram and batch sizes, from the log's /metrics.
-struct CommitMetrics {
-  double seconds_sum = 0, count = 0, entries_sum = 0;
-  std::map<double, double> buckets;  // le -> cumulative count
-};
-
-CommitMetrics ScrapeCommits(const std::string& http_address) {
-  CommitMetrics metrics;
-  int port = 0;
-  if (!absl::SimpleAtoi(http_address.substr(http_address.rfind(':') + 1), &port)) return metrics;
-  absl::StatusOr<std::unique_ptr<HttpClientConnection>> connection =
-      HttpClientConnection::Connect(port);
-  if (!connection.ok() || !(*connection)->Send(HttpGet("/metrics")).ok()) return metrics;
-  absl::StatusOr<HttpAnswer> answer = (*connection)->Read(absl::Seconds(10));
-  if (!answer.ok()) return metrics;
-  for (absl::string_view line : absl::StrSplit(answer->body, '\n')) {
-    const size_t space = line.rfind(' ');
-    double value = 0;
-    if (space == absl::string_view::npos || !absl::SimpleAtod(line.substr(space + 1), &value)) {
-      continue;
-    }
-    const absl::string_view name = line.substr(0, space);
-    if (name == "vitrine_sequencer_commit_seconds_sum") metrics.seconds_sum = value;
-    if (name == "vitrine_sequencer_commit_seconds_count") metrics.count = value;
-    if (name == "vitrine_sequencer_batch_entries_sum") metrics.entries_sum = value;
-    absl::string_view le = name;
-    if (absl::ConsumePrefix(&le, "vitrine_sequencer_commit_seconds_bucket{le=\"") &&
-        absl::ConsumeSuffix(&le, "\"}")) {
-      double bound = 0;
-      if (le == "+Inf") bound = 1e9;
-      else if (!absl::SimpleAtod(le, &bound)) continue;
-      metrics.buckets[bound] = value;
-    }
-  }
-  return metrics;
-}
-
 // One add phase's figures.
 struct AddFigures {
   std::string name;
@@ -175,28 +135,12 @@ struct AddFigures {
   std::string load_start;
   double settle_seconds = 0;
   absl::Time began, ended;
-  // The sequencer's commits in the phase: how many, mean and p99 (the
-  // histogram bucket's bound) in ms, mean entries per commit.
-  double commits = 0, commit_mean_ms = 0, commit_p99_ms = 0, batch_entries = 0;
+  CommitFigures commits;  // the sequencer's, in the phase
   std::map<std::string, double> thread_cores;  // the log's CPU by thread name
   // The data folder's block device over the phase (everyone's I/O on it).
   double device_read_mb_s = 0, device_write_mb_s = 0, device_busy = 0;
 };
 
-void SetCommitFigures(const CommitMetrics& before, const CommitMetrics& after, AddFigures& f) {
-  f.commits = after.count - before.count;
-  if (f.commits <= 0) return;
-  f.commit_mean_ms = 1000 * (after.seconds_sum - before.seconds_sum) / f.commits;
-  f.batch_entries = (after.entries_sum - before.entries_sum) / f.commits;
-  for (const auto& [bound, cumulative] : after.buckets) {
-    auto was = before.buckets.find(bound);
-    const double in_phase = cumulative - (was == before.buckets.end() ? 0 : was->second);
-    if (in_phase >= 0.99 * f.commits) {
-      f.commit_p99_ms = 1000 * bound;
-      break;
-    }
-  }
-}
 
 // One backup's figures, from its child and what it printed.
 struct BackupFigures {
@@ -254,7 +198,7 @@ AddFigures RunAdds(Bench& bench, const std::string& name,
   AddPhaseOptions options = bench.add_options;
   options.limit = limit;
   options.stop = stop;
-  const CommitMetrics commits_before = ScrapeCommits(bench.log->http_address());
+  const CommitMetrics commits_before = ScrapeCommitMetrics(bench.log->http_address());
   const double cpu_before = bench.log->CpuSeconds();
   const uint64_t written_before = DiskWriteBytesOf(bench.log->pid());
   const DeviceCounters device_before = DeviceCountersOf(bench.data);
@@ -272,7 +216,8 @@ AddFigures RunAdds(Bench& bench, const std::string& name,
   figures.device_busy =
       static_cast<double>(device_after.busy_ms - device_before.busy_ms) / 1000.0 / wall;
   for (const auto& [name, cpu] : threads.Stop()) figures.thread_cores[name] = cpu / wall;
-  SetCommitFigures(commits_before, ScrapeCommits(bench.log->http_address()), figures);
+  figures.commits =
+      CommitsBetween(commits_before, ScrapeCommitMetrics(bench.log->http_address()));
   figures.server_cores = (bench.log->CpuSeconds() - cpu_before) / seconds;
   figures.server_write_mb_s =
       static_cast<double>(DiskWriteBytesOf(bench.log->pid()) - written_before) / kMB / seconds;
@@ -366,10 +311,10 @@ void PrintPhases(const std::vector<AddFigures>& phases) {
   row("device writes MB/s (all processes)", [](const AddFigures& f) { return absl::StrFormat("%.1f", f.device_write_mb_s); });
   row("device busy", [](const AddFigures& f) { return absl::StrFormat("%.0f%%", 100 * f.device_busy); });
   row("tree size at end", [](const AddFigures& f) { return Grouped(f.tree_size); });
-  row("commits (synced batches)", [](const AddFigures& f) { return Grouped(static_cast<uint64_t>(f.commits)); });
-  row("entries per commit", [](const AddFigures& f) { return absl::StrFormat("%.0f", f.batch_entries); });
-  row("commit mean ms", [](const AddFigures& f) { return absl::StrFormat("%.1f", f.commit_mean_ms); });
-  row("commit p99 ms (bucket bound)", [](const AddFigures& f) { return absl::StrFormat("%.0f", f.commit_p99_ms); });
+  row("commits (synced batches)", [](const AddFigures& f) { return Grouped(static_cast<uint64_t>(f.commits.commits)); });
+  row("entries per commit", [](const AddFigures& f) { return absl::StrFormat("%.0f", f.commits.entries_per_commit); });
+  row("commit mean ms", [](const AddFigures& f) { return absl::StrFormat("%.1f", f.commits.mean_ms); });
+  row("commit p99 ms (bucket bound)", [](const AddFigures& f) { return absl::StrFormat("%.0f", f.commits.p99_ms); });
   // The log's CPU by thread name, for every name that used 2% of a core.
   std::map<std::string, bool> names;
   for (const AddFigures& f : phases) {

@@ -99,8 +99,14 @@ void Follower::Wait(absl::Duration duration) {
 absl::Status Follower::ReloadVendorKeys() { return checker_->Reload(); }
 
 FollowerStats Follower::stats() const {
-  absl::MutexLock lock(&mu_);
-  return stats_;
+  FollowerStats stats;
+  {
+    absl::MutexLock lock(&mu_);
+    stats = stats_;
+  }
+  const absl::Status copy_failure = copy_->WriteFailure();
+  if (!copy_failure.ok()) stats.copy_write_failure = copy_failure.ToString();
+  return stats;
 }
 
 void Follower::Log(absl::string_view message) const {
@@ -171,6 +177,35 @@ absl::Status Follower::WatchOnce() {
   return ended;
 }
 
+absl::Status Follower::RecoverCopy() {
+  // Stop before fetching what could not be stored (a full disk would fail
+  // the copy's commit half-way), and before recovering, which writes
+  // (RocksDB flushes its memtables).
+  if (options_.disk != nullptr) {
+    VITRINE_RETURN_IF_ERROR(options_.disk->Check());
+  }
+  const bool was_failing = !copy_->WriteFailure().ok();
+  VITRINE_RETURN_IF_ERROR(copy_->Recover());
+  const std::shared_ptr<const VerifiedHead> head = copy_->Latest();
+  if (was_failing) {
+    Log(absl::StrCat("the verified copy takes writes again at size ",
+                     head->checkpoint.size));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (head->checkpoint.size <= stats_.verified_size) return absl::OkStatus();
+    stats_.verified_size = head->checkpoint.size;
+    ++stats_.checkpoints_verified;
+  }
+  // Its statements were checked before that commit; their verdict counts
+  // and vendor-watch lines went with the failed attempt (it cannot land
+  // in-process with RocksDB, whose failed writes never reach its memtables).
+  Log(absl::StrCat("the commit of size ", head->checkpoint.size,
+                   " that had failed landed after all; verified"));
+  if (on_verified_) on_verified_(head);
+  return absl::OkStatus();
+}
+
 absl::Status Follower::PollOnce() {
   VITRINE_ASSIGN_OR_RETURN(std::string note, log_->GetCheckpoint());
   return Process(note);
@@ -193,9 +228,14 @@ absl::Status Follower::Process(const std::string& signed_note) {
     return opened.status();
   }
   const note::Checkpoint& theirs = opened->checkpoint;
+  // A copy whose commit failed is asked to take writes again with every
+  // checkpoint, so it recovers (and says so) even while the log does not
+  // grow; recovering may move the head (the failed commit landed).
+  const absl::Status writable = RecoverCopy();
   std::shared_ptr<const VerifiedHead> head = copy_->Latest();
 
   if (theirs.size > head->checkpoint.size) {
+    VITRINE_RETURN_IF_ERROR(writable);  // nothing fetched that cannot be stored
     // Far behind: go through checkpoints the log signed on the way, each at
     // most max_pending_entries ahead, so a gap never sits whole in memory.
     while (theirs.size - head->checkpoint.size > options_.max_pending_entries) {

@@ -44,6 +44,15 @@
 // earlier run or from gossip), the follower verifies nothing more: it never
 // builds on a history that conflicts with another (stats().halted).
 //
+// A failed commit of the copy (a full disk, EIO) is the monitor's trouble,
+// never the log's: no evidence, and checkpoints keep being checked against
+// the verified head. Before fetching entries the follower asks the copy to
+// take writes again (VerifiedCopy::Recover, rate-limited there), so it
+// fetches nothing while it cannot store it, and catches up by itself, in
+// the same process, once the store takes writes again; until then
+// last_error and copy_write_failure say why. If the failed commit turns out
+// to have landed, that head is reported (stats, on_verified) like any other.
+//
 // Memory: a gap is held until its root is checked, since the copy may only
 // hold verified entries (the store's every commit carries a checkpoint;
 // resuming requires it): about the leaf bytes plus ~100 bytes per entry,
@@ -149,6 +158,10 @@ struct FollowerStats {
   uint64_t failed_proofs = 0;
   uint64_t evidence_raised = 0;
   std::string last_error;  // empty when the last attempt succeeded
+  // Why the verified copy takes no writes (a commit failed: a full disk,
+  // EIO; VerifiedCopy::WriteFailure), empty when it does: the monitor's
+  // own trouble, unlike last_error, which may be the log's.
+  std::string copy_write_failure;
   bool halted = false;     // evidence exists for this log: no more advances
   bool watching = false;   // the WatchCheckpoints stream is open
 };
@@ -200,6 +213,9 @@ class Follower {
   void Wait(absl::Duration duration);
   bool stopping() const;
   bool CheckHalted();
+  // Asks the copy to take writes again (VerifiedCopy::Recover) and reports
+  // a head it published meanwhile (a failed commit that landed).
+  absl::Status RecoverCopy();
   void SetError(const absl::Status& status);
   void Log(absl::string_view message) const;
 

@@ -25,11 +25,7 @@ absl::Status Follower::CatchUp(const VerifiedHead& head,
                                const std::string& signed_note) {
   const uint64_t old_size = head.checkpoint.size;
   const uint64_t new_size = checkpoint.checkpoint.size;
-  // Stop before fetching what could not be stored: a full disk would fail
-  // the copy's commit half-way.
-  if (options_.disk != nullptr) {
-    VITRINE_RETURN_IF_ERROR(options_.disk->Check());
-  }
+  // Process checked the disk reserve and the copy's health (RecoverCopy).
   if (new_size - old_size > options_.max_pending_entries) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the log is ", new_size - old_size, " entries ahead of the verified size ",

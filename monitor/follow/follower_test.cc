@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -23,6 +24,7 @@
 #include "log/note/statement.h"
 #include "log/server/config.h"
 #include "log/server/log_server.h"
+#include "log/storage/testing/fault_file_system.h"
 #include "log/storage/testing/tamper.h"
 #include "log/storage/testing/test_log.h"
 #include "monitor/alarm.h"
@@ -623,6 +625,58 @@ TEST_F(FollowerProcessTest, CrossesALargeGapThroughSignedSteps) {
   EXPECT_EQ(stats.entries_fetched, 24u);
   EXPECT_EQ(copy_->Latest()->checkpoint.root, LogHead().checkpoint.root);
   EXPECT_TRUE(alarm_.raised().empty());
+}
+
+// Issue 14: the copy's disk fails (EIO from a fault-injecting file system).
+TEST_F(FollowerProcessTest, AFailedCommitFetchesNothingMoreUntilTheCopyTakesWritesAgain) {
+  auto faults = std::make_shared<storage::testing::IoFaults>();
+  storage::StoreOptions store_options;
+  store_options.file_system = storage::testing::NewFaultFileSystem(faults);
+  VerifiedCopyOptions copy_options;
+  copy_options.recovery_interval = absl::Milliseconds(100);
+  ASSERT_OK_AND_ASSIGN(copy_, VerifiedCopy::Open(dir_ + "/copy", log_vkey_,
+                                                 store_options, copy_options));
+  ASSERT_OK_AND_ASSIGN(follower_, Follower::Create(Options(), copy_.get(), &alarm_));
+  auto log_note = [&] {
+    vitrine::v1::GetCheckpointResponse response;
+    EXPECT_TRUE(stub_->GetCheckpoint(Context().get(), {}, &response).ok());
+    return response.checkpoint().note();
+  };
+  Add(acme_, 0, 6);
+  ASSERT_OK(follower_->Process(log_note()));
+
+  // The commit of the next checkpoint fails: the monitor's trouble, said
+  // as such, no evidence.
+  Add(acme_, 6, 5);
+  faults->wal_sync = true;
+  faults->sst_write = true;  // and RocksDB cannot recover meanwhile
+  const absl::Status failed = follower_->Process(log_note());
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  EXPECT_TRUE(absl::StrContains(failed.message(), "the verified copy takes no writes"))
+      << failed;
+  FollowerStats stats = follower_->stats();
+  EXPECT_EQ(stats.copy_write_failure, failed.ToString());
+  EXPECT_EQ(stats.verified_size, 6u);
+  EXPECT_EQ(stats.entries_fetched, 11u);
+
+  // Past recovery_interval the copy asks its store, which still fails:
+  // nothing is fetched that could not be stored.
+  absl::SleepFor(absl::Milliseconds(150));
+  EXPECT_EQ(follower_->Process(log_note()).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(follower_->stats().entries_fetched, 11u);
+  EXPECT_EQ(copy_->Latest()->checkpoint.size, 6u);
+
+  // The disk is back: the same follower and copy catch up.
+  faults->wal_sync = false;
+  faults->sst_write = false;
+  absl::SleepFor(absl::Milliseconds(150));
+  ASSERT_OK(follower_->Process(log_note()));
+  stats = follower_->stats();
+  EXPECT_EQ(stats.verified_size, 11u);
+  EXPECT_EQ(stats.copy_write_failure, "");
+  EXPECT_EQ(stats.evidence_raised, 0u);
+  EXPECT_TRUE(alarm_.raised().empty());
+  ExpectCopyIsTheLog();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "log/merkle/proof.h"
 #include "log/note/keys.h"
@@ -100,12 +101,14 @@ absl::StatusOr<std::unique_ptr<VerifiedCopy>> VerifiedCopy::Open(
   head->signed_note = std::move(resumed.signed_note);
   return std::unique_ptr<VerifiedCopy>(new VerifiedCopy(
       key->name, std::move(log_vkey), std::move(log_keys), std::move(store),
-      std::move(head), std::move(resumed.range), std::move(resumed.edge)));
+      options, std::move(head), std::move(resumed.range),
+      std::move(resumed.edge)));
 }
 
 VerifiedCopy::VerifiedCopy(std::string origin, std::string log_vkey,
                            note::VerifierSet log_keys,
                            std::unique_ptr<storage::Store> store,
+                           VerifiedCopyOptions options,
                            std::shared_ptr<const VerifiedHead> head,
                            merkle::CompactRange range,
                            sequencer::TileEdge edge)
@@ -113,6 +116,7 @@ VerifiedCopy::VerifiedCopy(std::string origin, std::string log_vkey,
       log_vkey_(std::move(log_vkey)),
       log_keys_(std::move(log_keys)),
       store_(std::move(store)),
+      options_(options),
       range_(std::move(range)),
       edge_(std::move(edge)),
       head_(std::move(head)) {}
@@ -122,6 +126,7 @@ absl::Status VerifiedCopy::Append(uint64_t start,
                                   const note::VerifiedCheckpoint& checkpoint,
                                   absl::string_view signed_note) {
   absl::MutexLock lock(&append_mu_);
+  VITRINE_RETURN_IF_ERROR(RecoverLocked());
   const note::Checkpoint& target = checkpoint.checkpoint;
   if (target.origin != origin_) {
     return absl::FailedPreconditionError(
@@ -167,16 +172,120 @@ absl::Status VerifiedCopy::Append(uint64_t start,
     if (tile.id.full()) batch.PutTileInterior(tile.id, tile.interior);
   }
   batch.PutCheckpoint(target.size, signed_note);
-  VITRINE_RETURN_IF_ERROR(store_->Commit(batch));
+  if (absl::Status committed = store_->Commit(batch); !committed.ok()) {
+    return CommitFailed(committed, target);
+  }
 
   range_ = std::move(next_range);
   edge_ = std::move(next_edge);
   auto head = std::make_shared<VerifiedHead>();
   head->checkpoint = target;
   head->signed_note = std::string(signed_note);
-  absl::MutexLock head_lock(&head_mu_);
-  head_ = std::move(head);
+  Publish(std::move(head), absl::OkStatus());
   return absl::OkStatus();
+}
+
+absl::Status VerifiedCopy::CommitFailed(const absl::Status& committed,
+                                        const note::Checkpoint& target) {
+  // Commit's own refusals (checked before anything is written) and
+  // corruption found while checking leave nothing to recover from.
+  if (absl::IsFailedPrecondition(committed) ||
+      absl::IsInvalidArgument(committed) || absl::IsDataLoss(committed)) {
+    return committed;
+  }
+  // The write may or may not be on disk, and RocksDB takes no more writes
+  // until it has recovered: nothing is written until the store has been
+  // read back (RecoverLocked).
+  failed_commit_ = absl::Status(
+      committed.code(),
+      absl::StrCat("the verified copy takes no writes until its store does "
+                   "again; the commit of size ",
+                   target.size, " failed: ", committed.message()));
+  failed_target_ = target;
+  last_recovery_ = absl::Now();
+  Publish(nullptr, failed_commit_);
+  return failed_commit_;
+}
+
+absl::Status VerifiedCopy::Recover() {
+  absl::MutexLock lock(&append_mu_);
+  return RecoverLocked();
+}
+
+absl::Status VerifiedCopy::RecoverLocked() {
+  if (!stopped_.ok()) return stopped_;
+  if (failed_commit_.ok()) return absl::OkStatus();
+  const absl::Time now = absl::Now();
+  if (now < last_recovery_ + options_.recovery_interval) return failed_commit_;
+  last_recovery_ = now;
+
+  const absl::Status store_recovered = store_->Recover();
+  if (absl::IsFailedPrecondition(store_recovered)) {
+    return StopWrites(absl::UnavailableError(absl::StrCat(
+        failed_commit_.message(), "; only restarting the monitor helps: ",
+        store_recovered.message())));
+  }
+  if (!store_recovered.ok()) return failed_commit_;  // not yet
+
+  // Read the copy back as Open does; a read that fails for I/O is tried
+  // again later, a store that does not verify is not.
+  absl::StatusOr<sequencer::ResumedLog> stored = sequencer::ResumeLog(
+      *store_, origin_, log_keys_, /*verify_full_tiles=*/false);
+  if (absl::IsDataLoss(stored.status()) ||
+      absl::IsFailedPrecondition(stored.status())) {
+    return StopWrites(absl::DataLossError(absl::StrCat(
+        "after a failed commit the verified copy does not verify: ",
+        stored.status().message())));
+  }
+  if (!stored.ok()) return failed_commit_;
+  const std::shared_ptr<const VerifiedHead> head = Latest();
+  const note::Checkpoint& verified = head->checkpoint;
+  const note::Checkpoint& found = stored->checkpoint;
+  const bool unchanged =
+      found.size == verified.size && found.root == verified.root;
+  const bool landed =
+      found.size == failed_target_.size && found.root == failed_target_.root;
+  if (!unchanged && !landed) {
+    return StopWrites(absl::DataLossError(absl::StrCat(
+        "after a failed commit the verified copy's store holds size ",
+        found.size, " with root ", found.root.ToHex(),
+        ", but size ", verified.size, " was verified with root ",
+        verified.root.ToHex(), " and the failed commit was for size ",
+        failed_target_.size, "; check the copy (or move it away: the "
+        "monitor then verifies the log again from its start)")));
+  }
+  range_ = std::move(stored->range);
+  edge_ = std::move(stored->edge);
+  failed_commit_ = absl::OkStatus();
+  std::shared_ptr<VerifiedHead> next;
+  if (stored->signed_note != head->signed_note) {
+    // The failed commit landed after all (ResumeLog verified its note under
+    // the log key and its root from the stored tiles), or the empty tree's
+    // first note did.
+    next = std::make_shared<VerifiedHead>();
+    next->checkpoint = found;
+    next->signed_note = std::move(stored->signed_note);
+  }
+  Publish(std::move(next), absl::OkStatus());
+  return absl::OkStatus();
+}
+
+absl::Status VerifiedCopy::StopWrites(absl::Status status) {
+  stopped_ = status;
+  Publish(nullptr, status);
+  return status;
+}
+
+void VerifiedCopy::Publish(std::shared_ptr<const VerifiedHead> head,
+                           absl::Status write_failure) {
+  absl::MutexLock lock(&head_mu_);
+  if (head != nullptr) head_ = std::move(head);
+  write_failure_ = std::move(write_failure);
+}
+
+absl::Status VerifiedCopy::WriteFailure() const {
+  absl::MutexLock lock(&head_mu_);
+  return write_failure_;
 }
 
 std::shared_ptr<const VerifiedHead> VerifiedCopy::Latest() const {

@@ -18,14 +18,33 @@
 // (every full tile against its parent and its interior too when
 // verify_full_tiles). A new copy is the empty tree with an empty note.
 //
+// A failed commit (issue 14: a full disk, EIO) never wedges the copy, and
+// never lets it hold or publish what it did not verify. The copy then takes
+// no writes: every Append answers the commit's error (ResourceExhausted for
+// a full disk, Unavailable for other I/O errors) with its reason, and reads
+// go on from the verified head. The next Append or Recover, at most once
+// per recovery_interval, asks the store to take writes again
+// (Store::Recover: RocksDB's DB::Resume, which succeeds once the cause is
+// gone, or at once when RocksDB already recovered by itself), then re-derives
+// the copy from the store as Open does (sequencer::ResumeLog by origin) and
+// checks it against the head it had published, as the log's sequencer does:
+// the same head, or exactly the checkpoint of the commit that failed (it
+// landed after all; the store verified it, so it is published), and writes
+// go on; anything else - behind the published head, another root, another
+// size - is DataLoss for good (a restart would refuse the copy too). A store
+// that answers that only reopening helps (FailedPrecondition) stops writes
+// until the monitor restarts (Unavailable, saying so). WriteFailure() tells
+// readers (health, metrics) which of these holds.
+//
 // Status codes: Open - InvalidArgument for a bad key, DataLoss for a store
 // that does not verify, FailedPrecondition for a store of another log (or
 // signed by another key), Unavailable when locked by another process.
 // Append - see there. Reads - see VerifiedLog.
 //
-// Thread-safety: every method may be called from any thread. Appends are
-// serialised; readers never wait for one (Latest() is an atomic snapshot
-// published after the batch is durable).
+// Thread-safety: every method may be called from any thread. Appends (and
+// Recover) are serialised; readers never wait for one (Latest() and
+// WriteFailure() are snapshots, Latest() published after the batch is
+// durable).
 #ifndef VITRINE_MONITOR_FOLLOW_VERIFIED_COPY_H_
 #define VITRINE_MONITOR_FOLLOW_VERIFIED_COPY_H_
 
@@ -39,6 +58,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "log/merkle/compact_range.h"
 #include "log/merkle/hash.h"
@@ -59,6 +79,10 @@ struct VerifiedCopyOptions {
   // Open: about one SHA-256 per entry (a second or two per million on two
   // cores). A copy that is only ever written by this code can skip it.
   bool verify_full_tiles = true;
+  // After a failed commit, the least time between two attempts to make the
+  // store take writes again: each is a RocksDB Resume (which flushes every
+  // memtable when it succeeds) and a re-read of the copy's right edge.
+  absl::Duration recovery_interval = absl::Seconds(1);
 };
 
 class VerifiedCopy : public VerifiedLog {
@@ -80,12 +104,29 @@ class VerifiedCopy : public VerifiedLog {
   //     leaves.size() is not checkpoint's size, or the origin differs;
   //   DataLoss with IsRootMismatch: the leaves do not hash to the
   //     checkpoint's root - the copy is unchanged;
-  //   other codes from the store (the copy is unchanged then too).
+  //   other codes from the store (the copy is unchanged then too); after
+  //     a commit that failed for I/O, the codes of Recover, until it
+  //     succeeds (see "A failed commit" above).
   // Appending no leaves with the verified root stores the note only when
   // the copy has none yet (size 0); otherwise it changes nothing.
   absl::Status Append(uint64_t start, absl::Span<const std::string> leaves,
                       const note::VerifiedCheckpoint& checkpoint,
                       absl::string_view signed_note);
+
+  // Makes the copy take writes again after a failed commit (see "A failed
+  // commit" above; Append does this too): OK at once when no commit
+  // failed, and once the store takes writes again and holds what was
+  // verified. Otherwise the failed commit's code (ResourceExhausted,
+  // Unavailable) with its reason while the store does not take writes yet
+  // or the last attempt was less than recovery_interval ago; Unavailable
+  // when only a restart helps; DataLoss when the store no longer holds the
+  // verified head. A caller about to fetch entries asks first.
+  absl::Status Recover();
+
+  // Why the copy takes no writes: OK when it does (as far as it knows: no
+  // commit failed since the last success); the status Append would answer
+  // otherwise. Never waits for an Append.
+  absl::Status WriteFailure() const;
 
   // VerifiedLog.
   const std::string& origin() const override { return origin_; }
@@ -105,20 +146,43 @@ class VerifiedCopy : public VerifiedLog {
  private:
   VerifiedCopy(std::string origin, std::string log_vkey,
                note::VerifierSet log_keys, std::unique_ptr<storage::Store> store,
+               VerifiedCopyOptions options,
                std::shared_ptr<const VerifiedHead> head,
                merkle::CompactRange range, sequencer::TileEdge edge);
+
+  absl::Status RecoverLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  // Records that `committed` (a failed commit towards `target`) stops writes
+  // until recovered, and returns the status Append answers meanwhile.
+  absl::Status CommitFailed(const absl::Status& committed,
+                            const note::Checkpoint& target)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  // Stops writes with `status` (for good, or until a restart); returns it.
+  absl::Status StopWrites(absl::Status status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  void Publish(std::shared_ptr<const VerifiedHead> head,
+               absl::Status write_failure);
 
   const std::string origin_;
   const std::string log_vkey_;
   const note::VerifierSet log_keys_;
   const std::unique_ptr<storage::Store> store_;
+  const VerifiedCopyOptions options_;
 
   absl::Mutex append_mu_;  // serialises Append; held across the commit
   merkle::CompactRange range_ ABSL_GUARDED_BY(append_mu_);
   sequencer::TileEdge edge_ ABSL_GUARDED_BY(append_mu_);
+  // While not OK, a commit failed and the store was not recovered yet:
+  // what Append answers. failed_target_ is the checkpoint that commit
+  // was for (it may have landed).
+  absl::Status failed_commit_ ABSL_GUARDED_BY(append_mu_);
+  note::Checkpoint failed_target_ ABSL_GUARDED_BY(append_mu_);
+  absl::Time last_recovery_ ABSL_GUARDED_BY(append_mu_) = absl::InfinitePast();
+  // Not OK once writes stopped for good (DataLoss) or until a restart.
+  absl::Status stopped_ ABSL_GUARDED_BY(append_mu_);
 
-  mutable absl::Mutex head_mu_;  // held only to copy or swap the pointer
+  mutable absl::Mutex head_mu_;  // held only to copy or swap these
   std::shared_ptr<const VerifiedHead> head_ ABSL_GUARDED_BY(head_mu_);
+  absl::Status write_failure_ ABSL_GUARDED_BY(head_mu_);  // WriteFailure()
 };
 
 }  // namespace vitrine::monitor

@@ -30,6 +30,10 @@ std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
                        "1 while following the WatchCheckpoints stream, 0 while polling.",
                        origin)
         .Set(f.watching ? 1 : 0);
+    registry_.GetGauge("vitrine_monitor_copy_writable",
+                       "0 while the verified copy takes no writes (a commit failed), else 1.",
+                       origin)
+        .Set(f.copy_write_failure.empty() ? 1 : 0);
     SetCounter("vitrine_monitor_checkpoints_verified_total",
                "Checkpoints verified and stored.", origin, f.checkpoints_verified);
     SetCounter("vitrine_monitor_entries_fetched_total",
@@ -96,8 +100,14 @@ std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
 bool HealthText(const MonitorSnapshot& snapshot, const std::string& evidence_dir,
                 std::string* text) {
   bool ok = true;
+  std::string refused;  // the monitor's own trouble: first
   std::string lines;
   for (const LogSnapshot& log : snapshot.logs) {
+    if (!log.follower.copy_write_failure.empty()) {
+      ok = false;
+      absl::StrAppend(&refused, "writes refused: ", log.origin, ": ",
+                      log.follower.copy_write_failure, "\n");
+    }
     if (log.halted) {
       ok = false;
       absl::StrAppend(&lines, "ALARM: ", log.origin,
@@ -110,7 +120,7 @@ bool HealthText(const MonitorSnapshot& snapshot, const std::string& evidence_dir
                     log.follower.last_error.empty() ? "" : ", last error: ",
                     log.follower.last_error, "\n");
   }
-  *text = absl::StrCat(ok ? "ok\n" : "", lines);
+  *text = absl::StrCat(ok ? "ok\n" : "", refused, lines);
   return ok;
 }
 

@@ -19,6 +19,9 @@
 //   vitrine_monitor_bad_checkpoint_signatures_total{origin}
 //   vitrine_monitor_failed_consistency_proofs_total{origin}
 //   vitrine_monitor_watching{origin}              1 on the stream, 0 polling
+//   vitrine_monitor_copy_writable{origin}         0 while the verified copy
+//                                   takes no writes (a commit failed: a
+//                                   full disk, EIO; /healthz says why)
 //   vitrine_monitor_gossip_rounds_total
 //   vitrine_monitor_gossip_exchanges_total{peer,result}   ok, failed
 //   vitrine_monitor_gossip_checkpoints_total{side,result}  side: asked
@@ -77,7 +80,8 @@ class MonitorMetrics {
 
 // Writes one line per log (verified size, how it follows, its last error)
 // to *text and returns false (503) when any log is halted by evidence,
-// naming the evidence folder.
+// naming the evidence folder, or when a log's verified copy takes no
+// writes, saying why first ("writes refused: <origin>: <reason>").
 bool HealthText(const MonitorSnapshot& snapshot, const std::string& evidence_dir,
                 std::string* text);
 

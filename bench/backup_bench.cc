@@ -33,8 +33,10 @@
 //      rocksdb:low/high: compactions and flushes; gRPC's threads verify the
 //      vendor signatures) and its disk writes (/proc/<pid>/io: the backup
 //      is written by the log's process); the data folder's block device
-//      (/proc/diskstats: everyone's I/O); and the sequencer's commits from
-//      the log's /metrics (count, entries each, mean and p99 time).
+//      (/proc/diskstats: everyone's I/O); the sequencer's commits from
+//      the log's /metrics (count, entries each, mean and p99 time); and the
+//      CPU of every other process on the machine (/proc/stat's busy time
+//      less the log's and this process's): other engineers' builds.
 //   4. Restore: the log stopped, `vitrine-log restore --from --data` into a
 //      fresh folder (verifies every file's checksum, copies, opens the
 //      store), timed. Backups and the restored copy are then removed.
@@ -95,7 +97,7 @@ ABSL_FLAG(int, channels, 4, "HTTP/2 connections the clients are spread over");
 ABSL_FLAG(int, per_request, 10, "statements per Add");
 ABSL_FLAG(int, vendors, 4, "vendor keys to generate");
 ABSL_FLAG(absl::Duration, window, absl::Seconds(30), "each add phase without a backup");
-ABSL_FLAG(double, max_rate, 20000,
+ABSL_FLAG(double, max_rate, 30000,
           "statements/s the no-backup phases are signed for (they end early beyond it)");
 ABSL_FLAG(absl::Duration, backup_adds_max, absl::Seconds(150),
           "adds during the full backup are signed for this long at 1.5x the baseline's "
@@ -136,6 +138,8 @@ struct AddFigures {
   double settle_seconds = 0;
   absl::Time began, ended;
   CommitFigures commits;  // the sequencer's, in the phase
+  double client_cores = 0;  // this process: the add clients
+  double other_cores = 0;   // the machine's busy CPU beyond the log and us
   std::map<std::string, double> thread_cores;  // the log's CPU by thread name
   // The data folder's block device over the phase (everyone's I/O on it).
   double device_read_mb_s = 0, device_write_mb_s = 0, device_busy = 0;
@@ -202,11 +206,15 @@ AddFigures RunAdds(Bench& bench, const std::string& name,
   const double cpu_before = bench.log->CpuSeconds();
   const uint64_t written_before = DiskWriteBytesOf(bench.log->pid());
   const DeviceCounters device_before = DeviceCountersOf(bench.data);
+  const double machine_before = MachineBusyCpuSeconds();
+  const double self_before = CpuSecondsOf(getpid());
   ThreadCpuSampler threads(bench.log->pid(), absl::Milliseconds(200));
   figures.began = absl::Now();
   figures.result = RunAddPhase(bench.target, requests, options);
   figures.ended = absl::Now();
   const DeviceCounters device_after = DeviceCountersOf(bench.data);
+  const double machine_cpu = MachineBusyCpuSeconds() - machine_before;
+  const double self_cpu = CpuSecondsOf(getpid()) - self_before;
   const double seconds = std::max(1e-9, figures.result.seconds);
   const double wall = std::max(1e-9, absl::ToDoubleSeconds(figures.ended - figures.began));
   figures.device_read_mb_s =
@@ -215,7 +223,13 @@ AddFigures RunAdds(Bench& bench, const std::string& name,
       static_cast<double>(device_after.written_bytes - device_before.written_bytes) / kMB / wall;
   figures.device_busy =
       static_cast<double>(device_after.busy_ms - device_before.busy_ms) / 1000.0 / wall;
-  for (const auto& [name, cpu] : threads.Stop()) figures.thread_cores[name] = cpu / wall;
+  double log_cpu = 0;
+  for (const auto& [name, cpu] : threads.Stop()) {
+    figures.thread_cores[name] = cpu / wall;
+    log_cpu += cpu;
+  }
+  figures.client_cores = self_cpu / wall;
+  figures.other_cores = std::max(0.0, (machine_cpu - log_cpu - self_cpu) / wall);
   figures.commits =
       CommitsBetween(commits_before, ScrapeCommitMetrics(bench.log->http_address()));
   figures.server_cores = (bench.log->CpuSeconds() - cpu_before) / seconds;
@@ -306,6 +320,8 @@ void PrintPhases(const std::vector<AddFigures>& phases) {
     return absl::StrCat(f.result.items_failed, " / ", f.result.duplicates);
   });
   row("log CPU (cores)", [](const AddFigures& f) { return absl::StrFormat("%.2f", f.server_cores); });
+  row("load generator CPU (cores)", [](const AddFigures& f) { return absl::StrFormat("%.2f", f.client_cores); });
+  row("other processes' CPU (cores)", [](const AddFigures& f) { return absl::StrFormat("%.2f", f.other_cores); });
   row("log disk writes MB/s", [](const AddFigures& f) { return absl::StrFormat("%.1f", f.server_write_mb_s); });
   row("device reads MB/s (all processes)", [](const AddFigures& f) { return absl::StrFormat("%.1f", f.device_read_mb_s); });
   row("device writes MB/s (all processes)", [](const AddFigures& f) { return absl::StrFormat("%.1f", f.device_write_mb_s); });

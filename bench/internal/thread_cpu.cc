@@ -37,6 +37,21 @@ double CpuOfStat(const std::string& stat) {
 
 }  // namespace
 
+double MachineBusyCpuSeconds() {
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+  const std::string stat = ReadSmall("/proc/stat");
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(stat.substr(0, stat.find('\n')), ' ', absl::SkipEmpty());
+  if (fields.size() < 9 || fields[0] != "cpu") return 0;
+  double busy = 0;
+  for (size_t i = 1; i <= 8; ++i) {
+    double ticks = 0;
+    if (i == 4 || i == 5 || !absl::SimpleAtod(fields[i], &ticks)) continue;  // idle, iowait
+    busy += ticks;
+  }
+  return busy / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 ThreadCpuSampler::ThreadCpuSampler(pid_t pid, absl::Duration period) : pid_(pid) {
   Sample(/*first=*/true);
   sampler_ = std::thread([this, period] {

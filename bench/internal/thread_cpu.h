@@ -25,6 +25,11 @@
 
 namespace vitrine::bench {
 
+// Returns the CPU seconds all CPUs of the machine have spent busy (not idle,
+// not waiting for I/O) since boot (/proc/stat): with a process's own CPU,
+// tells how much of a phase went to other processes.
+double MachineBusyCpuSeconds();
+
 class ThreadCpuSampler {
  public:
   // Takes a first sample of `pid`'s threads, then one every `period` on a

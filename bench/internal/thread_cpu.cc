@@ -40,8 +40,8 @@ double CpuOfStat(const std::string& stat) {
 double MachineBusyCpuSeconds() {
   // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
   const std::string stat = ReadSmall("/proc/stat");
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(stat.substr(0, stat.find('\n')), ' ', absl::SkipEmpty());
+  const absl::string_view line = absl::string_view(stat).substr(0, stat.find('\n'));
+  std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
   if (fields.size() < 9 || fields[0] != "cpu") return 0;
   double busy = 0;
   for (size_t i = 1; i <= 8; ++i) {

@@ -29,9 +29,9 @@
 //   - A failed commit also stops writes: after it the store's state is
 //     unknown (the write may or may not be on disk), and nothing is signed
 //     until the store, once it takes writes again, has been read back and
-//     checked as Start does (see Add). A store that can take writes again
-//     only after a restart (Store::Recover's FailedPrecondition) stops the
-//     sequencer until then.
+//     checked as Start does (see Add); Store::Recover reopens the store in
+//     place when RocksDB cannot resume it. A store that says only a restart
+//     helps (Recover's FailedPrecondition) stops the sequencer until then.
 //
 // Thread-safety: Add, Published and health may be called from any thread;
 // readers never wait for the writer (Published is an atomic snapshot).

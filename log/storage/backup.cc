@@ -82,6 +82,8 @@ absl::StatusOr<BackupInfo> Store::Backup(const std::string& backup_dir) const {
   if (!opened.ok()) {
     return FromRocksDb(opened, absl::StrCat("opening backup folder ", backup_dir));
   }
+  // Held for the whole copy: the store is not reopened under it.
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
   rocksdb::CreateBackupOptions create;
   // The memtables go to SST files first, so the copied WAL is short and a
   // restore replays little.
@@ -91,7 +93,7 @@ absl::StatusOr<BackupInfo> Store::Backup(const std::string& backup_dir) const {
   create.background_thread_cpu_priority = rocksdb::CpuPriority::kLow;
   rocksdb::BackupID id = 0;
   rocksdb::IOStatus created = engine->CreateNewBackupWithMetadata(
-      create, rep_->db->db.get(), absl::StrCat("tree_size>=", tree_size), &id);
+      create, db->db.get(), absl::StrCat("tree_size>=", tree_size), &id);
   if (!created.ok()) {
     // Whatever the failed backup left behind is not a backup: reclaim it.
     engine->GarbageCollect().PermitUncheckedError();

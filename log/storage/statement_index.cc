@@ -21,8 +21,9 @@ using merkle::Hash;
 
 absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::FindStatements(
     absl::Span<const Hash> statement_ids) const {
-  return internal::MultiGetIndexes(*rep_->db, Cf::kStatementIndex,
-                                   statement_ids, "statement index");
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
+  return internal::MultiGetIndexes(*db, Cf::kStatementIndex, statement_ids,
+                                   "statement index");
 }
 
 uint64_t Store::StatementIndexCoverage() const {
@@ -31,8 +32,9 @@ uint64_t Store::StatementIndexCoverage() const {
 
 absl::Status Store::IndexStatements(
     uint64_t begin, absl::Span<const std::optional<Hash>> ids) {
-  internal::Db& db = *rep_->db;
   absl::MutexLock lock(&rep_->writer_mu);
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  internal::Db& db = *held;
   const uint64_t coverage = rep_->statement_coverage.load();
   const uint64_t count = rep_->entry_count.load();
   if (begin != coverage || ids.size() > count - begin) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -53,12 +54,12 @@ absl::StatusOr<uint64_t> ReadEntryCount(const internal::Db& db) {
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   auto rep = std::make_unique<Rep>();
   rep->options = options;
-  VITRINE_ASSIGN_OR_RETURN(rep->db, internal::OpenDb(options));
-  VITRINE_ASSIGN_OR_RETURN(uint64_t count, ReadEntryCount(*rep->db));
+  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<internal::Db> db, internal::OpenDb(options));
+  VITRINE_ASSIGN_OR_RETURN(uint64_t count, ReadEntryCount(*db));
   rep->entry_count.store(count);
-  VITRINE_ASSIGN_OR_RETURN(uint64_t coverage,
-                           internal::ReadStatementCoverage(*rep->db));
+  VITRINE_ASSIGN_OR_RETURN(uint64_t coverage, internal::ReadStatementCoverage(*db));
   rep->statement_coverage.store(coverage);
+  rep->db = std::make_unique<internal::DbHolder>(std::move(db));
   rep->cache = std::make_unique<TileCache>(options.tile_cache_tiles,
                                            options.tile_cache_bytes);
   rep->reader = std::make_unique<internal::StoreHashReader>(rep->db.get(),
@@ -68,8 +69,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
 absl::Status Store::Commit(const WriteBatch& batch) {
   const internal::BatchContents& b = batch.rep_->contents;
-  internal::Db& db = *rep_->db;
   absl::MutexLock lock(&rep_->writer_mu);
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  internal::Db& db = *held;
   uint64_t count = rep_->entry_count.load();
   VITRINE_RETURN_IF_ERROR(internal::CheckBatch(db, b, count));
 
@@ -189,22 +191,24 @@ absl::string_view SignedPrefix(absl::string_view note) {
 }  // namespace
 
 absl::StatusOr<std::optional<StoredCheckpoint>> Store::LatestCheckpoint() const {
-  return LastCheckpointIn(*rep_->db, Cf::kCheckpoints);
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
+  return LastCheckpointIn(*db, Cf::kCheckpoints);
 }
 
 absl::StatusOr<std::optional<StoredCheckpoint>> Store::CheckpointAtMost(
     uint64_t size) const {
-  return LastCheckpointIn(*rep_->db, Cf::kCheckpoints, size);
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
+  return LastCheckpointIn(*db, Cf::kCheckpoints, size);
 }
 
 absl::StatusOr<std::optional<StoredCheckpoint>>
 Store::LatestWitnessedCheckpoint() const {
-  return LastCheckpointIn(*rep_->db, Cf::kWitnessed);
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
+  return LastCheckpointIn(*db, Cf::kWitnessed);
 }
 
 absl::Status Store::PutWitnessedCheckpoint(uint64_t size,
                                            absl::string_view note) {
-  internal::Db& db = *rep_->db;
   absl::MutexLock lock(&rep_->witnessed_mu);
   VITRINE_ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> witnessed,
                            LatestWitnessedCheckpoint());
@@ -228,6 +232,8 @@ absl::Status Store::PutWitnessedCheckpoint(uint64_t size,
         "the witnessed note for size ", size,
         " is not the checkpoint the log signed for that size"));
   }
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  internal::Db& db = *held;
   rocksdb::WriteBatch write;
   rocksdb::Status s = write.Put(db.cf(Cf::kWitnessed), IndexKey(size),
                                 internal::ToSlice(note));
@@ -244,7 +250,8 @@ absl::Status Store::PutWitnessedCheckpoint(uint64_t size,
 }
 
 absl::StatusOr<std::string> Store::CheckpointAt(uint64_t size) const {
-  const internal::Db& db = *rep_->db;
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  const internal::Db& db = *held;
   std::string note;
   rocksdb::Status s = db.db->Get(VerifiedReadOptions(), db.cf(Cf::kCheckpoints),
                                  IndexKey(size), &note);
@@ -262,7 +269,8 @@ absl::StatusOr<std::string> Store::GetEntry(uint64_t index) const {
     return absl::NotFoundError(
         absl::StrCat("entry ", index, " is beyond the log of ", count));
   }
-  const internal::Db& db = *rep_->db;
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  const internal::Db& db = *held;
   std::string leaf;
   rocksdb::Status s = db.db->Get(VerifiedReadOptions(), db.cf(Cf::kEntries),
                                  IndexKey(index), &leaf);
@@ -288,7 +296,8 @@ absl::StatusOr<std::vector<std::string>> Store::GetEntries(uint64_t begin,
   std::vector<std::string> leaves;
   if (begin == end) return leaves;
   leaves.reserve(end - begin);
-  const internal::Db& db = *rep_->db;
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  const internal::Db& db = *held;
   std::string upper = IndexKey(end);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions read = VerifiedReadOptions();
@@ -311,7 +320,8 @@ absl::StatusOr<std::vector<std::string>> Store::GetEntries(uint64_t begin,
 }
 
 absl::StatusOr<uint64_t> Store::FindLeaf(const Hash& leaf_hash) const {
-  const internal::Db& db = *rep_->db;
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  const internal::Db& db = *held;
   std::string index;
   rocksdb::Status s = db.db->Get(VerifiedReadOptions(), db.cf(Cf::kLeafIndex),
                                  internal::ToSlice(leaf_hash.AsStringView()), &index);
@@ -325,15 +335,16 @@ absl::StatusOr<uint64_t> Store::FindLeaf(const Hash& leaf_hash) const {
 
 absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::FindLeaves(
     absl::Span<const Hash> leaf_hashes) const {
-  return internal::MultiGetIndexes(*rep_->db, Cf::kLeafIndex, leaf_hashes,
-                                   "leaf index");
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
+  return internal::MultiGetIndexes(*db, Cf::kLeafIndex, leaf_hashes, "leaf index");
 }
 
 absl::StatusOr<std::vector<uint64_t>> Store::FindByDigest(const Hash& sha256,
                                                           size_t limit) const {
   std::vector<uint64_t> indexes;
   if (limit == 0) return indexes;
-  const internal::Db& db = *rep_->db;
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  const internal::Db& db = *held;
   rocksdb::ReadOptions read = VerifiedReadOptions();
   // The digest is the prefix extractor's prefix: the bloom filter skips
   // files without it and the iterator stops at its end.
@@ -358,8 +369,9 @@ absl::StatusOr<std::string> Store::ReadTile(uint8_t level, uint64_t index,
     return absl::InvalidArgumentError(
         absl::StrCat("tile width ", min_width, " is outside 1..256"));
   }
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
   VITRINE_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> tiles,
-                           internal::MultiGetTiles(*rep_->db, {{level, index}}));
+                           internal::MultiGetTiles(*db, {{level, index}}));
   std::optional<std::string>& bytes = tiles[0];
   if (!bytes.has_value()) {
     return absl::NotFoundError(
@@ -381,9 +393,10 @@ absl::StatusOr<std::string> Store::ReadTile(uint8_t level, uint64_t index,
 
 absl::StatusOr<std::string> Store::ReadTileInterior(uint8_t level,
                                                     uint64_t index) const {
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
   VITRINE_ASSIGN_OR_RETURN(
       std::vector<std::optional<std::string>> interiors,
-      internal::MultiGetTiles(*rep_->db, {{level, index}}, Cf::kTileInteriors));
+      internal::MultiGetTiles(*db, {{level, index}}, Cf::kTileInteriors));
   if (!interiors[0].has_value()) {
     return absl::NotFoundError(absl::StrCat(
         "no interior is stored for tile ", int{level}, "/", index));
@@ -399,7 +412,9 @@ absl::StatusOr<std::string> Store::ReadTileInterior(uint8_t level,
 merkle::HashReader& Store::hash_reader() const { return *rep_->reader; }
 
 uint64_t Store::DiskBytes() const {
-  rocksdb::DB& db = *rep_->db->db;
+  absl::StatusOr<std::shared_ptr<internal::Db>> held = rep_->db->Get();
+  if (!held.ok()) return 0;
+  rocksdb::DB& db = *(*held)->db;
   uint64_t total = 0;
   uint64_t sst = 0;
   if (db.GetAggregatedIntProperty(rocksdb::DB::Properties::kLiveSstFilesSize,
@@ -414,23 +429,35 @@ uint64_t Store::DiskBytes() const {
 }
 
 absl::Status Store::Recover() {
-  const internal::Db& db = *rep_->db;
-  // Resume would keep the WAL whose write failed when no memtable holds
-  // data, and the next write to it aborts the process (db.h). Refuse
-  // instead: FailedPrecondition, which no RocksDB status maps to, tells
-  // the caller that only reopening the store helps.
-  if (db.wal_failed->load() && !internal::ActiveMemtablesHoldData(db)) {
-    return absl::FailedPreconditionError(
-        "the store's write-ahead log failed while no memtable held data, "
-        "and RocksDB 7.8 cannot move to a new log without one: this process "
-        "takes no more writes; restart the log (nothing acknowledged is "
-        "lost)");
+  {
+    VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
+    // Resume would keep the WAL whose write failed when no memtable holds
+    // data, and the next write to it aborts the process (db.h).
+    if (!db->wal_failed->load() || internal::ActiveMemtablesHoldData(*db)) {
+      return FromRocksDb(db->db->Resume(), "resuming the store");
+    }
   }
-  return FromRocksDb(db.db->Resume(), "resuming the store");
+  // So the store is closed and opened again, in place: opening replays the
+  // WAL (the failed write too, if it reached the file: the caller re-reads
+  // the store and checks it against what it published) and starts a new
+  // one. No memtable holds anything to lose. Commits wait for the writer's
+  // lock; reads get Unavailable for the moment it takes.
+  absl::MutexLock lock(&rep_->writer_mu);
+  std::fprintf(stderr,
+               "vitrine store: reopening %s to leave its failed write-ahead log\n",
+               rep_->options.path.c_str());
+  VITRINE_RETURN_IF_ERROR(rep_->db->Reopen(rep_->options, absl::Seconds(2)));
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> db, rep_->db->Get());
+  VITRINE_ASSIGN_OR_RETURN(uint64_t count, ReadEntryCount(*db));
+  VITRINE_ASSIGN_OR_RETURN(uint64_t coverage, internal::ReadStatementCoverage(*db));
+  rep_->entry_count.store(count);
+  rep_->statement_coverage.store(coverage);
+  return absl::OkStatus();
 }
 
 absl::Status Store::Flush() {
-  internal::Db& db = *rep_->db;
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<internal::Db> held, rep_->db->Get());
+  internal::Db& db = *held;
   rocksdb::FlushOptions options;
   options.wait = true;
   std::vector<rocksdb::ColumnFamilyHandle*> families(

@@ -334,7 +334,15 @@ class Store {
   // After a failed write: OK once RocksDB takes writes again (it recovers by
   // itself when the cause is gone, e.g. space freed on a full disk; this
   // asks it to), the error otherwise (Busy while its own recovery runs).
-  // OK at once when nothing failed.
+  // OK at once when nothing failed. When the write-ahead log failed while
+  // no memtable held data, RocksDB 7.8 cannot move to a new log in place
+  // (its next write to the failed one aborts the process), so the store is
+  // closed and opened again instead, under the writer's lock, once the
+  // calls reading it are done (reads meanwhile get Unavailable); opening
+  // replays the log, so a write that failed after reaching it may now be
+  // there - the caller re-reads the store. Unavailable when readers (a
+  // backup) hold it for over 2 s: ask again later. A store that no longer
+  // opens answers that error to every call from then on.
   absl::Status Recover();
 
  private:

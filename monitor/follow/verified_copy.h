@@ -31,9 +31,10 @@
 // the same head, or exactly the checkpoint of the commit that failed (it
 // landed after all; the store verified it, so it is published), and writes
 // go on; anything else - behind the published head, another root, another
-// size - is DataLoss for good (a restart would refuse the copy too). A store
-// that answers that only reopening helps (FailedPrecondition) stops writes
-// until the monitor restarts (Unavailable, saying so). WriteFailure() tells
+// size - is DataLoss for good (a restart would refuse the copy too). The
+// store reopens itself in place when RocksDB cannot resume (Store::Recover);
+// one that still answers that only a restart helps (FailedPrecondition)
+// stops writes until the monitor restarts (Unavailable, saying so). WriteFailure() tells
 // readers (health, metrics) which of these holds.
 //
 // Status codes: Open - InvalidArgument for a bad key, DataLoss for a store

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "log/storage/internal/keys.h"
 #include "log/storage/internal/rocksdb_status.h"
 #include "rocksdb/cache.h"
@@ -275,6 +276,47 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
   }
   result->db.reset(raw);
   return result;
+}
+
+absl::StatusOr<std::shared_ptr<Db>> DbHolder::Get() const {
+  absl::MutexLock lock(&mu_);
+  if (db_ == nullptr) {
+    return reopen_error_.ok()
+               ? absl::UnavailableError("the store is being reopened")
+               : reopen_error_;
+  }
+  return db_;
+}
+
+absl::Status DbHolder::Reopen(const StoreOptions& options, absl::Duration wait) {
+  std::shared_ptr<Db> old;
+  {
+    absl::MutexLock lock(&mu_);
+    if (db_ == nullptr) return absl::UnavailableError("the store is being reopened");
+    old = std::move(db_);
+  }
+  // No new reference can be taken now; wait for the calls holding one.
+  const absl::Time deadline = absl::Now() + wait;
+  while (old.use_count() > 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  if (old.use_count() > 1) {
+    absl::MutexLock lock(&mu_);
+    db_ = std::move(old);
+    return absl::UnavailableError(
+        "the store could not be reopened: calls still read it (a backup?)");
+  }
+  old.reset();  // closes RocksDB: its lock on the folder goes with it
+  absl::StatusOr<std::unique_ptr<Db>> reopened = OpenDb(options);
+  absl::MutexLock lock(&mu_);
+  if (!reopened.ok()) {
+    reopen_error_ = absl::Status(
+        reopened.status().code(),
+        absl::StrCat("reopening the store failed: ", reopened.status().message()));
+    return reopen_error_;
+  }
+  db_ = *std::move(reopened);
+  return absl::OkStatus();
 }
 
 bool ActiveMemtablesHoldData(const Db& db) {

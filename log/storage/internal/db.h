@@ -20,7 +20,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "log/storage/store.h"
@@ -66,6 +70,33 @@ struct Db {
   // column family, which RocksDB requires but the store never writes, is
   // last.
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
+};
+
+// The store's open Db, which Store::Recover may replace in place: after a
+// write-ahead log failure RocksDB cannot resume from (ActiveMemtablesHoldData)
+// the only way on is to close the instance and open the folder again.
+// Readers take a reference for the length of one call; the old instance is
+// closed once the last of them has let go, and calls that come meanwhile
+// get Unavailable. Thread-safe.
+class DbHolder {
+ public:
+  explicit DbHolder(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+  // The open Db, held for as long as the caller keeps the reference.
+  // Unavailable while Reopen runs.
+  absl::StatusOr<std::shared_ptr<Db>> Get() const;
+
+  // Takes the Db away from new callers, waits (up to `wait`) until the
+  // calls holding it are done, closes it and opens options.path again.
+  // Unavailable, with the old Db back in place, when calls still hold it
+  // after `wait` (a backup copying files); the error of OpenDb when the
+  // folder no longer opens (then every later Get fails with it).
+  absl::Status Reopen(const StoreOptions& options, absl::Duration wait);
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<Db> db_ ABSL_GUARDED_BY(mu_);
+  absl::Status reopen_error_ ABSL_GUARDED_BY(mu_);  // why db_ is null
 };
 
 // Opens or creates the RocksDB at options.path with the store's column

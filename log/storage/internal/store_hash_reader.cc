@@ -58,6 +58,7 @@ absl::StatusOr<std::vector<StoreHashReader::Loaded>>
 StoreHashReader::LoadTiles(absl::Span<const TileCoords> keys) const {
   // Each tile and its interior (absent for partial tiles and for tiles
   // stored before interiors were), in one MultiGet over both families.
+  VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<Db> db, db_->Get());
   const size_t n = keys.size();
   std::vector<std::string> key_bytes;
   key_bytes.reserve(n);
@@ -71,7 +72,7 @@ StoreHashReader::LoadTiles(absl::Span<const TileCoords> keys) const {
   for (Cf family : {Cf::kTiles, Cf::kTileInteriors}) {
     for (const std::string& key : key_bytes) {
       slices.emplace_back(key);
-      families.push_back(db_->cf(family));
+      families.push_back(db->cf(family));
     }
   }
   std::vector<rocksdb::PinnableSlice> values(2 * n);
@@ -80,7 +81,7 @@ StoreHashReader::LoadTiles(absl::Span<const TileCoords> keys) const {
   // The tile cache is these values' cache: copying them into RocksDB's
   // block cache too would only evict the entry and index blocks there.
   read.fill_cache = false;
-  db_->db->MultiGet(read, 2 * n, families.data(), slices.data(),
+  db->db->MultiGet(read, 2 * n, families.data(), slices.data(),
                     values.data(), statuses.data());
 
   std::vector<Loaded> tiles(n);

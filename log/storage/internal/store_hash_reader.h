@@ -1,7 +1,7 @@
 // The merkle::HashReader behind Store::hash_reader(): node hashes computed
 // from the stored C2SP tiles, through the tile cache.
 //
-//   StoreHashReader reader(db.get(), &cache);
+//   StoreHashReader reader(db_holder.get(), &cache);
 //   absl::StatusOr<std::vector<Hash>> proof = InclusionProof(i, size, reader);
 //
 // A node at tree level 8L + k (0 <= k < 8) comes from tile level L, which
@@ -36,7 +36,7 @@ namespace vitrine::storage::internal {
 class StoreHashReader : public merkle::HashReader {
  public:
   // `db` and `cache` must outlive this reader.
-  StoreHashReader(const Db* db, TileCache* cache) : db_(db), cache_(cache) {}
+  StoreHashReader(const DbHolder* db, TileCache* cache) : db_(db), cache_(cache) {}
 
   // Returns the hashes of `nodes`, in order. NotFound (naming the node) when
   // its tile is absent or not yet wide enough; DataLoss when a stored tile
@@ -60,7 +60,7 @@ class StoreHashReader : public merkle::HashReader {
   // hash its parent tile holds for it, if the parent is cached.
   absl::Status CheckAgainstParent(const CachedTile& tile) const;
 
-  const Db* const db_;
+  const DbHolder* const db_;
   TileCache* const cache_;
 };
 

@@ -17,8 +17,9 @@ namespace vitrine::storage {
 
 struct Store::Rep {
   StoreOptions options;
-  // Declared first so that it is closed last, after its users.
-  std::unique_ptr<internal::Db> db;
+  // Declared first so that it is closed last, after its users. Every call
+  // takes a reference (db->Get()) for its length: Recover may reopen it.
+  std::unique_ptr<internal::DbHolder> db;
   std::unique_ptr<TileCache> cache;
   std::unique_ptr<internal::StoreHashReader> reader;
   absl::Mutex writer_mu;

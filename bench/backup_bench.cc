@@ -90,6 +90,8 @@ ABSL_FLAG(std::string, scratch, "",
           "where backups and the restored copy go (emptied before and after); default: "
           "beside --data");
 ABSL_FLAG(bool, keep_backups, false, "leave the backups and the restored copy");
+ABSL_FLAG(int, backup_rate_mib, 0,
+          "passed to `vitrine-log backup`: MiB/s the copy may go at (0: unlimited)");
 ABSL_FLAG(std::string, log_binary, "",
           "vitrine-log; default: the one in this binary's runfiles");
 ABSL_FLAG(int, clients, 16, "concurrent Adds (closed loops)");
@@ -271,7 +273,8 @@ std::pair<BackupFigures, AddFigures> BackupUnderLoad(
       store.bytes == 0 ? 0 : static_cast<double>(store.cached_bytes) / static_cast<double>(store.bytes);
   const std::string load_start = LoadAverage();
   absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-      ChildProcess::Start({bench.binary, "backup", "--data=" + bench.data, "--to=" + to});
+      ChildProcess::Start({bench.binary, "backup", "--data=" + bench.data, "--to=" + to,
+                           absl::StrCat("--backup_rate_mib=", absl::GetFlag(FLAGS_backup_rate_mib))});
   if (!child.ok()) Die("starting vitrine-log backup", child.status());
   std::atomic<bool> stop{false};
   const absl::Duration timeout = absl::GetFlag(FLAGS_backup_timeout);

@@ -22,6 +22,7 @@ grpc::ServerUnaryReactor* AdminService::Backup(
     vitrine::v1::BackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::string to = request->to();
+  const uint64_t rate_limit = request->rate_limit_bytes_per_second();
   // Relative to what? The log's working folder is not the caller's.
   if (to.empty() || !absl::StartsWith(to, "/")) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -41,9 +42,9 @@ grpc::ServerUnaryReactor* AdminService::Backup(
   }
   if (worker_.joinable()) worker_.join();  // the last one, finished
   running_ = true;
-  worker_ = std::thread([this, reactor, response, to] {
+  worker_ = std::thread([this, reactor, response, to, rate_limit] {
     const absl::Time start = absl::Now();
-    absl::StatusOr<storage::BackupInfo> info = store_->Backup(to);
+    absl::StatusOr<storage::BackupInfo> info = store_->Backup(to, rate_limit);
     absl::Status status = info.status();
     if (status.ok()) {
       status = WriteFileAtomically(to + "/log.vkey", log_vkey_ + "\n", 0644);

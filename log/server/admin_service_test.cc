@@ -32,7 +32,8 @@ class AdminServiceTest : public testing::WitnessedLogFixture {
  protected:
   AdminServiceTest() { witness_count_ = 0; }
 
-  grpc::Status Backup(const std::string& to, vitrine::v1::BackupResponse* response) {
+  grpc::Status Backup(const std::string& to, vitrine::v1::BackupResponse* response,
+                      uint64_t rate_limit = 0) {
     absl::StatusOr<UnixSocketAddress> address =
         UnixSocketAddress::For(config_.AdminSocketPath());
     EXPECT_OK(address.status());
@@ -42,6 +43,7 @@ class AdminServiceTest : public testing::WitnessedLogFixture {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     vitrine::v1::BackupRequest request;
     request.set_to(to);
+    request.set_rate_limit_bytes_per_second(rate_limit);
     return stub->Backup(&context, request, response);
   }
 };
@@ -66,7 +68,7 @@ TEST_F(AdminServiceTest, BacksUpTheServingLogOverItsSocket) {
             identity_.verifier_key + "\n");
 
   ASSERT_OK(AddStatements(5, "more-").status());
-  done = Backup(to, &response);
+  done = Backup(to, &response, /*rate_limit=*/64 << 20);
   ASSERT_TRUE(done.ok()) << done.error_message();
   EXPECT_EQ(response.backup_id(), 2u);
   EXPECT_EQ(response.tree_size(), 25u);

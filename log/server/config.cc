@@ -62,6 +62,8 @@ const OptionTable<LogConfig>& Options() {
                      "export: the folder to write the static tiles API to; "
                      "backup: the backup folder"),
         StringOption(&C::from, "from", "restore: the backup folder to restore from"),
+        IntOption(&C::backup_rate_mib, "backup_rate_mib", 0,
+                  "backup: MiB per second the copy may go at (0: unlimited)"),
         StringOption(&C::admin_socket, "admin_socket",
                      "Unix socket of the admin API (backup) (default "
                      "<data>/admin.sock; \"off\": none)"),

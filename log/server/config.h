@@ -59,6 +59,10 @@ struct LogConfig {
   // `export`: the folder the static tiles API is written to; `backup`: the
   // backup folder.
   std::string to;
+  // `backup`: bytes per second the copy may go at, in MiB (0: unlimited).
+  // An unlimited backup of a busy log on two cores costs a quarter to a
+  // third of its adds while it runs (bench/RESULTS.md).
+  int64_t backup_rate_mib = 0;
   // `restore`: the backup folder to restore from.
   std::string from;
   // The Unix socket of the admin API (proto/vitrine/v1/admin.proto: online

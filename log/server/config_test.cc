@@ -220,8 +220,10 @@ TEST(ConfigTest, BackupRestoreAndRecoveryOptions) {
   EXPECT_TRUE(command.config.accept_fork_risk);
   EXPECT_EQ(command.config.AdminSocketPath(), "/srv/log/admin.sock");
 
-  ASSERT_OK_AND_ASSIGN(command, ParseLogCommand({"backup", "--to=b", "--admin_socket=off"}));
+  ASSERT_OK_AND_ASSIGN(command, ParseLogCommand({"backup", "--to=b", "--admin_socket=off",
+                                                 "--backup_rate_mib=40"}));
   EXPECT_EQ(command.subcommand, "backup");
+  EXPECT_EQ(command.config.backup_rate_mib, 40);
   EXPECT_EQ(command.config.AdminSocketPath(), "");
   ASSERT_OK_AND_ASSIGN(command, ParseLogCommand({"--admin_socket=/run/vitrine/a.sock"}));
   EXPECT_EQ(command.config.AdminSocketPath(), "/run/vitrine/a.sock");

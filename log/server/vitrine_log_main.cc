@@ -181,6 +181,7 @@ absl::Status BackupThroughLog(const LogConfig& config, const std::string& to) {
   // No deadline: the backup takes as long as copying the store does.
   vitrine::v1::BackupRequest request;
   request.set_to(to);
+  request.set_rate_limit_bytes_per_second(static_cast<uint64_t>(config.backup_rate_mib) << 20);
   vitrine::v1::BackupResponse response;
   const grpc::Status status = stub->Backup(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status, "Admin.Backup");
@@ -207,7 +208,8 @@ absl::Status BackupStoppedLog(const LogConfig& config, const std::string& to) {
     return store.status();
   }
   const absl::Time start = absl::Now();
-  absl::StatusOr<storage::BackupInfo> info = (*store)->Backup(to);
+  absl::StatusOr<storage::BackupInfo> info =
+      (*store)->Backup(to, static_cast<uint64_t>(config.backup_rate_mib) << 20);
   if (!info.ok()) return info.status();
   absl::StatusOr<std::string> vkey = ReadSmallFile(config.VerifierKeyPath(), 1 << 16);
   if (!vkey.ok()) return vkey.status();

@@ -61,7 +61,8 @@ BackupInfo FromEngineInfo(const rocksdb::BackupInfo& info) {
 
 }  // namespace
 
-absl::StatusOr<BackupInfo> Store::Backup(const std::string& backup_dir) const {
+absl::StatusOr<BackupInfo> Store::Backup(const std::string& backup_dir,
+                                         uint64_t rate_limit) const {
   if (backup_dir.empty()) {
     return absl::InvalidArgumentError("the backup folder is empty");
   }
@@ -75,9 +76,11 @@ absl::StatusOr<BackupInfo> Store::Backup(const std::string& backup_dir) const {
   const uint64_t tree_size = latest->has_value() ? (*latest)->size : 0;
   const uint64_t bytes_before = FolderBytes(backup_dir);
 
+  rocksdb::BackupEngineOptions engine_options = EngineOptions(backup_dir);
+  engine_options.backup_rate_limit = rate_limit;  // 0: RocksDB's "none"
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus opened = rocksdb::BackupEngine::Open(
-      EngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
+      engine_options, rocksdb::Env::Default(), &raw);
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   if (!opened.ok()) {
     return FromRocksDb(opened, absl::StrCat("opening backup folder ", backup_dir));

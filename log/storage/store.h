@@ -317,8 +317,11 @@ class Store {
   // Earlier backups are kept. Costs disk reads and writes, no lock held
   // against Commit. Storage errors as RocksDB reports them (e.g.
   // ResourceExhausted when the backup's file system is full: the failed
-  // backup is removed, earlier ones stay).
-  absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) const;
+  // backup is removed, earlier ones stay). `rate_limit` bytes per second
+  // (0: none) bounds the copy: a longer backup that takes less of the disk
+  // and CPU the log's commits need (bench/RESULTS.md, issue 14).
+  absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir,
+                                    uint64_t rate_limit = 0) const;
 
   // Restores the latest backup in `backup_dir` into `store_path` after
   // verifying every file against its recorded checksum. FailedPrecondition

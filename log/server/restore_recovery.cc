@@ -21,6 +21,7 @@
 #include "log/note/cosignature.h"
 #include "log/note/keys.h"
 #include "log/note/note.h"
+#include "log/note/statement.h"
 #include "monitor/follow/verified_copy.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
 #include "proto/vitrine/v1/witness.grpc.pb.h"
@@ -202,12 +203,21 @@ class Recovery {
       auto reader = mirrors_[i]->GetEntries(&context, request);
       vitrine::v1::Entry entry;
       while (reader->Read(&entry)) {
+        std::string wrong;
         if (entry.index() != begin + leaves.size() || entry.index() >= stop) {
+          wrong = absl::StrCat("entry ", entry.index(), " where ",
+                               begin + leaves.size(), " was due");
+        } else if (entry.leaf().size() > note::kMaxStatementNoteSize) {
+          // The log never logged a statement this large: a mirror that
+          // sends one is lying, and must not make recovery hold gigabytes.
+          wrong = absl::StrCat("entry ", entry.index(), " of ", entry.leaf().size(),
+                               " bytes, over the ", note::kMaxStatementNoteSize,
+                               " a statement may have");
+        }
+        if (!wrong.empty()) {
           context.TryCancel();
           reader->Finish().ok();
-          return absl::InvalidArgumentError(absl::StrCat(
-              who, " sent entry ", entry.index(), " where ",
-              begin + leaves.size(), " was due"));
+          return absl::InvalidArgumentError(absl::StrCat(who, " sent ", wrong));
         }
         leaves.push_back(std::move(*entry.mutable_leaf()));
       }

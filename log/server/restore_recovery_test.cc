@@ -54,6 +54,11 @@ class TestMirror final : public vitrine::v1::Log::Service {
     absl::MutexLock lock(&mu_);
     tamper_ = index;
   }
+  // Serves entry `index` grown past a statement's largest size.
+  void Inflate(uint64_t index) {
+    absl::MutexLock lock(&mu_);
+    inflate_ = index;
+  }
   // Answers every GetEntries UNAVAILABLE.
   void Withhold() {
     absl::MutexLock lock(&mu_);
@@ -80,12 +85,13 @@ class TestMirror final : public vitrine::v1::Log::Service {
 
   grpc::Status GetEntries(grpc::ServerContext*, const vitrine::v1::GetEntriesRequest* request,
                           grpc::ServerWriter<vitrine::v1::Entry>* writer) override {
-    std::optional<uint64_t> tamper;
+    std::optional<uint64_t> tamper, inflate;
     {
       absl::MutexLock lock(&mu_);
       ++entries_calls_;
       if (withhold_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "withheld");
       tamper = tamper_;
+      inflate = inflate_;
     }
     absl::StatusOr<std::vector<std::string>> leaves =
         store_->GetEntries(request->start(), request->end());
@@ -97,6 +103,7 @@ class TestMirror final : public vitrine::v1::Log::Service {
       entry.set_index(request->start() + i);
       entry.set_leaf((*leaves)[i]);
       if (tamper == entry.index()) (*entry.mutable_leaf())[20] ^= 1;
+      if (inflate == entry.index()) entry.mutable_leaf()->append(20000, 'x');
       writer->Write(entry);
     }
     return grpc::Status::OK;
@@ -110,6 +117,7 @@ class TestMirror final : public vitrine::v1::Log::Service {
   std::string address_;
   mutable absl::Mutex mu_;
   std::optional<uint64_t> tamper_ ABSL_GUARDED_BY(mu_);
+  std::optional<uint64_t> inflate_ ABSL_GUARDED_BY(mu_);
   bool withhold_ ABSL_GUARDED_BY(mu_) = false;
   int entries_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -235,6 +243,19 @@ TEST_F(RestoreRecoveryTest, OnlyLyingOrWithholdingMirrorsRefuseAndChangeNothing)
   absl::StatusOr<std::unique_ptr<LogServer>> log = LogServer::Start(config_);
   EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(IsMarkedRestored(config_.StorePath()));
+}
+
+TEST_F(RestoreRecoveryTest, AnEntryLargerThanAnyStatementFailsItsMirror) {
+  AddMirror().Inflate(33);
+  absl::StatusOr<RecoveryReport> report = RecoverRestoredStore(Options());
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(report.status().message(),
+              HasSubstr("sent entry 33 of 20"));  // its size, then the limit
+  EXPECT_THAT(report.status().message(), HasSubstr("over the 16384 a statement may have"));
+  EXPECT_EQ(RestoredEntries(), 30u);
+  AddMirror();  // an honest one after it
+  ASSERT_OK_AND_ASSIGN(RecoveryReport recovered, RecoverRestoredStore(Options()));
+  EXPECT_EQ(recovered.recovered_size, 75u);
 }
 
 TEST_F(RestoreRecoveryTest, TooFewWitnessesAnsweringIsUnavailable) {

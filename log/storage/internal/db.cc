@@ -279,7 +279,9 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const StoreOptions& options) {
 }
 
 absl::StatusOr<std::shared_ptr<Db>> DbHolder::Get() const {
-  absl::MutexLock lock(&mu_);
+  // Shared: every store read passes here (the sequencer's dedup lookups,
+  // tile and entry reads), and only Reopen ever writes.
+  absl::ReaderMutexLock lock(&mu_);
   if (db_ == nullptr) {
     return reopen_error_.ok()
                ? absl::UnavailableError("the store is being reopened")

@@ -8,100 +8,24 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
-#include "log/note/internal/utf8.h"
+#include "log/note/internal/statement_grammar.h"
 
 namespace vitrine::note {
 namespace {
 
-// The lines after the header, in their required order. Only the last one
-// (source) is optional.
-constexpr absl::string_view kKeywords[] = {"vendor", "artifact", "version",
-                                           "sha256", "source"};
-constexpr size_t kNumKeywords = sizeof(kKeywords) / sizeof(kKeywords[0]);
-constexpr size_t kRequiredKeywords = kNumKeywords - 1;
-constexpr size_t kSha256HexSize = 64;
+using internal::LineSpec;
+using internal::Quote;
+using internal::ValueKind;
 
-// Quotes untrusted input for an error message, shortened and escaped.
-std::string Quote(absl::string_view text) {
-  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, 40)),
-                      text.size() > 40 ? "..." : "", "\"");
-}
-
-// Returns the index of `keyword` in kKeywords, or kNumKeywords if unknown.
-size_t KeywordIndex(absl::string_view keyword) {
-  for (size_t i = 0; i < kNumKeywords; ++i) {
-    if (kKeywords[i] == keyword) return i;
-  }
-  return kNumKeywords;
-}
-
-// Checks one value against the grammar of statement.h; the message does
-// not say which line, the caller adds that. `is_key_name` adds the key
-// name rule (no '+') for the vendor.
-absl::Status CheckValue(absl::string_view value, bool is_key_name) {
-  if (value.empty()) return absl::InvalidArgumentError("empty value");
-  if (value.size() > kMaxStatementValueSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("value is ", value.size(), " bytes, above the limit of ",
-                     kMaxStatementValueSize));
-  }
-  for (size_t i = 0; i < value.size();) {
-    char32_t c;
-    const size_t n = internal::DecodeUtf8(value.substr(i), &c);
-    if (n == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("value is not valid UTF-8 at byte ", i));
-    }
-    if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("value holds control character U+%04X at byte %d",
-                          static_cast<uint32_t>(c), i));
-    }
-    if (c == ' ' && i == 0) {
-      return absl::InvalidArgumentError(
-          "value starts with a space (exactly one space follows the keyword)");
-    }
-    if (c == ' ' && i + 1 == value.size()) {
-      return absl::InvalidArgumentError("value ends with a space");
-    }
-    if (internal::IsUnicodeSpace(c)) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "value holds white space U+%04X at byte %d (values are one token)",
-          static_cast<uint32_t>(c), i));
-    }
-    if (is_key_name && c == '+') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "value holds '+' at byte ", i, ", which a key name cannot"));
-    }
-    i += n;
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<merkle::Hash> ParseSha256(absl::string_view value) {
-  VITRINE_RETURN_IF_ERROR(CheckValue(value, /*is_key_name=*/false));
-  if (value.size() != kSha256HexSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "value is ", value.size(), " characters, not 64 hex digits"));
-  }
-  for (size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (c >= 'A' && c <= 'F') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "upper-case hex digit at byte ", i, " (lowercase only)"));
-    }
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("not a hex digit at byte ", i));
-    }
-  }
-  return merkle::Hash::FromHex(value);
-}
+// The lines after the header, in their required order; source is optional.
+constexpr LineSpec kLines[] = {{"vendor", ValueKind::kKeyName},
+                               {"artifact", ValueKind::kToken},
+                               {"version", ValueKind::kToken},
+                               {"sha256", ValueKind::kSha256},
+                               {"source", ValueKind::kToken, /*optional=*/true}};
 
 absl::Status WithField(absl::string_view field, const absl::Status& status) {
-  if (status.ok()) return status;
-  return absl::Status(
-      status.code(), absl::StrCat("statement ", field, ": ", status.message()));
+  return internal::WithField("statement", field, status);
 }
 
 absl::Status CheckVendorSigner(const Signer& signer, absl::string_view role) {
@@ -127,14 +51,14 @@ NoteLimits StatementNoteLimits() {
 
 absl::StatusOr<std::string> FormatStatement(const Statement& statement) {
   VITRINE_RETURN_IF_ERROR(
-      WithField("vendor", CheckValue(statement.vendor, /*is_key_name=*/true)));
+      WithField("vendor", internal::CheckValue(statement.vendor, ValueKind::kKeyName)));
   VITRINE_RETURN_IF_ERROR(
-      WithField("artifact", CheckValue(statement.artifact, false)));
+      WithField("artifact", internal::CheckValue(statement.artifact, ValueKind::kToken)));
   VITRINE_RETURN_IF_ERROR(
-      WithField("version", CheckValue(statement.version, false)));
+      WithField("version", internal::CheckValue(statement.version, ValueKind::kToken)));
   if (statement.source.has_value()) {
     VITRINE_RETURN_IF_ERROR(
-        WithField("source", CheckValue(*statement.source, false)));
+        WithField("source", internal::CheckValue(*statement.source, ValueKind::kToken)));
   }
   std::string text = absl::StrCat(
       kStatementHeader, "\nvendor ", statement.vendor, "\nartifact ",
@@ -147,95 +71,15 @@ absl::StatusOr<std::string> FormatStatement(const Statement& statement) {
 }
 
 absl::StatusOr<Statement> ParseStatement(absl::string_view text) {
-  if (text.empty()) return absl::InvalidArgumentError("statement is empty");
-  if (text.back() != '\n') {
-    return absl::InvalidArgumentError("statement does not end in a newline");
-  }
+  VITRINE_ASSIGN_OR_RETURN(
+      std::vector<std::optional<std::string>> values,
+      internal::ParseLines(text, kStatementHeader, kLines, "statement"));
   Statement statement;
-  size_t line_number = 0;
-  size_t next = 0;  // Index in kKeywords of the line expected next.
-  for (absl::string_view rest = text; !rest.empty();) {
-    ++line_number;
-    const size_t end = rest.find('\n');  // Found: text ends in a newline.
-    const absl::string_view line = rest.substr(0, end);
-    rest.remove_prefix(end + 1);
-    const std::string where = absl::StrCat("statement line ", line_number);
-    if (!line.empty() && line.back() == '\r') {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where,
-                       " ends in a carriage return (CRLF line endings are not "
-                       "allowed)"));
-    }
-    if (line_number == 1) {
-      if (line != kStatementHeader) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": expected the header \"", kStatementHeader,
-                         "\", got ", Quote(line)));
-      }
-      continue;
-    }
-    if (line.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, " is empty"));
-    }
-    const size_t space = line.find(' ');
-    const absl::string_view keyword = line.substr(0, space);
-    const size_t index = KeywordIndex(keyword);
-    if (index == kNumKeywords) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": unknown keyword ", Quote(keyword)));
-    }
-    // Lines are consumed strictly in order, so a keyword before the
-    // expected one was already seen.
-    if (index < next) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": duplicate ", keyword, " line"));
-    }
-    if (index > next) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": ", keyword, " line out of order (expected ",
-                       kKeywords[next], ")"));
-    }
-    const std::string field = absl::StrCat(where, " (", keyword, ")");
-    if (space == line.npos) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": no value"));
-    }
-    const absl::string_view value = line.substr(space + 1);
-    absl::Status value_ok;
-    switch (index) {
-      case 0:
-        value_ok = CheckValue(value, /*is_key_name=*/true);
-        statement.vendor = std::string(value);
-        break;
-      case 1:
-        value_ok = CheckValue(value, false);
-        statement.artifact = std::string(value);
-        break;
-      case 2:
-        value_ok = CheckValue(value, false);
-        statement.version = std::string(value);
-        break;
-      case 3: {
-        absl::StatusOr<merkle::Hash> hash = ParseSha256(value);
-        value_ok = hash.status();
-        if (hash.ok()) statement.sha256 = *hash;
-        break;
-      }
-      default:
-        value_ok = CheckValue(value, false);
-        statement.source = std::string(value);
-        break;
-    }
-    if (!value_ok.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": ", value_ok.message()));
-    }
-    ++next;
-  }
-  if (next < kRequiredKeywords) {
-    return absl::InvalidArgumentError(absl::StrCat("statement ends after line ",
-                                                   line_number, ", before its ",
-                                                   kKeywords[next], " line"));
-  }
+  statement.vendor = *std::move(values[0]);
+  statement.artifact = *std::move(values[1]);
+  statement.version = *std::move(values[2]);
+  VITRINE_ASSIGN_OR_RETURN(statement.sha256, internal::ParseSha256(*values[3]));
+  statement.source = std::move(values[4]);
   return statement;
 }
 

@@ -20,6 +20,8 @@ constexpr absl::string_view kWitnessQuorum = "witness-quorum";
 constexpr absl::string_view kVendor = "vendor";
 constexpr absl::string_view kSupervisor = "supervisor";
 constexpr absl::string_view kSupervisorQuorum = "supervisor-quorum";
+constexpr absl::string_view kRebuilder = "rebuilder";
+constexpr absl::string_view kRebuildQuorum = "rebuild-quorum";
 
 // Far above any real quorum; keeps the parse free of overflow questions.
 constexpr size_t kMaxQuorumDigits = 6;
@@ -104,11 +106,7 @@ class PolicyParser {
     if (line[0] == ' ') return LineError(number, "starts with a space");
     const size_t space = line.find(' ');
     const absl::string_view directive = line.substr(0, space);
-    const bool known = directive == kLog || directive == kWitness ||
-                       directive == kWitnessQuorum || directive == kVendor ||
-                       directive == kSupervisor ||
-                       directive == kSupervisorQuorum;
-    if (!known) {
+    if (RoleFor(directive) == nullptr && QuorumFor(directive) == nullptr) {
       return LineError(number,
                        absl::StrCat("unknown directive ", Quote(directive)));
     }
@@ -123,21 +121,14 @@ class PolicyParser {
                        ": value holds a space (exactly one space follows the "
                        "directive, and values have none)"));
     }
-    if (directive == kLog) {
-      return AddKey(number, directive, value, policy_.logs_, logs_);
+    if (Policy::Role* role = RoleFor(directive)) {
+      return AddKey(number, directive, value, *role, NamesFor(directive));
     }
-    if (directive == kWitness) {
-      return AddKey(number, directive, value, policy_.witnesses_, witnesses_);
-    }
-    if (directive == kVendor) {
-      return AddKey(number, directive, value, policy_.vendors_, vendors_);
-    }
-    if (directive == kSupervisor) {
-      return AddKey(number, directive, value, policy_.supervisors_,
-                    supervisors_);
-    }
-    Quorum& quorum =
-        directive == kWitnessQuorum ? witness_quorum_ : supervisor_quorum_;
+    return SetQuorum(number, directive, value, *QuorumFor(directive));
+  }
+
+  absl::Status SetQuorum(size_t number, absl::string_view directive,
+                         absl::string_view value, Quorum& quorum) {
     if (quorum.line != 0) {
       return LineError(number,
                        absl::StrCat("duplicate ", directive, " (first on line ",
@@ -149,6 +140,48 @@ class PolicyParser {
                        absl::StrCat(directive, ": ", k.status().message()));
     }
     quorum = Quorum{*k, number};
+    return absl::OkStatus();
+  }
+
+  // The key list a key directive adds to; null for any other directive.
+  Policy::Role* RoleFor(absl::string_view directive) {
+    if (directive == kLog) return &policy_.logs_;
+    if (directive == kWitness) return &policy_.witnesses_;
+    if (directive == kVendor) return &policy_.vendors_;
+    if (directive == kSupervisor) return &policy_.supervisors_;
+    if (directive == kRebuilder) return &policy_.rebuilders_;
+    return nullptr;
+  }
+
+  // The names seen so far for a key directive (RoleFor not null).
+  Names& NamesFor(absl::string_view directive) {
+    if (directive == kLog) return logs_;
+    if (directive == kWitness) return witnesses_;
+    if (directive == kVendor) return vendors_;
+    if (directive == kSupervisor) return supervisors_;
+    return rebuilders_;
+  }
+
+  // The quorum a quorum directive sets; null for any other directive.
+  Quorum* QuorumFor(absl::string_view directive) {
+    if (directive == kWitnessQuorum) return &witness_quorum_;
+    if (directive == kSupervisorQuorum) return &supervisor_quorum_;
+    if (directive == kRebuildQuorum) return &rebuild_quorum_;
+    return nullptr;
+  }
+
+  // Refuses a key of `role` (supervisor, rebuilder) named like a vendor:
+  // an independent check by the vendor itself would be no check at all.
+  absl::Status CheckNotAVendor(const Names& names, absl::string_view role,
+                               absl::string_view why) const {
+    for (const auto& [name, line] : names.first_line) {
+      auto vendor = vendors_.first_line.find(name);
+      if (vendor != vendors_.first_line.end()) {
+        return LineError(line, absl::StrCat(role, " ", name,
+                                            " is also a vendor (line ",
+                                            vendor->second, "); ", why));
+      }
+    }
     return absl::OkStatus();
   }
 
@@ -217,24 +250,23 @@ class PolicyParser {
         CheckQuorum(witness_quorum_, witnesses_, kWitness, kWitnessQuorum));
     VITRINE_RETURN_IF_ERROR(CheckQuorum(supervisor_quorum_, supervisors_,
                                         kSupervisor, kSupervisorQuorum));
-    for (const auto& [name, line] : supervisors_.first_line) {
-      auto vendor = vendors_.first_line.find(name);
-      if (vendor != vendors_.first_line.end()) {
-        return LineError(
-            line, absl::StrCat("supervisor ", name, " is also a vendor (line ",
-                               vendor->second,
-                               "); a vendor cannot supervise itself"));
-      }
-    }
+    VITRINE_RETURN_IF_ERROR(CheckQuorum(rebuild_quorum_, rebuilders_,
+                                        kRebuilder, kRebuildQuorum));
+    VITRINE_RETURN_IF_ERROR(CheckNotAVendor(
+        supervisors_, kSupervisor, "a vendor cannot supervise itself"));
+    VITRINE_RETURN_IF_ERROR(
+        CheckNotAVendor(rebuilders_, kRebuilder,
+                        "a vendor cannot vouch for its own build"));
     policy_.witness_quorum_ = witness_quorum_.value;
     policy_.supervisor_quorum_ = supervisor_quorum_.value;
+    policy_.rebuild_quorum_ = rebuild_quorum_.value;
     return std::move(policy_);
   }
 
   Policy policy_;
   std::map<std::string, size_t> vkey_lines_;
-  Names logs_, witnesses_, vendors_, supervisors_;
-  Quorum witness_quorum_, supervisor_quorum_;
+  Names logs_, witnesses_, vendors_, supervisors_, rebuilders_;
+  Quorum witness_quorum_, supervisor_quorum_, rebuild_quorum_;
 };
 
 absl::StatusOr<Policy> ParsePolicy(absl::string_view text) {
@@ -261,6 +293,12 @@ std::string FormatPolicy(const Policy& policy) {
   if (!policy.supervisor_vkeys().empty()) {
     absl::StrAppend(&out, kSupervisorQuorum, " ", policy.supervisor_quorum(),
                     "\n");
+  }
+  for (const std::string& vkey : policy.rebuilder_vkeys()) {
+    absl::StrAppend(&out, kRebuilder, " ", vkey, "\n");
+  }
+  if (!policy.rebuilder_vkeys().empty()) {
+    absl::StrAppend(&out, kRebuildQuorum, " ", policy.rebuild_quorum(), "\n");
   }
   return out;
 }

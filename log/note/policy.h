@@ -1,6 +1,7 @@
 // Endpoint policies (DESIGN.md format 8): the small text file that says what
 // an endpoint trusts - the log's key, which witnesses must cosign its
-// checkpoints and how many, and which vendors (and supervisors) may release.
+// checkpoints and how many, which vendors (and supervisors) may release, and
+// which independent rebuilders must have reproduced a release, and how many.
 //
 //   # Policy of the acme fleet.
 //   log example.com/log+4b8a1f0e+AWtT...
@@ -10,6 +11,9 @@
 //   vendor example.com/acme+a04c5d1e+ATx0...
 //   supervisor builds.example.net+22f0c9d4+AU3r...
 //   supervisor-quorum 1
+//   rebuilder rebuild.example.org/r1+5c1e7a90+AQm4...
+//   rebuilder rebuild.example.net/r2+e09b33c2+AZk1...
+//   rebuild-quorum 2
 //
 //   VITRINE_ASSIGN_OR_RETURN(Policy policy, ParsePolicy(file_contents));
 //   VITRINE_ASSIGN_OR_RETURN(CosignedCheckpoint checkpoint,
@@ -18,6 +22,8 @@
 //                              policy.witness_quorum()));
 //   VITRINE_ASSIGN_OR_RETURN(VerifiedStatement statement,
 //       VerifyStatementUnderPolicy(leaf, policy));
+//   VITRINE_ASSIGN_OR_RETURN(VerifiedRebuildStatement rebuild,
+//       VerifyRebuildStatement(rebuild_leaf, policy.rebuilder_keys()));
 //
 // The format, exactly:
 //   - Lines end in "\n" (the last one may omit it); a CR anywhere is an
@@ -39,6 +45,16 @@
 //     be a vendor's: a vendor cannot supervise itself.
 //   - supervisor-quorum <k>: how many distinct supervisors must have signed
 //     every release statement. Same rules as witness-quorum.
+//   - rebuilder <vkey>: a type 0x01 key of an independent rebuilder, whose
+//     rebuild statements (rebuild_statement.h) this endpoint trusts. Zero or
+//     more; several keys per rebuilder are fine. Its name may not be a
+//     vendor's: a vendor cannot vouch that its own binary matches its
+//     source.
+//   - rebuild-quorum <k>: how many distinct rebuilders (by name) must have
+//     logged a rebuild of the release that produced the artifact's digest
+//     (client/verifier.h). Same rules as witness-quorum; with rebuilders
+//     listed and k = 0, nothing is demanded but a trusted rebuilder that
+//     logged another digest still refuses the release.
 //   - Numbers are decimal without sign or leading zero. Directives may come
 //     in any order; the same vkey may not appear twice anywhere.
 //
@@ -75,6 +91,9 @@ class Policy {
   const std::vector<std::string>& supervisor_vkeys() const {
     return supervisors_.vkeys;
   }
+  const std::vector<std::string>& rebuilder_vkeys() const {
+    return rebuilders_.vkeys;
+  }
 
   // The same keys as verifiers, ready for note.h, checkpoint.h,
   // cosignature.h and statement.h.
@@ -82,10 +101,12 @@ class Policy {
   const VerifierSet& witness_keys() const { return witnesses_.keys; }
   const VerifierSet& vendor_keys() const { return vendors_.keys; }
   const VerifierSet& supervisor_keys() const { return supervisors_.keys; }
+  const VerifierSet& rebuilder_keys() const { return rebuilders_.keys; }
 
-  // 0 when no witness (supervisor) is listed.
+  // 0 when no witness (supervisor, rebuilder) is listed.
   size_t witness_quorum() const { return witness_quorum_; }
   size_t supervisor_quorum() const { return supervisor_quorum_; }
+  size_t rebuild_quorum() const { return rebuild_quorum_; }
 
   // Policies are equal when they trust the same keys in the same order with
   // the same quorums (comments and layout do not matter).
@@ -94,8 +115,10 @@ class Policy {
            a.witnesses_.vkeys == b.witnesses_.vkeys &&
            a.vendors_.vkeys == b.vendors_.vkeys &&
            a.supervisors_.vkeys == b.supervisors_.vkeys &&
+           a.rebuilders_.vkeys == b.rebuilders_.vkeys &&
            a.witness_quorum_ == b.witness_quorum_ &&
-           a.supervisor_quorum_ == b.supervisor_quorum_;
+           a.supervisor_quorum_ == b.supervisor_quorum_ &&
+           a.rebuild_quorum_ == b.rebuild_quorum_;
   }
   friend bool operator!=(const Policy& a, const Policy& b) { return !(a == b); }
 
@@ -113,8 +136,10 @@ class Policy {
   Role witnesses_;
   Role vendors_;
   Role supervisors_;
+  Role rebuilders_;
   size_t witness_quorum_ = 0;
   size_t supervisor_quorum_ = 0;
+  size_t rebuild_quorum_ = 0;
 };
 
 // Parses a policy file strictly (format above).

@@ -56,6 +56,16 @@ const TestKey& Builder() {
   static const TestKey* key = new TestKey(MakeKey("builds.example.net", 'b'));
   return *key;
 }
+const TestKey& Rebuilder1() {
+  static const TestKey* key =
+      new TestKey(MakeKey("rebuild.example.org/r1", 'r'));
+  return *key;
+}
+const TestKey& Rebuilder2() {
+  static const TestKey* key =
+      new TestKey(MakeKey("rebuild.example.net/r2", 's'));
+  return *key;
+}
 
 // A full policy with comments, blank lines and a free order.
 std::string FullPolicy() {
@@ -69,7 +79,9 @@ std::string FullPolicy() {
       Witness1().vkey, "\n",
       "#   second witness\n"
       "witness ",
-      Witness2().vkey, "\n", "supervisor ", Builder().vkey, "\n",
+      Witness2().vkey, "\n", "rebuild-quorum 2\n", "rebuilder ",
+      Rebuilder1().vkey, "\n", "supervisor ", Builder().vkey, "\n",
+      "rebuilder ", Rebuilder2().vkey, "\n",
       "supervisor-quorum 1");  // No final newline: allowed.
 }
 
@@ -82,12 +94,21 @@ TEST(PolicyTest, ParsesAFullPolicy) {
   EXPECT_EQ(policy.vendor_vkeys(), std::vector<std::string>{Acme().vkey});
   EXPECT_EQ(policy.supervisor_vkeys(),
             std::vector<std::string>{Builder().vkey});
+  EXPECT_EQ(policy.rebuilder_vkeys(),
+            (std::vector<std::string>{Rebuilder1().vkey, Rebuilder2().vkey}));
   EXPECT_EQ(policy.witness_quorum(), 1u);
   EXPECT_EQ(policy.supervisor_quorum(), 1u);
+  EXPECT_EQ(policy.rebuild_quorum(), 2u);
   EXPECT_EQ(policy.log_keys().size(), 2u);
   EXPECT_EQ(policy.witness_keys().size(), 2u);
   EXPECT_EQ(policy.vendor_keys().size(), 1u);
   EXPECT_EQ(policy.supervisor_keys().size(), 1u);
+  EXPECT_EQ(policy.rebuilder_keys().size(), 2u);
+  const VerifierKey rebuilder = ParseVerifierKey(Rebuilder2().vkey).value();
+  EXPECT_NE(policy.rebuilder_keys().Find(rebuilder.name, rebuilder.key_id),
+            nullptr);
+  EXPECT_EQ(policy.supervisor_keys().Find(rebuilder.name, rebuilder.key_id),
+            nullptr);
   const VerifierKey witness = ParseVerifierKey(Witness1().vkey).value();
   const Verifier* found =
       policy.witness_keys().Find(witness.name, witness.key_id);
@@ -106,7 +127,10 @@ TEST(PolicyTest, FormatsCanonicallyAndRoundTrips) {
                                "witness-quorum 1\n",                 //
                                "vendor ", Acme().vkey, "\n",         //
                                "supervisor ", Builder().vkey, "\n",  //
-                               "supervisor-quorum 1\n"));
+                               "supervisor-quorum 1\n",              //
+                               "rebuilder ", Rebuilder1().vkey, "\n",  //
+                               "rebuilder ", Rebuilder2().vkey, "\n",  //
+                               "rebuild-quorum 2\n"));
   ASSERT_OK_AND_ASSIGN(Policy again, ParsePolicy(text));
   EXPECT_EQ(again, policy);
   EXPECT_EQ(FormatPolicy(again), text);
@@ -118,12 +142,48 @@ TEST(PolicyTest, MinimalPolicyHasNoQuorums) {
   ASSERT_OK_AND_ASSIGN(Policy policy, ParsePolicy(text));
   EXPECT_EQ(policy.witness_quorum(), 0u);
   EXPECT_EQ(policy.supervisor_quorum(), 0u);
+  EXPECT_EQ(policy.rebuild_quorum(), 0u);
   EXPECT_EQ(policy.witness_keys().size(), 0u);
+  EXPECT_EQ(policy.rebuilder_keys().size(), 0u);
+  EXPECT_TRUE(policy.rebuilder_vkeys().empty());
   EXPECT_EQ(FormatPolicy(policy), text);
   // An explicit zero quorum without keys means the same policy.
   ASSERT_OK_AND_ASSIGN(Policy zero,
                        ParsePolicy(absl::StrCat(text, "witness-quorum 0\n")));
   EXPECT_EQ(zero, policy);
+  ASSERT_OK_AND_ASSIGN(Policy no_rebuild,
+                       ParsePolicy(absl::StrCat(text, "rebuild-quorum 0\n")));
+  EXPECT_EQ(no_rebuild, policy);
+}
+
+TEST(PolicyTest, RebuildersWithAZeroQuorumAreKept) {
+  // Trusted for contradictions only (verifier.h): the zero is written out.
+  const std::string text =
+      absl::StrCat("log ", Log().vkey, "\nvendor ", Acme().vkey,
+                   "\nrebuilder ", Rebuilder1().vkey, "\nrebuild-quorum 0\n");
+  ASSERT_OK_AND_ASSIGN(Policy policy, ParsePolicy(text));
+  EXPECT_EQ(policy.rebuild_quorum(), 0u);
+  EXPECT_EQ(policy.rebuilder_vkeys(),
+            std::vector<std::string>{Rebuilder1().vkey});
+  EXPECT_EQ(FormatPolicy(policy), text);
+  ASSERT_OK_AND_ASSIGN(Policy without,
+                       ParsePolicy(absl::StrCat("log ", Log().vkey,
+                                                "\nvendor ", Acme().vkey)));
+  EXPECT_NE(policy, without);
+}
+
+TEST(PolicyTest, ARebuilderMayShareASupervisorsName) {
+  // One organisation may both cosign releases and rebuild them, with
+  // another key for each role.
+  const TestKey rebuilder = MakeKey("builds.example.net", 'c');
+  ASSERT_OK_AND_ASSIGN(
+      Policy policy,
+      ParsePolicy(absl::StrCat("log ", Log().vkey, "\nvendor ", Acme().vkey,
+                               "\nsupervisor ", Builder().vkey,
+                               "\nsupervisor-quorum 1\nrebuilder ",
+                               rebuilder.vkey, "\nrebuild-quorum 1\n")));
+  EXPECT_EQ(policy.rebuild_quorum(), 1u);
+  EXPECT_EQ(policy.supervisor_quorum(), 1u);
 }
 
 struct BadPolicy {
@@ -139,6 +199,8 @@ TEST(PolicyTest, RejectsBadPoliciesNamingTheLine) {
   const std::string w1 = absl::StrCat("witness ", Witness1().vkey, "\n");
   const std::string w2 = absl::StrCat("witness ", Witness2().vkey, "\n");
   const std::string sup = absl::StrCat("supervisor ", Builder().vkey, "\n");
+  const std::string r1 = absl::StrCat("rebuilder ", Rebuilder1().vkey, "\n");
+  const std::string r2 = absl::StrCat("rebuilder ", Rebuilder2().vkey, "\n");
   std::string bad_id = Log().vkey;
   bad_id[bad_id.find('+') + 1] =
       bad_id[bad_id.find('+') + 1] == '0' ? '1' : '0';
@@ -204,6 +266,47 @@ TEST(PolicyTest, RejectsBadPoliciesNamingTheLine) {
        absl::StrCat(base, "supervisor ", MakeKey("example.com/acme", 'x').vkey,
                     "\nsupervisor-quorum 1\n"),
        "policy line 3: supervisor example.com/acme is also a vendor (line 2)"},
+      {"rebuilder without value", absl::StrCat(base, "rebuilder\n"),
+       "policy line 3: rebuilder has no value"},
+      {"rebuilder of type 0x04",
+       absl::StrCat(base, "rebuilder ", Witness1().vkey, "\nrebuild-quorum 1\n"),
+       "policy line 3: rebuilder key w1.example.org is of type 0x04, not "
+       "0x01"},
+      {"rebuilder key listed twice",
+       absl::StrCat(base, r1, r1, "rebuild-quorum 1\n"),
+       "policy line 4: duplicate key rebuild.example.org/r1 (first on line 3)"},
+      {"rebuilder key also a supervisor key",
+       absl::StrCat(base, sup, "supervisor-quorum 1\nrebuilder ",
+                    Builder().vkey, "\nrebuild-quorum 1\n"),
+       "policy line 5: duplicate key builds.example.net (first on line 3)"},
+      {"rebuilder key also the vendor key",
+       absl::StrCat(base, "rebuilder ", Acme().vkey, "\n"),
+       "policy line 3: duplicate key example.com/acme (first on line 2)"},
+      {"rebuild quorum missing", absl::StrCat(base, r1, r2),
+       "policy line 3: rebuilder listed but the policy has no rebuild-quorum "
+       "line"},
+      {"rebuild quorum too large", absl::StrCat(base, r1, r2, "rebuild-quorum 3\n"),
+       "policy line 5: rebuild-quorum 3 exceeds the 2 distinct rebuilder "
+       "names listed"},
+      {"rebuild quorum without rebuilders",
+       absl::StrCat(base, "rebuild-quorum 1\n"),
+       "policy line 3: rebuild-quorum 1 exceeds the 0 distinct rebuilder "
+       "names listed"},
+      {"duplicate rebuild quorum",
+       absl::StrCat(base, r1, "rebuild-quorum 1\nrebuild-quorum 0\n"),
+       "policy line 5: duplicate rebuild-quorum (first on line 4)"},
+      {"rebuild quorum leading zero", absl::StrCat(base, r1, "rebuild-quorum 01\n"),
+       "policy line 4: rebuild-quorum: \"01\" is not a small decimal number "
+       "without leading zeros"},
+      {"rebuild quorum with a space", absl::StrCat(base, r1, "rebuild-quorum 1 \n"),
+       "policy line 4: rebuild-quorum: value holds a space"},
+      {"rebuilder named like a vendor",
+       absl::StrCat(base, "rebuilder ", MakeKey("example.com/acme", 'y').vkey,
+                    "\nrebuild-quorum 1\n"),
+       "policy line 3: rebuilder example.com/acme is also a vendor (line 2); "
+       "a vendor cannot vouch for its own build"},
+      {"misspelt directive", absl::StrCat(base, "rebuilders ", Rebuilder1().vkey),
+       "policy line 3: unknown directive \"rebuilders\""},
   };
   for (const BadPolicy& c : cases) {
     EXPECT_THAT(ParsePolicy(c.text),
@@ -223,6 +326,19 @@ TEST(PolicyTest, QuorumCountsDistinctNames) {
   EXPECT_THAT(ParsePolicy(absl::StrCat(text, "witness-quorum 2\n")),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "policy line 5: witness-quorum 2 exceeds the 1"));
+  // Likewise two keys of one rebuilder are one rebuilder.
+  const TestKey r1_new = MakeKey("rebuild.example.org/r1", 't');
+  const std::string rebuilders =
+      absl::StrCat("log ", Log().vkey, "\nvendor ", Acme().vkey,
+                   "\nrebuilder ", Rebuilder1().vkey, "\nrebuilder ",
+                   r1_new.vkey, "\n");
+  ASSERT_OK_AND_ASSIGN(
+      Policy one, ParsePolicy(absl::StrCat(rebuilders, "rebuild-quorum 1\n")));
+  EXPECT_EQ(one.rebuilder_keys().size(), 2u);
+  EXPECT_THAT(ParsePolicy(absl::StrCat(rebuilders, "rebuild-quorum 2\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "policy line 5: rebuild-quorum 2 exceeds the 1 "
+                       "distinct rebuilder names listed"));
 }
 
 TEST(PolicyTest, StatementsNeedTheSupervisorQuorum) {

@@ -40,7 +40,8 @@ const Verifier* RecognisedKey(const Signature& signature,
 // shapes of a verification flood (issue 11: 99 copies of one signature),
 // which a full parse would first base64-decode line by line.
 absl::Status PrescreenSignatureBlock(absl::string_view signed_statement,
-                                     size_t max_lines) {
+                                     size_t max_lines,
+                                     absl::string_view what = "statement") {
   if (signed_statement.size() > kMaxStatementNoteSize) {
     return absl::OkStatus();  // ParseNote refuses it with its own code
   }
@@ -50,8 +51,13 @@ absl::Status PrescreenSignatureBlock(absl::string_view signed_statement,
   const size_t lines =
       static_cast<size_t>(std::count(block.begin(), block.end(), '\n'));
   if (lines > max_lines) {
+    if (max_lines == 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " carries ", lines,
+                       " signature lines; it carries exactly one"));
+    }
     return absl::InvalidArgumentError(absl::StrCat(
-        "statement carries ", lines,
+        what, " carries ", lines,
         " signature lines; a log entry carries at most ", max_lines,
         " (the vendor's and up to ", max_lines - 1, " supervisors')"));
   }
@@ -128,6 +134,55 @@ absl::StatusOr<ScreenedStatement> ScreenStatement(
   }
   screened.id = StatementId(screened.note.text);
   return screened;
+}
+
+absl::StatusOr<ScreenedRebuild> ScreenRebuildStatement(
+    absl::string_view signed_statement, const VerifierSet& rebuilder_keys) {
+  ScreenedRebuild screened;
+  VITRINE_RETURN_IF_ERROR(PrescreenSignatureBlock(signed_statement, 1,
+                                                  "rebuild statement"));
+  VITRINE_ASSIGN_OR_RETURN(screened.note,
+                           ParseNote(signed_statement, StatementNoteLimits()));
+  VITRINE_ASSIGN_OR_RETURN(screened.statement,
+                           ParseRebuildStatement(screened.note.text));
+  if (screened.note.signatures.size() != 1) {  // ParseNote demands one
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rebuild statement carries ", screened.note.signatures.size(),
+        " signature lines; it carries exactly its rebuilder's"));
+  }
+  const Signature& signature = screened.note.signatures.front();
+  const std::string& rebuilder = screened.statement.rebuilder;
+  const Verifier* key = rebuilder_keys.Find(signature.name, signature.key_id);
+  const bool registered =
+      key != nullptr && key->Type() == SignatureType::kEd25519;
+  if (registered && signature.name != rebuilder) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "signed by ", signature.name, ", statement names rebuilder ",
+        rebuilder));
+  }
+  if (!registered) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "rebuild statement is signed by ", KeyLabel(signature),
+        ", not by a registered key of rebuilder ", rebuilder));
+  }
+  screened.id = StatementId(screened.note.text);
+  return screened;
+}
+
+absl::Status VerifyScreenedRebuild(const ScreenedRebuild& screened,
+                                   const VerifierSet& rebuilder_keys) {
+  const Signature& signature = screened.note.signatures.front();
+  const Verifier* key = rebuilder_keys.Find(signature.name, signature.key_id);
+  if (key == nullptr) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "key ", KeyLabel(signature), " is no longer registered"));
+  }
+  if (!key->Verify(screened.note.text, signature.bytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rebuild statement signature by ", KeyLabel(signature),
+        " does not verify"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status VerifyScreened(const ScreenedStatement& screened,

@@ -32,6 +32,12 @@
 // SHA-256, so a server can refuse what is malformed, repeated or already
 // logged before spending anything on signatures.
 //
+// Rebuild statements (rebuild_statement.h) follow the same rule with one
+// difference: they carry exactly one signature line, by a registered
+// rebuilder key named exactly like the statement's rebuilder. A rebuild is
+// one party's claim; nobody cosigns it, so a second line has no key the log
+// could recognise for it. ScreenRebuildStatement / VerifyScreenedRebuild.
+//
 // Status codes: as VerifyStatement for size and grammar (ResourceExhausted,
 // InvalidArgument); InvalidArgument naming the signature line for an
 // unrecognised key, a repeated key or too many lines; PermissionDenied when
@@ -50,6 +56,7 @@
 #include "absl/strings/string_view.h"
 #include "log/merkle/hash.h"
 #include "log/note/note.h"
+#include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 
 namespace vitrine::note {
@@ -81,6 +88,25 @@ absl::StatusOr<ScreenedStatement> ScreenStatement(
 absl::Status VerifyScreened(const ScreenedStatement& screened,
                             const VerifierSet& vendor_keys,
                             const VerifierSet& supervisor_keys);
+
+// A rebuild statement that passed every check but its signature.
+struct ScreenedRebuild {
+  RebuildStatement statement;
+  Note note;
+  merkle::Hash id;  // StatementId(note.text)
+};
+
+// Checks a rebuild statement as the log admits it, without Ed25519: size
+// and grammar (ResourceExhausted, InvalidArgument); InvalidArgument for
+// more than one signature line; PermissionDenied for a line by another
+// registered rebuilder ("signed by X, statement names rebuilder Y") or by
+// any key that is not a registered key of the statement's rebuilder.
+absl::StatusOr<ScreenedRebuild> ScreenRebuildStatement(
+    absl::string_view signed_statement, const VerifierSet& rebuilder_keys);
+
+// Verifies the screened rebuild statement's signature line.
+absl::Status VerifyScreenedRebuild(const ScreenedRebuild& screened,
+                                   const VerifierSet& rebuilder_keys);
 
 }  // namespace vitrine::note
 

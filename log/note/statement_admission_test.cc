@@ -11,6 +11,7 @@
 #include "log/merkle/hash.h"
 #include "log/note/keys.h"
 #include "log/note/note.h"
+#include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 
 namespace vitrine::note {
@@ -205,6 +206,86 @@ TEST_F(StatementAdmissionTest, GrammarAndSizeComeFirst) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Screen(std::string(kMaxStatementNoteSize + 1, 'a')),
               StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+class RebuildAdmissionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK(rebuilders_.Add(r1_.verifier));
+    ASSERT_OK(rebuilders_.Add(r2_.verifier));
+    Statement release = MakeStatement("1.0");
+    release.source = "https://git.example.com/acme@v1.0";
+    rebuild_ = RebuildOf(release, "rebuild.example.org/r1",
+                         merkle::Sha256("produced"))
+                   .value();
+    ASSERT_OK_AND_ASSIGN(signed_, SignRebuildStatement(rebuild_, *r1_.signer));
+  }
+
+  TestKey r1_ = MakeKey("rebuild.example.org/r1", 'r');
+  TestKey r2_ = MakeKey("rebuild.example.net/r2", 't');
+  TestKey stranger_ = MakeKey("rebuild.example.org/r1", 'x');
+  VerifierSet rebuilders_;
+  RebuildStatement rebuild_;
+  std::string signed_;
+};
+
+TEST_F(RebuildAdmissionTest, AdmitsTheRegisteredRebuilder) {
+  ASSERT_OK_AND_ASSIGN(ScreenedRebuild screened,
+                       ScreenRebuildStatement(signed_, rebuilders_));
+  EXPECT_EQ(screened.statement, rebuild_);
+  EXPECT_EQ(screened.id, StatementId(*FormatRebuildStatement(rebuild_)));
+  EXPECT_OK(VerifyScreenedRebuild(screened, rebuilders_));
+}
+
+TEST_F(RebuildAdmissionTest, RefusesAnUnregisteredRebuilder) {
+  // The right name, a key nobody registered.
+  const std::string note =
+      SignRebuildStatement(rebuild_, *stranger_.signer).value();
+  EXPECT_THAT(ScreenRebuildStatement(note, rebuilders_),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "not by a registered key of rebuilder "
+                       "rebuild.example.org/r1"));
+}
+
+TEST_F(RebuildAdmissionTest, RefusesARebuilderSigningAsAnother) {
+  const std::string text = FormatRebuildStatement(rebuild_).value();
+  const std::string note = SignNote(text, *r2_.signer).value();
+  EXPECT_THAT(ScreenRebuildStatement(note, rebuilders_),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "signed by rebuild.example.net/r2, statement names "
+                       "rebuilder rebuild.example.org/r1"));
+}
+
+TEST_F(RebuildAdmissionTest, RefusesASecondLine) {
+  const std::string note = AddSignature(signed_, *r2_.signer).value();
+  EXPECT_THAT(ScreenRebuildStatement(note, rebuilders_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "rebuild statement carries 2 signature lines; it "
+                       "carries exactly one"));
+}
+
+TEST_F(RebuildAdmissionTest, RefusesABadSignatureOnlyWhenVerifying) {
+  // A forged signature by r1's key ID: screening is free of Ed25519.
+  std::string forged = signed_;
+  // The key ID leads the base64; flip characters of the signature's end.
+  const size_t end = forged.size() - 6;
+  forged.replace(end - 4, 4, forged.substr(end - 4, 4) == "AAAA" ? "BBBB"
+                                                                 : "AAAA");
+  ASSERT_OK_AND_ASSIGN(ScreenedRebuild screened,
+                       ScreenRebuildStatement(forged, rebuilders_));
+  EXPECT_THAT(VerifyScreenedRebuild(screened, rebuilders_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "rebuild statement signature by "
+                       "rebuild.example.org/r1+"));
+}
+
+TEST_F(RebuildAdmissionTest, RefusesGrammarViolationsWithTheirLine) {
+  std::string bad = signed_;
+  bad.replace(bad.find("version 1.0"), 11, "version 1 0");
+  EXPECT_THAT(ScreenRebuildStatement(bad, rebuilders_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "rebuild statement line 5 (version): value holds "
+                       "white space"));
 }
 
 }  // namespace

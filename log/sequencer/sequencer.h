@@ -105,6 +105,9 @@ struct AddRequest {
   // duplicate of that entry even if its bytes differ (other signature
   // lines): one entry per statement text.
   std::optional<merkle::Hash> statement_id;
+  // For a rebuild statement, the ReleaseKey of the release it rebuilt
+  // (note/entry_digests.h): FindByDigest finds it under that key too.
+  std::optional<merkle::Hash> release_key;
 };
 
 struct AddResult {

@@ -75,6 +75,8 @@ const OptionTable<LogConfig>& Options() {
         StringOption(&C::vendors_file, "vendors_file", "vendor registry (default <data>/vendors)"),
         StringOption(&C::supervisors_file, "supervisors_file",
                      "supervisor keys (default <data>/supervisors, absent: none)"),
+        StringOption(&C::rebuilders_file, "rebuilders_file",
+                     "rebuilder keys (default <data>/rebuilders, absent: none)"),
         BoolOption(&C::init_if_missing, "init_if_missing",
                    "create the data folder and a log key on first start"),
         StringOption(&C::grpc_listen, "grpc_listen", "gRPC address host:port (port 0 picks one)"),
@@ -204,6 +206,10 @@ std::string LogConfig::VendorsPath() const {
 std::string LogConfig::SupervisorsPath() const {
   return supervisors_file.empty() ? DataPath(*this, "supervisors")
                                   : supervisors_file;
+}
+std::string LogConfig::RebuildersPath() const {
+  return rebuilders_file.empty() ? DataPath(*this, "rebuilders")
+                                 : rebuilders_file;
 }
 
 absl::Status ApplyConfigText(absl::string_view text, LogConfig& config) {

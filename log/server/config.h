@@ -54,6 +54,10 @@ struct LogConfig {
   // empty means <data>/supervisors, and no such file means none. Reloaded
   // with the vendors on SIGHUP.
   std::string supervisors_file;
+  // Rebuilder keys allowed to append rebuild statements (same format);
+  // empty means <data>/rebuilders, and no such file means none. Reloaded
+  // with the vendors on SIGHUP.
+  std::string rebuilders_file;
   // Create the data folder and a log key on first start instead of failing.
   bool init_if_missing = false;
   // `export`: the folder the static tiles API is written to; `backup`: the
@@ -174,6 +178,7 @@ struct LogConfig {
   std::string VerifierKeyPath() const;
   std::string VendorsPath() const;
   std::string SupervisorsPath() const;
+  std::string RebuildersPath() const;
   // "" when admin_socket is "off".
   std::string AdminSocketPath() const;
 };

@@ -313,7 +313,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
 
   VITRINE_ASSIGN_OR_RETURN(
       rep->vendors,
-      VendorRegistry::Open(config.VendorsPath(), config.SupervisorsPath()));
+      VendorRegistry::Open(config.VendorsPath(), config.SupervisorsPath(),
+                           config.RebuildersPath()));
   RateLimiterOptions rate_options;
   rate_options.rate_per_second = config.vendor_rate_per_second;
   rate_options.burst = static_cast<double>(config.vendor_burst);

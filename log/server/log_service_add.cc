@@ -34,6 +34,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
+#include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 #include "log/note/statement_admission.h"
 #include "log/server/internal/rpc_metrics.h"
@@ -44,6 +46,80 @@ namespace vitrine::server {
 
 using internal::FinishUnary;
 using internal::Method;
+
+namespace {
+
+// One statement of either kind that passed screening: a release statement
+// (vendor and supervisor keys) or a rebuild statement (rebuilder keys).
+class Screened {
+ public:
+  // The registry keys one Add works with, whatever a reload does meanwhile.
+  struct Keys {
+    std::shared_ptr<const VendorKeys> vendors;
+    std::shared_ptr<const VendorKeys> supervisors;
+    std::shared_ptr<const VendorKeys> rebuilders;
+  };
+
+  // Screens `leaf` by the rule of the kind its header line names.
+  static absl::StatusOr<Screened> Of(absl::string_view leaf, const Keys& keys,
+                                     const note::AdmissionLimits& limits) {
+    Screened screened;
+    if (note::IsRebuildStatementText(leaf)) {
+      VITRINE_ASSIGN_OR_RETURN(
+          screened.rebuild_,
+          note::ScreenRebuildStatement(leaf, keys.rebuilders->verifiers));
+    } else {
+      VITRINE_ASSIGN_OR_RETURN(
+          screened.release_,
+          note::ScreenStatement(leaf, keys.vendors->verifiers,
+                                keys.supervisors->verifiers, limits));
+    }
+    return screened;
+  }
+
+  const merkle::Hash& id() const {
+    return rebuild_.has_value() ? rebuild_->id : release_->id;
+  }
+
+  // Verifies every signature line (Ed25519).
+  absl::Status Verify(const Keys& keys) const {
+    if (rebuild_.has_value()) {
+      return note::VerifyScreenedRebuild(*rebuild_, keys.rebuilders->verifiers);
+    }
+    return note::VerifyScreened(*release_, keys.vendors->verifiers,
+                                keys.supervisors->verifiers);
+  }
+
+  // The rate limiter's bucket: the vendor, or the rebuilder. Rebuilders get
+  // buckets of their own, so that a rebuilder named like a vendor cannot
+  // spend that vendor's budget (names hold no space).
+  std::string RateKey() const {
+    return rebuild_.has_value()
+               ? absl::StrCat("rebuilder ", rebuild_->statement.rebuilder)
+               : release_->statement.vendor;
+  }
+
+  // The sequencer's request for `leaf`, with the keys FindByDigest finds it
+  // under (note/entry_digests.h).
+  sequencer::AddRequest Request(std::string leaf) const {
+    sequencer::AddRequest request;
+    request.leaf = std::move(leaf);
+    request.statement_id = id();
+    if (rebuild_.has_value()) {
+      request.artifact_digest = rebuild_->statement.sha256;
+      request.release_key = note::ReleaseKey(rebuild_->statement);
+    } else {
+      request.artifact_digest = release_->statement.sha256;
+    }
+    return request;
+  }
+
+ private:
+  std::optional<note::ScreenedStatement> release_;
+  std::optional<note::ScreenedRebuild> rebuild_;
+};
+
+}  // namespace
 
 // One Add in flight. Shared by the handler and the sequencer callbacks of
 // its statements; whoever brings `pending` to zero answers. The request and
@@ -157,10 +233,10 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
   call->peer = context->peer();
 
   // Judge every statement first, so that a cancelled call queues nothing.
-  const std::shared_ptr<const VendorKeys> keys = registry_->Snapshot();
-  const std::shared_ptr<const VendorKeys> supervisors =
-      registry_->SupervisorSnapshot();
-  std::vector<std::optional<note::ScreenedStatement>> screened(count);
+  const Screened::Keys keys{registry_->Snapshot(),
+                            registry_->SupervisorSnapshot(),
+                            registry_->RebuilderSnapshot()};
+  std::vector<std::optional<Screened>> screened(count);
   std::vector<merkle::Hash> ids;
   std::vector<size_t> id_owner;
   for (size_t i = 0; i < count; ++i) {
@@ -171,13 +247,13 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
           limits_.max_statement_bytes));
       continue;
     }
-    absl::StatusOr<note::ScreenedStatement> checked = note::ScreenStatement(
-        statement, keys->verifiers, supervisors->verifiers, limits_.admission);
+    absl::StatusOr<Screened> checked =
+        Screened::Of(statement, keys, limits_.admission);
     if (!checked.ok()) {
       call->outcomes[i] = checked.status();
       continue;
     }
-    ids.push_back(checked->id);
+    ids.push_back(checked->id());
     id_owner.push_back(i);
     screened[i] = *std::move(checked);
   }
@@ -203,8 +279,8 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
     }
   }
 
-  // Rate limiting comes after verification: the vendor name is only
-  // trusted once its signature verified, so nobody can spend another
+  // Rate limiting comes after verification: the vendor (rebuilder) name is
+  // only trusted once its signature verified, so nobody can spend another
   // vendor's budget.
   std::vector<sequencer::AddRequest> accepted(count);
   std::vector<bool> queue(count, false);
@@ -216,8 +292,7 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
       call->outcomes[i] = std::move(allowed);
       continue;
     }
-    absl::Status verified = note::VerifyScreened(
-        *screened[i], keys->verifiers, supervisors->verifiers);
+    absl::Status verified = screened[i]->Verify(keys);
     if (!verified.ok()) {
       if (verified.code() == absl::StatusCode::kInvalidArgument) {
         verify_failures_.Increment();
@@ -226,14 +301,13 @@ grpc::ServerUnaryReactor* LogService::Add(grpc::CallbackServerContext* context,
       call->outcomes[i] = std::move(verified);
       continue;
     }
-    absl::Status within_rate = limiter_->Acquire(screened[i]->statement.vendor);
+    absl::Status within_rate = limiter_->Acquire(screened[i]->RateKey());
     if (!within_rate.ok()) {
       call->outcomes[i] = std::move(within_rate);
       continue;
     }
-    accepted[i].leaf = request->statements(static_cast<int>(i));
-    accepted[i].artifact_digest = screened[i]->statement.sha256;
-    accepted[i].statement_id = screened[i]->id;
+    accepted[i] =
+        screened[i]->Request(request->statements(static_cast<int>(i)));
     queue[i] = true;
   }
   if (context->IsCancelled()) {

@@ -1,6 +1,7 @@
 // Read RPCs answered from the last published state and the store: proofs
 // (RFC 9162 2.1.3, 2.1.4), FindByDigest and GetBundle. Each runs on the
 // gRPC thread: O(log n) hash reads through the store's tile cache.
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "log/merkle/proof.h"
+#include "log/note/note.h"
+#include "log/note/rebuild_statement.h"
+#include "log/note/statement.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/internal/service_util.h"
 #include "log/server/log_service.h"
@@ -95,16 +99,41 @@ absl::Status FindByDigestAnswer(const storage::Store& store,
                                 vitrine::v1::FindByDigestResponse& response) {
   VITRINE_ASSIGN_OR_RETURN(const merkle::Hash digest,
                            internal::HashField(request.sha256(), "sha256"));
-  VITRINE_ASSIGN_OR_RETURN(const std::vector<uint64_t> indexes,
+  VITRINE_ASSIGN_OR_RETURN(const std::vector<uint64_t> named,
                            store.FindByDigest(digest, limit));
-  for (const uint64_t index : indexes) {
+  // Statements naming the digest, then the rebuilds of each release among
+  // them, whatever digest those produced: an endpoint must see a
+  // contradicting rebuild as surely as an agreeing one.
+  std::map<uint64_t, std::string> leaves;
+  for (const uint64_t index : named) {
     // Committed but not yet published: not provable against `latest`, and
     // its writer has not been answered yet either.
     if (index >= latest.checkpoint.size) break;
+    VITRINE_ASSIGN_OR_RETURN(leaves[index], store.GetEntry(index));
+  }
+  std::vector<merkle::Hash> release_keys;
+  for (const auto& [index, leaf] : leaves) {
+    absl::StatusOr<note::Note> parsed =
+        note::ParseNote(leaf, note::StatementNoteLimits());
+    if (!parsed.ok()) continue;
+    absl::StatusOr<note::Statement> release = note::ParseStatement(parsed->text);
+    if (!release.ok() || !release->source.has_value()) continue;
+    release_keys.push_back(note::ReleaseKey(release->vendor, release->artifact,
+                                            release->version, *release->source));
+  }
+  for (const merkle::Hash& key : release_keys) {
+    VITRINE_ASSIGN_OR_RETURN(const std::vector<uint64_t> rebuilds,
+                             store.FindByDigest(key, limit));
+    for (const uint64_t index : rebuilds) {
+      if (index >= latest.checkpoint.size || leaves.size() >= limit) break;
+      if (leaves.count(index) != 0) continue;
+      VITRINE_ASSIGN_OR_RETURN(leaves[index], store.GetEntry(index));
+    }
+  }
+  for (auto& [index, leaf] : leaves) {
     if (context.IsCancelled()) {
       return absl::CancelledError("FindByDigest was cancelled");
     }
-    VITRINE_ASSIGN_OR_RETURN(std::string leaf, store.GetEntry(index));
     VITRINE_RETURN_IF_ERROR(internal::FillBundle(
         store, latest, index, std::move(leaf), response.add_bundles()));
   }

@@ -87,8 +87,15 @@ void LogServiceFixture::SetUp() {
     std::ofstream out(supervisors_path);
     out << supervisor_.verifier_key << "\n";
   }
+  rebuilder_ = MakeVendor("rebuild.example.org", 6);
+  const std::string rebuilders_path = dir_ + "/rebuilders";
+  {
+    std::ofstream out(rebuilders_path);
+    out << rebuilder_.verifier_key << "\n";
+  }
   ASSERT_OK_AND_ASSIGN(registry_,
-                       VendorRegistry::Open(vendors_path, supervisors_path));
+                       VendorRegistry::Open(vendors_path, supervisors_path,
+                                            rebuilders_path));
   ASSERT_OK_AND_ASSIGN(limiter_, RateLimiter::Create(rate_));
 
   storage::StoreOptions store_options;

@@ -96,6 +96,7 @@ class LogServiceFixture : public ::testing::Test {
   std::vector<TestVendor> vendors_;  // registered
   TestVendor unregistered_;
   TestVendor supervisor_;  // registered in the supervisors file
+  TestVendor rebuilder_;   // registered in the rebuilders file
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<sequencer::Sequencer> sequencer_;
   std::unique_ptr<VendorRegistry> registry_;

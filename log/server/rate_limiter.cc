@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace vitrine::server {
@@ -56,8 +57,12 @@ absl::Status RateLimiter::Acquire(absl::string_view vendor, uint64_t n) {
   }
   const absl::Duration wait =
       absl::Ceil(absl::Seconds(missing / rate), absl::Milliseconds(1));
+  // Key names hold no space, so a bucket name with one already says whose
+  // it is (the log's rebuilders: "rebuilder <name>").
+  const absl::string_view role =
+      absl::StrContains(vendor, ' ') ? "" : "vendor ";
   return absl::ResourceExhaustedError(absl::StrCat(
-      "vendor ", vendor, " is over its rate limit (", rate,
+      role, vendor, " is over its rate limit (", rate,
       " statements/s, burst ", options_.burst, "); retry in ",
       absl::FormatDuration(wait)));
 }

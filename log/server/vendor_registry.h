@@ -34,6 +34,13 @@
 // (note/statement_admission.h: the log stores only signatures it can
 // check). It is read and reloaded with the vendors file, as one unit.
 //
+// Rebuilders: a third file in the same format (by default <data>/rebuilders;
+// absent means none) lists the keys of independent rebuilders allowed to
+// append rebuild statements (note/rebuild_statement.h), each only under its
+// own key name. A sibling file rather than lines in the vendors file: a
+// rebuilder is not a vendor, and an operator grants the two separately.
+// Read and reloaded with the other two.
+//
 // Thread-safety: Snapshot and Reload may be called from any thread.
 // Snapshot never waits for Reload's file reading and parsing: a reload
 // builds a new immutable VendorKeys and swaps the pointer, so requests keep
@@ -59,11 +66,12 @@ using note::VendorKeys;
 
 class VendorRegistry {
  public:
-  // Loads the file at `path` and the supervisors file at
-  // `supervisors_path` (empty or absent: no supervisors); fails as Reload
-  // does.
+  // Loads the file at `path`, the supervisors file at `supervisors_path`
+  // and the rebuilders file at `rebuilders_path` (either empty or absent:
+  // none); fails as Reload does.
   static absl::StatusOr<std::unique_ptr<VendorRegistry>> Open(
-      std::string path, std::string supervisors_path = "");
+      std::string path, std::string supervisors_path = "",
+      std::string rebuilders_path = "");
 
   // Re-reads the file and, when it is valid, makes it the snapshot. On any
   // error the previous snapshot stays in force and the error is returned.
@@ -75,28 +83,32 @@ class VendorRegistry {
   std::shared_ptr<const VendorKeys> Snapshot() const;
   // Returns the current supervisor keys; never null (empty without a file).
   std::shared_ptr<const VendorKeys> SupervisorSnapshot() const;
+  // Returns the current rebuilder keys; never null (empty without a file).
+  std::shared_ptr<const VendorKeys> RebuilderSnapshot() const;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return paths_.vendors; }
 
  private:
-  struct Both {
+  struct Paths {
+    std::string vendors;
+    std::string supervisors;
+    std::string rebuilders;
+  };
+  struct Keys {
     std::shared_ptr<const VendorKeys> vendors;
     std::shared_ptr<const VendorKeys> supervisors;
+    std::shared_ptr<const VendorKeys> rebuilders;
   };
-  static absl::StatusOr<Both> ReadBoth(const std::string& path,
-                                       const std::string& supervisors_path);
+  static absl::StatusOr<Keys> ReadAll(const Paths& paths);
 
-  VendorRegistry(std::string path, std::string supervisors_path, Both keys)
-      : path_(std::move(path)),
-        supervisors_path_(std::move(supervisors_path)),
-        keys_(std::move(keys)) {}
+  VendorRegistry(Paths paths, Keys keys)
+      : paths_(std::move(paths)), keys_(std::move(keys)) {}
 
-  const std::string path_;
-  const std::string supervisors_path_;
+  const Paths paths_;
   absl::Mutex reload_mu_;  // serialises Reload; never held by Snapshot
   // Held only to copy or replace the pointers.
   mutable absl::Mutex mu_;
-  Both keys_ ABSL_GUARDED_BY(mu_);
+  Keys keys_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vitrine::server

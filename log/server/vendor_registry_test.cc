@@ -71,12 +71,33 @@ TEST(VendorRegistryTest, ReloadSwapsAndFailedReloadKeepsTheOld) {
   WriteFile(path, absl::StrCat(tools, "\nbroken\n"));
   EXPECT_THAT(registry->Reload(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "keeping the previous vendor and supervisor keys"));
+                       "keeping the previous vendor, supervisor and rebuilder keys"));
   EXPECT_EQ(registry->Snapshot()->verifiers.size(), 2u);
 
   std::remove(path.c_str());
   EXPECT_THAT(registry->Reload(), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(registry->Snapshot()->verifiers.size(), 2u);
+}
+
+TEST(VendorRegistryTest, RebuildersAreASiblingFileReloadedWithTheVendors) {
+  const std::string vendors = TempPath("vendors-with-rebuilders");
+  const std::string rebuilders = TempPath("rebuilders");
+  WriteFile(vendors, VendorKey("example.com/acme", 1) + "\n");
+  ASSERT_OK_AND_ASSIGN(auto registry,
+                       VendorRegistry::Open(vendors, "", rebuilders));
+  EXPECT_EQ(registry->RebuilderSnapshot()->verifiers.size(), 0u);  // absent
+
+  WriteFile(rebuilders, VendorKey("rebuild.example.org", 4) + "\n");
+  ASSERT_OK(registry->Reload());
+  EXPECT_THAT(registry->RebuilderSnapshot()->vendors,
+              ElementsAre("rebuild.example.org"));
+  EXPECT_THAT(registry->Snapshot()->vendors, ElementsAre("example.com/acme"));
+
+  WriteFile(rebuilders, "not a key\n");
+  EXPECT_THAT(registry->Reload(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "line 1"));
+  EXPECT_THAT(registry->RebuilderSnapshot()->vendors,
+              ElementsAre("rebuild.example.org"));
 }
 
 // Readers keep taking snapshots while the file is reloaded: every snapshot

@@ -11,6 +11,7 @@
 #include "log/merkle/hash.h"
 #include "log/merkle/tile.h"
 #include "log/note/checkpoint.h"
+#include "log/note/entry_digests.h"
 #include "log/note/statement.h"
 #include "log/note/statement_admission.h"
 #include "log/sequencer/tile_edge.h"
@@ -54,7 +55,7 @@ struct EntryKeys {
   uint64_t index = 0;
   Hash leaf_hash;
   std::optional<Hash> statement_id;  // the entry is a note
-  std::optional<Hash> digest;        // ... holding a release statement
+  note::EntryDigests digests;        // ... holding a release or rebuild
 };
 
 EntryKeys KeysOf(uint64_t index, absl::string_view leaf) {
@@ -65,8 +66,7 @@ EntryKeys KeysOf(uint64_t index, absl::string_view leaf) {
       note::ParseNote(leaf, note::StatementNoteLimits());
   if (!parsed.ok()) return keys;
   keys.statement_id = note::StatementId(parsed->text);
-  absl::StatusOr<note::Statement> statement = note::ParseStatement(parsed->text);
-  if (statement.ok()) keys.digest = statement->sha256;
+  keys.digests = note::DigestsOfText(parsed->text);
   return keys;
 }
 
@@ -83,7 +83,8 @@ class Checker {
     CheckWitnessed();
     CountKeys(Cf::kLeafIndex, leaf_keys_, "a leaf hash for each entry");
     CountKeys(Cf::kDigestIndex, digest_keys_,
-              "an (artifact digest, index) for each release statement");
+              "an (artifact digest, index) for each statement and a (release key, "
+              "index) for each rebuild statement");
     CountKeys(Cf::kTiles, expected_tiles_, "the tiles of the tree");
     return std::move(report_);
   }
@@ -270,8 +271,10 @@ class Checker {
         ids.push_back(*keys.statement_id);
         id_owners.push_back(&keys);
       }
-      if (keys.digest.has_value()) {
-        digest_keys.push_back(internal::DigestKey(*keys.digest, keys.index));
+      for (const std::optional<Hash>& digest :
+           {keys.digests.artifact, keys.digests.release_key}) {
+        if (!digest.has_value()) continue;
+        digest_keys.push_back(internal::DigestKey(*digest, keys.index));
         digest_owners.push_back(keys.index);
       }
     }
@@ -328,7 +331,7 @@ class Checker {
       if (ReadFailed(statuses[i], Cf::kDigestIndex, range)) continue;
       if (statuses[i].IsNotFound()) {
         Problem(absl::StrCat("digest index: entry ", digest_owners[i],
-                             "'s artifact digest is missing"));
+                             "'s artifact digest or release key is missing"));
       }
     }
   }

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "log/merkle/hash.h"
 #include "log/note/keys.h"
+#include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 #include "log/note/statement_admission.h"
 #include "log/sequencer/sequencer.h"
@@ -33,6 +34,14 @@ using sequencer::testing::kOrigin;
 
 constexpr uint64_t kStatements = 600;
 constexpr uint64_t kOtherLeaves = 10;
+constexpr uint64_t kRebuildIndex = kStatements - 1;
+
+note::RebuildStatement RebuildAt(uint64_t i) {
+  return note::RebuildStatement{"rebuild.example.org", "example.com/vendor",
+                                absl::StrCat("tool-", i - 1), "1.0",
+                                "https://git.example.com/tool",
+                                merkle::HashLeaf(absl::StrCat("rebuilt ", i))};
+}
 
 class FsckTest : public sequencer::testing::SequencerFixture {
  protected:
@@ -45,9 +54,24 @@ class FsckTest : public sequencer::testing::SequencerFixture {
             .value();
     const std::unique_ptr<note::Signer> signer =
         note::NewSigner(vendor.signer_key).value();
+    const std::unique_ptr<note::Signer> rebuilder =
+        note::NewSigner(note::GenerateKey(RebuildAt(0).rebuilder,
+                                          note::SignatureType::kEd25519)
+                            .value()
+                            .signer_key)
+            .value();
     for (uint64_t i = 0; i < kStatements + kOtherLeaves; ++i) {
       sequencer::AddRequest request;
-      if (i < kStatements) {
+      if (i == kRebuildIndex) {
+        // One rebuild statement: found under what it produced and under
+        // its release's key (note/entry_digests.h).
+        const note::RebuildStatement rebuild = RebuildAt(i);
+        request.leaf = note::SignRebuildStatement(rebuild, *rebuilder).value();
+        request.artifact_digest = rebuild.sha256;
+        request.release_key = note::ReleaseKey(rebuild);
+        request.statement_id = note::StatementId(
+            note::ParseNote(request.leaf, note::StatementNoteLimits())->text);
+      } else if (i < kStatements) {
         note::Statement statement{"example.com/vendor",
                                   absl::StrCat("tool-", i), "1.0",
                                   merkle::HashLeaf(absl::StrCat(i)),
@@ -146,7 +170,12 @@ TEST_F(FsckTest, EachDamagedFamilyIsReportedWithItsLocation) {
       {"digest index", [](internal::Db& db) {
          const std::string key = internal::DigestKey(merkle::HashLeaf("42"), 42);
          ASSERT_TRUE(db.db->Delete(rocksdb::WriteOptions(), db.cf(Cf::kDigestIndex), key).ok());
-       }, "digest index: entry 42's artifact digest is missing"},
+       }, "digest index: entry 42's artifact digest or release key is missing"},
+      {"release key", [](internal::Db& db) {
+         const std::string key = internal::DigestKey(
+             note::ReleaseKey(RebuildAt(kRebuildIndex)), kRebuildIndex);
+         ASSERT_TRUE(db.db->Delete(rocksdb::WriteOptions(), db.cf(Cf::kDigestIndex), key).ok());
+       }, "digest index: entry 599's artifact digest or release key is missing"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

@@ -88,6 +88,10 @@ absl::Status Store::Commit(const WriteBatch& batch) {
       s = write.Put(db.cf(Cf::kDigestIndex),
                     internal::DigestKey(*entry.digest, entry.index), "");
     }
+    if (s.ok() && entry.release_key.has_value()) {
+      s = write.Put(db.cf(Cf::kDigestIndex),
+                    internal::DigestKey(*entry.release_key, entry.index), "");
+    }
     if (s.ok() && entry.statement_id.has_value()) {
       s = write.Put(db.cf(Cf::kStatementIndex),
                     internal::ToSlice(entry.statement_id->AsStringView()),

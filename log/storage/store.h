@@ -137,13 +137,16 @@ class WriteBatch {
   WriteBatch& operator=(WriteBatch&&) noexcept;
 
   // Adds the leaf at `index` with its leaf hash (for the leaf index), when
-  // the leaf names one its artifact's SHA-256 (for FindByDigest), and when
-  // it is a statement its identity (note/statement_admission.h; for
-  // FindStatements). The caller deduplicates identities as it does leaves.
+  // the leaf names one its artifact's SHA-256 (for FindByDigest), when it
+  // is a statement its identity (note/statement_admission.h; for
+  // FindStatements), and for a rebuild statement the ReleaseKey it is
+  // also found under (note/entry_digests.h). The caller deduplicates
+  // identities as it does leaves.
   void AddEntry(uint64_t index, absl::string_view leaf,
                 const merkle::Hash& leaf_hash,
                 const std::optional<merkle::Hash>& artifact_digest,
-                const std::optional<merkle::Hash>& statement_id = std::nullopt);
+                const std::optional<merkle::Hash>& statement_id = std::nullopt,
+                const std::optional<merkle::Hash>& release_key = std::nullopt);
   // Writes the hashes of `tile` (its width says how many), replacing a
   // narrower version of the same tile.
   void PutTile(const merkle::TileId& tile, absl::string_view hashes);

@@ -20,9 +20,11 @@ WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
 void WriteBatch::AddEntry(uint64_t index, absl::string_view leaf,
                           const Hash& leaf_hash,
                           const std::optional<Hash>& artifact_digest,
-                          const std::optional<Hash>& statement_id) {
-  rep_->contents.entries.push_back(
-      {index, std::string(leaf), leaf_hash, artifact_digest, statement_id});
+                          const std::optional<Hash>& statement_id,
+                          const std::optional<Hash>& release_key) {
+  rep_->contents.entries.push_back({index, std::string(leaf), leaf_hash,
+                                    artifact_digest, statement_id,
+                                    release_key});
   rep_->contents.bytes += leaf.size();
 }
 

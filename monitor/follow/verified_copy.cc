@@ -11,7 +11,7 @@
 #include "common/status_macros.h"
 #include "log/merkle/proof.h"
 #include "log/note/keys.h"
-#include "log/note/statement.h"
+#include "log/note/entry_digests.h"
 #include "log/sequencer/resume.h"
 
 namespace vitrine::monitor {
@@ -23,22 +23,12 @@ using merkle::Hash;
 constexpr absl::string_view kRootMismatchPayload =
     "type.vitrine.dev/monitor.RootMismatch";
 
-// Returns the artifact digest named by `leaf` when it parses as a statement
-// (for FindByDigest); a leaf that does not is still stored, without one.
-std::optional<Hash> ArtifactDigest(absl::string_view leaf) {
-  absl::StatusOr<note::Note> parsed =
-      note::ParseNote(leaf, note::StatementNoteLimits());
-  if (!parsed.ok()) return std::nullopt;
-  absl::StatusOr<note::Statement> statement = note::ParseStatement(parsed->text);
-  if (!statement.ok()) return std::nullopt;
-  return statement->sha256;
-}
-
 // The leaf hashes of `leaves` and the artifact digests they name, computed
 // on every core for large batches (a first catch-up appends a million).
 struct HashedLeaves {
   std::vector<Hash> hashes;
-  std::vector<std::optional<Hash>> digests;
+  // What FindByDigest finds each leaf under: the same keys as the log's.
+  std::vector<note::EntryDigests> digests;
 };
 
 HashedLeaves HashLeaves(absl::Span<const std::string> leaves) {
@@ -54,7 +44,7 @@ HashedLeaves HashLeaves(absl::Span<const std::string> leaves) {
     const size_t end = std::min(leaves.size(), begin + slice);
     for (size_t i = begin; i < end; ++i) {
       out.hashes[i] = merkle::HashLeaf(leaves[i]);
-      out.digests[i] = ArtifactDigest(leaves[i]);
+      out.digests[i] = note::DigestsOfEntry(leaves[i]);
     }
   };
   std::vector<std::thread> workers;
@@ -165,7 +155,9 @@ absl::Status VerifiedCopy::Append(uint64_t start,
 
   storage::WriteBatch batch;
   for (size_t k = 0; k < leaves.size(); ++k) {
-    batch.AddEntry(start + k, leaves[k], hashed.hashes[k], hashed.digests[k]);
+    batch.AddEntry(start + k, leaves[k], hashed.hashes[k],
+                   hashed.digests[k].artifact, /*statement_id=*/std::nullopt,
+                   hashed.digests[k].release_key);
   }
   for (const sequencer::ChangedTile& tile : next_edge.TakeChangedTiles()) {
     batch.PutTile(tile.id, tile.bytes);

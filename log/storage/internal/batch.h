@@ -38,6 +38,7 @@ struct BatchContents {
     merkle::Hash leaf_hash;
     std::optional<merkle::Hash> digest;
     std::optional<merkle::Hash> statement_id;
+    std::optional<merkle::Hash> release_key;  // a second digest-index key
   };
   struct Tile {
     merkle::TileId id;

@@ -1,5 +1,7 @@
 #include "client/verifier.h"
 
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -7,9 +9,11 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "log/merkle/verify.h"
 #include "log/note/note.h"
+#include "log/note/rebuild_statement.h"
 
 namespace vitrine::client {
 namespace {
@@ -17,6 +21,11 @@ namespace {
 // The payload key of the Refusal; a URL, as absl asks of payload types.
 constexpr absl::string_view kRefusalPayload =
     "type.vitrine.dev/vitrine.client.Refusal";
+
+// The highest Refusal number: payloads beyond it are not ours.
+constexpr Refusal kLastRefusal = Refusal::kRebuildMismatch;
+
+using ProofHashes = google::protobuf::RepeatedPtrField<std::string>;
 
 absl::StatusCode CodeOf(Refusal refusal) {
   switch (refusal) {
@@ -35,11 +44,13 @@ absl::StatusCode CodeOf(Refusal refusal) {
     case Refusal::kSupervisorMissing:
     case Refusal::kTooFewCosignatures:
     case Refusal::kRollback:
+    case Refusal::kRebuildMissing:
       return absl::StatusCode::kFailedPrecondition;
     case Refusal::kIndexBeyondCheckpoint:
       return absl::StatusCode::kOutOfRange;
     case Refusal::kProofInvalid:
     case Refusal::kFork:
+    case Refusal::kRebuildMismatch:
       return absl::StatusCode::kDataLoss;
   }
   return absl::StatusCode::kUnknown;
@@ -146,6 +157,120 @@ absl::StatusOr<note::VerifiedCheckpoint> CheckCheckpoint(
   return verified;
 }
 
+// Checks that `leaf` is at `index` in the tree of `checkpoint` by `proof`
+// (RFC 9162 2.1.3.2); `what` prefixes the messages ("rebuild 1: ").
+absl::Status CheckLeafInclusion(absl::string_view what, absl::string_view leaf,
+                                uint64_t index, const ProofHashes& proof_bytes,
+                                const note::Checkpoint& checkpoint) {
+  std::vector<merkle::Hash> proof;
+  proof.reserve(proof_bytes.size());
+  for (int i = 0; i < proof_bytes.size(); ++i) {
+    absl::StatusOr<merkle::Hash> hash = merkle::Hash::FromBytes(proof_bytes[i]);
+    if (!hash.ok()) {
+      return MakeRefusal(Refusal::kBundleMalformed,
+                         absl::StrCat(what, "inclusion proof hash ", i, " is ",
+                                      proof_bytes[i].size(), " bytes, not 32"));
+    }
+    proof.push_back(*hash);
+  }
+  if (index >= checkpoint.size) {
+    return MakeRefusal(Refusal::kIndexBeyondCheckpoint,
+                       absl::StrCat(what, "leaf index ", index,
+                                    " is not in the checkpoint's tree of ",
+                                    checkpoint.size, " leaves"));
+  }
+  absl::Status included = merkle::VerifyInclusion(
+      index, checkpoint.size, merkle::HashLeaf(leaf), proof, checkpoint.root);
+  if (!included.ok()) {
+    return Refuse(Refusal::kProofInvalid, included,
+                  absl::StrCat(what, "inclusion proof of leaf ", index,
+                               " in tree size ", checkpoint.size));
+  }
+  return absl::OkStatus();
+}
+
+// Returns entry `i` of bundle.rebuilds once it is a well-formed rebuild
+// statement included in the checkpoint's tree: the rebuild statement when a
+// policy rebuilder signed it as its rebuilder, nullopt when none did (it is
+// then someone else's claim, ignored).
+absl::StatusOr<std::optional<note::RebuildStatement>> CheckRebuildEntry(
+    const vitrine::v1::RebuildProof& entry, int i,
+    const note::Checkpoint& checkpoint, const note::Policy& policy) {
+  const std::string what = absl::StrCat("rebuild ", i, ": ");
+  absl::StatusOr<note::Note> parsed =
+      note::ParseNote(entry.statement(), note::StatementNoteLimits());
+  absl::StatusOr<note::RebuildStatement> statement =
+      parsed.ok() ? note::ParseRebuildStatement(parsed->text)
+                  : absl::StatusOr<note::RebuildStatement>(parsed.status());
+  if (!statement.ok()) {
+    return Refuse(Refusal::kBundleMalformed, statement.status(),
+                  absl::StrCat(what, "not a rebuild statement"));
+  }
+  VITRINE_RETURN_IF_ERROR(CheckLeafInclusion(what, entry.statement(),
+                                             entry.leaf_index(),
+                                             entry.inclusion_proof(),
+                                             checkpoint));
+  absl::StatusOr<note::VerifiedRebuildStatement> verified =
+      note::VerifyRebuildStatement(entry.statement(), policy.rebuilder_keys());
+  if (verified.ok()) return std::move(verified->statement);
+  // PermissionDenied: no policy rebuilder signed as the statement's
+  // rebuilder. Anything else (a bad signature by a policy rebuilder's key)
+  // is a broken entry.
+  if (absl::IsPermissionDenied(verified.status())) return std::nullopt;
+  return Refuse(Refusal::kBundleMalformed, verified.status(),
+                absl::StrCat(what, "rebuild statement of ",
+                             statement->rebuilder));
+}
+
+// Returns the policy rebuilders' verdict on `release` (rules in the header):
+// the sorted names of those that reproduced `artifact_sha256`, or
+// kRebuildMismatch / kRebuildMissing. Every entry is checked before any is
+// counted, so a broken entry is the reason whatever the others say.
+absl::StatusOr<std::vector<std::string>> CheckRebuilds(
+    const merkle::Hash& artifact_sha256, const note::Statement& release,
+    const vitrine::v1::Bundle& bundle, const note::Checkpoint& checkpoint,
+    const note::Policy& policy) {
+  std::vector<note::RebuildStatement> about_release;
+  for (int i = 0; i < bundle.rebuilds_size(); ++i) {
+    VITRINE_ASSIGN_OR_RETURN(
+        std::optional<note::RebuildStatement> trusted,
+        CheckRebuildEntry(bundle.rebuilds(i), i, checkpoint, policy));
+    if (trusted.has_value() && note::SameRelease(*trusted, release)) {
+      about_release.push_back(*std::move(trusted));
+    }
+  }
+  std::set<std::string> agreeing;
+  for (const note::RebuildStatement& rebuild : about_release) {
+    if (rebuild.sha256 != artifact_sha256) {
+      return MakeRefusal(
+          Refusal::kRebuildMismatch,
+          absl::StrCat("rebuilder ", rebuild.rebuilder, " rebuilt ",
+                       release.artifact, " ", release.version, " from ",
+                       release.source.value_or(""), " and got sha256 ",
+                       rebuild.sha256.ToHex(), ", not the artifact's ",
+                       artifact_sha256.ToHex()));
+    }
+    agreeing.insert(rebuild.rebuilder);
+  }
+  if (agreeing.size() < policy.rebuild_quorum()) {
+    const std::string who =
+        agreeing.empty() ? ""
+                         : absl::StrCat(" (", absl::StrJoin(agreeing, ", "), ")");
+    // Without a source line no rebuild can ever be about the release: say
+    // so, since waiting for the rebuilders would be in vain.
+    const absl::string_view no_source =
+        release.source.has_value()
+            ? ""
+            : "; the release statement has no source line";
+    return MakeRefusal(
+        Refusal::kRebuildMissing,
+        absl::StrCat(agreeing.size(), " of the ", policy.rebuild_quorum(),
+                     " trusted rebuilders the policy requires reproduced ",
+                     release.artifact, " ", release.version, who, no_source));
+  }
+  return std::vector<std::string>(agreeing.begin(), agreeing.end());
+}
+
 }  // namespace
 
 absl::string_view RefusalName(Refusal refusal) {
@@ -165,6 +290,8 @@ absl::string_view RefusalName(Refusal refusal) {
     case Refusal::kProofInvalid: return "proof-invalid";
     case Refusal::kRollback: return "rollback";
     case Refusal::kFork: return "fork";
+    case Refusal::kRebuildMissing: return "rebuild-missing";
+    case Refusal::kRebuildMismatch: return "rebuild-mismatch";
   }
   return "unknown";
 }
@@ -175,7 +302,7 @@ Refusal GetRefusal(const absl::Status& status) {
   int value = 0;
   if (!payload.has_value() ||
       !absl::SimpleAtoi(std::string(*payload), &value) || value < 1 ||
-      value > static_cast<int>(Refusal::kFork)) {
+      value > static_cast<int>(kLastRefusal)) {
     return Refusal::kNone;
   }
   return static_cast<Refusal>(value);
@@ -210,34 +337,8 @@ absl::Status CheckNotBehind(const note::Checkpoint& checkpoint,
 
 absl::Status CheckInclusion(const vitrine::v1::Bundle& bundle,
                             const note::Checkpoint& checkpoint) {
-  std::vector<merkle::Hash> proof;
-  proof.reserve(bundle.inclusion_proof_size());
-  for (int i = 0; i < bundle.inclusion_proof_size(); ++i) {
-    absl::StatusOr<merkle::Hash> hash =
-        merkle::Hash::FromBytes(bundle.inclusion_proof(i));
-    if (!hash.ok()) {
-      return MakeRefusal(Refusal::kBundleMalformed,
-                         absl::StrCat("inclusion proof hash ", i, " is ",
-                                      bundle.inclusion_proof(i).size(),
-                                      " bytes, not 32"));
-    }
-    proof.push_back(*hash);
-  }
-  if (bundle.leaf_index() >= checkpoint.size) {
-    return MakeRefusal(Refusal::kIndexBeyondCheckpoint,
-                       absl::StrCat("leaf index ", bundle.leaf_index(),
-                                    " is not in the checkpoint's tree of ",
-                                    checkpoint.size, " leaves"));
-  }
-  absl::Status included = merkle::VerifyInclusion(
-      bundle.leaf_index(), checkpoint.size,
-      merkle::HashLeaf(bundle.statement()), proof, checkpoint.root);
-  if (!included.ok()) {
-    return Refuse(Refusal::kProofInvalid, included,
-                  absl::StrCat("inclusion proof of leaf ", bundle.leaf_index(),
-                               " in tree size ", checkpoint.size));
-  }
-  return absl::OkStatus();
+  return CheckLeafInclusion("", bundle.statement(), bundle.leaf_index(),
+                            bundle.inclusion_proof(), checkpoint);
 }
 
 absl::StatusOr<VerifiedBundle> VerifyBundle(
@@ -266,6 +367,12 @@ absl::StatusOr<VerifiedBundle> VerifyBundle(
         CheckNotBehind(result.checkpoint.checkpoint, *last_seen));
   }
   result.leaf_index = bundle.leaf_index();
+  if (!policy.rebuilder_vkeys().empty()) {
+    VITRINE_ASSIGN_OR_RETURN(
+        result.rebuilders,
+        CheckRebuilds(artifact_sha256, result.statement, bundle,
+                      result.checkpoint.checkpoint, policy));
+  }
   return result;
 }
 

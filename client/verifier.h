@@ -3,6 +3,13 @@
 // embed in an updater: it depends on log/merkle, log/note and the Bundle
 // message only - no gRPC, no file I/O.
 //
+// A policy may also demand that independent rebuilders reproduced the
+// release (policy.h: rebuilder, rebuild-quorum): the bundle then carries
+// their logged rebuild statements (Bundle.rebuilds), proven against the same
+// checkpoint, and the endpoint needs rebuild_quorum distinct trusted
+// rebuilders whose statement is about this release (same vendor, artifact,
+// version and source) and names the artifact's SHA-256.
+//
 //   VITRINE_ASSIGN_OR_RETURN(merkle::Hash digest, HashFile(artifact_path));
 //   VITRINE_ASSIGN_OR_RETURN(v1::Bundle bundle, ReadBundleFile(bundle_path));
 //   VITRINE_ASSIGN_OR_RETURN(note::Policy policy, ParsePolicy(policy_text));
@@ -38,6 +45,32 @@
 //                                                   (wrong length included)
 //   kRollback                   FailedPrecondition  the checkpoint is smaller than the client state's
 //   kFork                       DataLoss            same size as the client state's, different root
+//
+// Then, only when the policy lists a rebuilder, every entry of
+// bundle.rebuilds in order (entry i's messages start "rebuild i: "), each
+// first for its form, then its proof, then its signatures:
+//   kBundleMalformed            InvalidArgument     the statement is not a well-formed rebuild note
+//                                                   (grammar, > 16 KiB), or a proof hash is not 32 bytes
+//   kIndexBeyondCheckpoint      OutOfRange          its leaf_index >= the checkpoint's tree size
+//   kProofInvalid               DataLoss            its inclusion proof does not lead from
+//                                                   HashLeaf(statement) to the checkpoint's root
+//   kBundleMalformed            InvalidArgument     a policy rebuilder key's signature on it does not verify
+// A bundle carrying a broken entry is refused even when the entry would not
+// count: its maker sent something other than what the log holds. Entries
+// that pass but are not signed by a policy rebuilder key named as their
+// rebuilder, or are about another release, are ignored.
+// Of the others:
+//   kRebuildMismatch            DataLoss            a policy rebuilder logged, for this release, a digest
+//                                                   other than the artifact's (wins over kRebuildMissing)
+//   kRebuildMissing             FailedPrecondition  fewer than rebuild_quorum distinct policy rebuilders
+//                                                   logged this release with the artifact's digest
+// kRebuildMismatch is DataLoss, not FailedPrecondition: the log holds
+// signed, permanent evidence that the binary did not come from its source
+// (or does not build reproducibly); waiting or retrying cannot lift it, as
+// it can lift kRebuildMissing once the rebuilders have caught up. Under a
+// policy with no rebuilder, bundle.rebuilds is not read at all, as by
+// verifiers that predate it; a bundle without rebuilds meets any policy
+// whose rebuild-quorum is 0.
 //
 // Offline there is no consistency proof: with a client state, verification
 // refuses only a checkpoint smaller than the last one seen for that log
@@ -85,6 +118,8 @@ enum class Refusal : int {
   kProofInvalid = 12,
   kRollback = 13,
   kFork = 14,
+  kRebuildMissing = 15,
+  kRebuildMismatch = 16,
 };
 
 // Returns a stable lower-case name: "artifact-mismatch", "proof-invalid"...
@@ -107,6 +142,9 @@ struct VerifiedBundle {
   note::VerifiedCheckpoint checkpoint;  // checkpoint.checkpoint: origin, size, root
   std::vector<note::Cosignature> cosignatures;  // At least the quorum.
   std::vector<note::Signature> supervisors;     // Valid policy supervisors.
+  // The distinct policy rebuilders (names, sorted) whose logged rebuild of
+  // this release produced the artifact: at least the rebuild quorum.
+  std::vector<std::string> rebuilders;
 };
 
 // Verifies `bundle` for the artifact whose SHA-256 is `artifact_sha256`

@@ -8,9 +8,13 @@
 //   - what the log admits (statement_admission.h: screened, then verified)
 //     an endpoint accepts too, with the same vendor; it has at most 9
 //     lines, no key twice, and its identity is SHA-256 of its text.
+//   - rebuild statements (rebuild_statement.h) likewise: what parses formats
+//     back exactly; what the log admits (one line, by the rebuilder) an
+//     endpoint verifies, with the same rebuilder.
 // The corpus's signed seeds (testdata/statement_corpus/signed-*) were made
-// with the keys below: seed 32 x 'a' for vendor example.com/acme and
-// 32 x 'b' for supervisor builds.example.net.
+// with the keys below: seed 32 x 'a' for vendor example.com/acme,
+// 32 x 'b' for supervisor builds.example.net and 32 x 'r' for rebuilder
+// rebuild.example.org.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -21,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "log/note/keys.h"
 #include "log/note/note.h"
+#include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 #include "log/note/statement_admission.h"
 
@@ -84,6 +89,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(keys.emplace(s.name, s.key_id).second);
     }
     Check(screened->id == vitrine::merkle::Sha256(screened->note.text));
+  }
+
+  static const VerifierSet* rebuilders =
+      new VerifierSet(MakeSet("rebuild.example.org", 'r'));
+  if (auto rebuild = vitrine::note::ParseRebuildStatement(input); rebuild.ok()) {
+    auto text = vitrine::note::FormatRebuildStatement(*rebuild);
+    Check(text.ok() && *text == input);
+    Check(vitrine::note::IsRebuildStatementText(input));
+  }
+  auto rebuild_verified =
+      vitrine::note::VerifyRebuildStatement(input, *rebuilders);
+  auto rebuild_screened =
+      vitrine::note::ScreenRebuildStatement(input, *rebuilders);
+  if (rebuild_screened.ok() &&
+      vitrine::note::VerifyScreenedRebuild(*rebuild_screened, *rebuilders)
+          .ok()) {
+    Check(rebuild_verified.ok());
+    Check(rebuild_verified->statement == rebuild_screened->statement);
+    Check(rebuild_screened->note.signatures.size() == 1);
+    Check(rebuild_verified->rebuilder_signature.name ==
+          rebuild_screened->statement.rebuilder);
   }
   return 0;
 }

@@ -37,7 +37,9 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(
   VITRINE_ASSIGN_OR_RETURN(
       std::unique_ptr<StatementChecker> checker,
       StatementChecker::Open(
-          options.vendor_keys_file,
+          {.vendors = options.vendor_keys_file,
+           .rebuilders = options.rebuilder_keys_file,
+           .rebuilders_optional = options.rebuilder_keys_optional},
           {.check_vendor_signatures = options.check_vendor_signatures,
            .threads = options.check_threads}));
   std::unique_ptr<VendorWatch> watch;
@@ -104,6 +106,7 @@ FollowerStats Follower::stats() const {
     absl::MutexLock lock(&mu_);
     stats = stats_;
   }
+  if (watch_ != nullptr) stats.rebuild_mismatches = watch_->rebuild_mismatches();
   const absl::Status copy_failure = copy_->WriteFailure();
   if (!copy_failure.ok()) stats.copy_write_failure = copy_failure.ToString();
   return stats;

@@ -111,8 +111,15 @@ struct FollowerOptions {
   std::optional<std::string> tls_root_certs;
   // The vendor keys the monitor trusts (vendor-registry format). Required.
   std::string vendor_keys_file;
-  // Verify every statement's vendor signature (the catch-up's main cost);
-  // off only to measure the rest.
+  // The rebuilder keys it trusts (same format, issue 15): rebuild
+  // statements by others are counted unknown_rebuilder and reported by
+  // the watch as untrusted. Empty: none.
+  std::string rebuilder_keys_file;
+  // A missing rebuilder_keys_file means none rather than an error (for a
+  // default path the operator may not have created).
+  bool rebuilder_keys_optional = false;
+  // Verify every statement's vendor (or rebuilder) signature (the
+  // catch-up's main cost); off only to measure the rest.
   bool check_vendor_signatures = true;
   // Threads for statement checks; 0 means one per core.
   int check_threads = 0;
@@ -152,6 +159,10 @@ struct FollowerStats {
   uint64_t bad_grammar = 0;
   uint64_t unknown_vendor = 0;
   uint64_t bad_vendor_signature = 0;
+  uint64_t unknown_rebuilder = 0;
+  uint64_t bad_rebuilder_signature = 0;
+  // Trusted rebuilds that contradicted a watched release (VendorWatch).
+  uint64_t rebuild_mismatches = 0;
   // Checkpoints refused: not signed by the log key, or malformed.
   uint64_t bad_checkpoint_signatures = 0;
   // Consistency proofs from the log that did not verify.
@@ -195,8 +206,9 @@ class Follower {
 
   FollowerStats stats() const;
 
-  // Rereads the vendor keys file (StatementChecker::Reload), from any
-  // thread; the next batch of statements is checked with the new keys.
+  // Rereads the vendor and rebuilder keys files (StatementChecker::Reload),
+  // from any thread; the next batch of statements is checked with the new
+  // keys.
   absl::Status ReloadVendorKeys();
 
  private:

@@ -52,7 +52,8 @@ absl::Status Follower::CatchUp(const VerifiedHead& head,
   std::vector<std::string> leaves;
   leaves.reserve(new_size - old_size);
   std::vector<WatchedStatement> watched;
-  uint64_t verdicts[4] = {0, 0, 0, 0};
+  uint64_t verdicts[kLeafVerdictCount] = {};
+  uint64_t bad_rebuilder_signatures = 0;  // among verdicts[kBadSignature]
   uint64_t bad_logged = 0;
   const uint64_t step = options_.entries_per_fetch;
   auto fetch = [this, new_size, step](uint64_t start) {
@@ -82,6 +83,9 @@ absl::Status Follower::CatchUp(const VerifiedHead& head,
                          ": ", check.error));
       }
       ++verdicts[static_cast<int>(check.verdict)];
+      if (check.verdict == LeafVerdict::kBadSignature && check.rebuild) {
+        ++bad_rebuilder_signatures;
+      }
     }
     if (watch_ != nullptr) {
       std::vector<WatchedStatement> seen = watch_->Select(start, *chunk, checks);
@@ -120,7 +124,11 @@ absl::Status Follower::CatchUp(const VerifiedHead& head,
     stats_.unknown_vendor +=
         verdicts[static_cast<int>(LeafVerdict::kUnknownVendor)];
     stats_.bad_vendor_signature +=
-        verdicts[static_cast<int>(LeafVerdict::kBadSignature)];
+        verdicts[static_cast<int>(LeafVerdict::kBadSignature)] -
+        bad_rebuilder_signatures;
+    stats_.unknown_rebuilder +=
+        verdicts[static_cast<int>(LeafVerdict::kUnknownRebuilder)];
+    stats_.bad_rebuilder_signature += bad_rebuilder_signatures;
   }
   if (watch_ != nullptr) {
     const absl::Status recorded =

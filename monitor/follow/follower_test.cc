@@ -427,7 +427,7 @@ TEST_F(FollowerTest, VendorWatchAndVendorsUnknownToTheMonitor) {
         "\",\"version\":\"1.", i, "\",\"sha256\":\"",
         merkle::HashLeaf(absl::StrCat("example.com/acme", i)).ToHex(),
         "\",\"leaf_hash\":\"", merkle::HashLeaf(leaf).ToHex(),
-        "\",\"checkpoint_size\":8}\n");
+        "\",\"checkpoint_size\":8,\"kind\":\"release\"}\n");
   }
   EXPECT_EQ(text.str(), expected);
 }

@@ -18,6 +18,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev  # --config=asan and the fuzzers
   android-libboringssl-dev     # --config=boringssl builds of the pure cores
   git ca-certificates
+  bubblewrap               # optional sandbox of vitrine-rebuilder's recipes
 )
 
 missing=()

@@ -150,7 +150,7 @@ ServerProcess ServerProcess::Start(const std::string& binary,
     line.clear();
   }
   close(fds[0]);  // It writes nothing more to stdout.
-  if (!ready) server.grpc_address_.clear();
+  server.ready_ = ready;
   return server;
 }
 
@@ -169,6 +169,7 @@ ServerProcess& ServerProcess::operator=(ServerProcess&& other) noexcept {
   if (this != &other) {
     Stop();
     pid_ = other.pid_;
+    ready_ = other.ready_;
     grpc_address_ = std::move(other.grpc_address_);
     http_address_ = std::move(other.http_address_);
     startup_output_ = std::move(other.startup_output_);

@@ -59,7 +59,9 @@ class ServerProcess {
   ServerProcess& operator=(ServerProcess&& other) noexcept;
   ~ServerProcess();  // SIGTERM and wait, if still running.
 
-  bool running() const { return pid_ > 0 && !grpc_address_.empty(); }
+  // Started and printed its ready line (a server without a gRPC port, such
+  // as vitrine-rebuilder, prints only "HTTP:").
+  bool running() const { return pid_ > 0 && ready_; }
   const std::string& grpc_address() const { return grpc_address_; }
   // "host:port" of the "HTTP:" line, "" when none was printed.
   const std::string& http_address() const { return http_address_; }
@@ -74,6 +76,7 @@ class ServerProcess {
 
  private:
   pid_t pid_ = -1;
+  bool ready_ = false;
   std::string grpc_address_;
   std::string http_address_;
   std::string startup_output_;

@@ -21,6 +21,7 @@
 #include "log/note/checkpoint.h"
 #include "log/note/key_file.h"
 #include "log/note/keys.h"
+#include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 #include "log/server/config.h"
 #include "log/server/log_server.h"
@@ -193,6 +194,18 @@ class FollowerTest : public ::testing::Test {
     for (int i = first; i < first + n; ++i) {
       request.add_statements(Statement(vendor, i));
     }
+    vitrine::v1::AddResponse response;
+    grpc::Status status = stub_->Add(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const auto& result : response.results()) {
+      ASSERT_TRUE(result.has_bundle()) << result.error().message();
+    }
+  }
+
+  // Adds `leaves` (signed statements of any kind), all accepted.
+  void AddLeaves(const std::vector<std::string>& leaves) {
+    vitrine::v1::AddRequest request;
+    for (const std::string& leaf : leaves) request.add_statements(leaf);
     vitrine::v1::AddResponse response;
     grpc::Status status = stub_->Add(Context().get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
@@ -430,6 +443,69 @@ TEST_F(FollowerTest, VendorWatchAndVendorsUnknownToTheMonitor) {
         "\",\"checkpoint_size\":8,\"kind\":\"release\"}\n");
   }
   EXPECT_EQ(text.str(), expected);
+}
+
+// Issue 15: rebuild statements go through the same audit, and the watch
+// sees a trusted rebuilder contradict a release logged in an earlier
+// checkpoint.
+TEST_F(FollowerTest, RebuildStatementsAreCheckedAndContradictionsCounted) {
+  const Vendor r1 = MakeVendor("rebuild.example/r1", 11);
+  const Vendor r2 = MakeVendor("rebuild.example/r2", 12);
+  const Vendor r3 = MakeVendor("rebuild.example/r3", 13);
+  // The log admits all three rebuilders; the monitor trusts r1 and r2.
+  StopLog();
+  std::ofstream(config_.data + "/rebuilders")
+      << r1.vkey << "\n" << r2.vkey << "\n" << r3.vkey << "\n";
+  StartLog();
+  const std::string monitor_rebuilders = dir_ + "/monitor-rebuilders";
+  std::ofstream(monitor_rebuilders) << r1.vkey << "\n" << r2.vkey << "\n";
+
+  const note::Statement release{"example.com/acme", "tool", "1.0",
+                                merkle::HashLeaf("shipped"),
+                                "https://git.example.com/acme"};
+  AddLeaves({note::SignStatement(release, *acme_.signer).value()});
+  OpenCopy();
+  FollowerOptions options = Options();
+  options.rebuilder_keys_file = monitor_rebuilders;
+  options.watched_vendors = {"example.com/acme"};
+  options.vendor_watch_file = dir_ + "/acme.jsonl";
+  StartFollower(options);
+  WaitForSize(1);
+
+  auto rebuild = [&](const Vendor& rebuilder, absl::string_view binary) {
+    return note::SignRebuildStatement(
+               note::RebuildOf(release, rebuilder.name,
+                               merkle::HashLeaf(binary)).value(),
+               *rebuilder.signer)
+        .value();
+  };
+  ::testing::internal::CaptureStderr();
+  AddLeaves({rebuild(r1, "shipped"), rebuild(r2, "from-source"),
+             rebuild(r3, "from-source")});
+  WaitForSize(4);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  const FollowerStats stats = follower_->stats();
+  EXPECT_EQ(stats.unknown_rebuilder, 1u);
+  EXPECT_EQ(stats.bad_rebuilder_signature, 0u);
+  EXPECT_EQ(stats.bad_grammar, 0u);
+  EXPECT_EQ(stats.rebuild_mismatches, 1u);
+  EXPECT_EQ(err,
+            absl::StrCat("vitrine-monitor: ALARM: log ", kOrigin,
+                         ": rebuild mismatch: rebuilder rebuild.example/r2 "
+                         "(entry 2) rebuilt example.com/acme tool 1.0 from "
+                         "https://git.example.com/acme and got sha256 ",
+                         merkle::HashLeaf("from-source").ToHex(),
+                         "; the release (entry 0) says ",
+                         merkle::HashLeaf("shipped").ToHex(), "\n"));
+  std::ifstream in(dir_ + "/acme.jsonl");
+  std::vector<std::string> kinds;
+  for (std::string line; std::getline(in, line);) {
+    kinds.push_back(line.substr(line.rfind("\"kind\":")));
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{
+                       "\"kind\":\"release\"}", "\"kind\":\"rebuild\"}",
+                       "\"kind\":\"rebuild\"}", "\"kind\":\"rebuild_mismatch\"}",
+                       "\"kind\":\"rebuild\"}"}));
 }
 
 TEST_F(FollowerTest, PollsWhenTheStreamIsUnavailable) {

@@ -21,8 +21,11 @@ const OptionTable<MonitorConfig>& Options() {
       RepeatedOption(&C::logs, "log", "a log to follow: <log vkey>@<host:port> (repeat)"),
       StringOption(&C::vendors_file, "vendors_file",
                    "vendor verifier keys to check statements with (default <data>/vendors)"),
+      StringOption(&C::rebuilders_file, "rebuilders_file",
+                   "rebuilder verifier keys to check rebuild statements with "
+                   "(default <data>/rebuilders if present)"),
       BoolOption(&C::check_vendor_signatures, "check_vendor_signatures",
-                 "verify each statement's vendor signature"),
+                 "verify each statement's vendor (or rebuilder) signature"),
       RepeatedOption(&C::watch_vendors, "watch_vendor",
                      "report every statement of this vendor (repeat)"),
       StringOption(&C::watch_file, "watch_file",
@@ -68,6 +71,9 @@ std::string MonitorConfig::WatchPath() const {
 }
 std::string MonitorConfig::VendorsPath() const {
   return vendors_file.empty() ? DataPath(*this, "vendors") : vendors_file;
+}
+std::string MonitorConfig::RebuildersPath() const {
+  return rebuilders_file.empty() ? DataPath(*this, "rebuilders") : rebuilders_file;
 }
 std::string MonitorConfig::LogStorePath(const std::string& origin) const {
   // Any collision-free name would do; the leaf hash is the SHA-256 at hand.

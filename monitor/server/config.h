@@ -44,9 +44,16 @@ struct MonitorConfig {
   // counted as unknown, not refused. Empty: <data>/vendors (init creates
   // it without keys).
   std::string vendors_file;
+  // Rebuilder verifier keys (the same format; issue 15) to check rebuild
+  // statements with: rebuilds by others are counted unknown_rebuilder and
+  // never contradict a release. Empty: <data>/rebuilders if it exists
+  // (read again on SIGHUP), else none; a file named here must exist.
+  std::string rebuilders_file;
   bool check_vendor_signatures = true;
-  // Vendors whose every new statement is written to watch_file as JSON
-  // lines; empty watch_file: <data>/vendor-watch.jsonl.
+  // Vendors whose every new statement (release, and rebuild naming them)
+  // is written to watch_file as JSON lines, with an alarm for a trusted
+  // rebuild that contradicts a release; empty watch_file:
+  // <data>/vendor-watch.jsonl.
   std::vector<std::string> watch_vendors;
   std::string watch_file;
 
@@ -91,6 +98,7 @@ struct MonitorConfig {
   std::string ObservedDir() const;
   std::string WatchPath() const;
   std::string VendorsPath() const;
+  std::string RebuildersPath() const;
   // <data>/logs/<hex HashLeaf(origin)>: origins are URL-like names, not
   // safe file names.
   std::string LogStorePath(const std::string& origin) const;

@@ -30,6 +30,7 @@ TEST(MonitorConfigTest, DefaultsAndPaths) {
   EXPECT_EQ(command.config.KeyPath(), "data/monitor/witness.key");
   EXPECT_EQ(command.config.EvidenceDir(), "data/monitor/evidence");
   EXPECT_EQ(command.config.WatchPath(), "data/monitor/vendor-watch.jsonl");
+  EXPECT_EQ(command.config.RebuildersPath(), "data/monitor/rebuilders");
   EXPECT_EQ(command.config.LogStorePath("example.com/log").size(),
             std::string("data/monitor/logs/").size() + 64);
 }
@@ -39,7 +40,9 @@ TEST(MonitorConfigTest, ServeWithLogsPeersAndVendors) {
       MonitorCommand command,
       ParseMonitorCommand({"serve", "--data=d", "--log=" + LogKey() + "@127.0.0.1:7400",
                            "--peer=127.0.0.1:7501", "--peer", "127.0.0.1:7502",
-                           "--watch_vendor=example.com/acme", "--check_vendor_signatures=false"}));
+                           "--watch_vendor=example.com/acme", "--check_vendor_signatures=false",
+                           "--rebuilders_file=/etc/vitrine/rebuilders"}));
+  EXPECT_EQ(command.config.RebuildersPath(), "/etc/vitrine/rebuilders");
   EXPECT_EQ(command.config.peers,
             (std::vector<std::string>{"127.0.0.1:7501", "127.0.0.1:7502"}));
   EXPECT_FALSE(command.config.check_vendor_signatures);
@@ -83,7 +86,8 @@ TEST(MonitorConfigTest, CheckEvidenceTakesFilesAndAPinnedKey) {
 
 TEST(MonitorConfigTest, UsageListsEveryOption) {
   std::string usage = MonitorUsage();
-  for (const char* name : {"--data", "--log", "--peer", "--watch_vendor", "--grpc_listen",
+  for (const char* name : {"--data", "--log", "--peer", "--watch_vendor", "--rebuilders_file",
+                           "--grpc_listen",
                            "--gossip_interval_ms", "check-evidence"}) {
     EXPECT_NE(usage.find(name), std::string::npos) << name;
   }

@@ -47,6 +47,15 @@ std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
     SetCounter(statements, statements_help,
                {{"origin", log.origin}, {"verdict", "bad_vendor_signature"}},
                f.bad_vendor_signature);
+    SetCounter(statements, statements_help,
+               {{"origin", log.origin}, {"verdict", "unknown_rebuilder"}}, f.unknown_rebuilder);
+    SetCounter(statements, statements_help,
+               {{"origin", log.origin}, {"verdict", "bad_rebuilder_signature"}},
+               f.bad_rebuilder_signature);
+    SetCounter("vitrine_monitor_rebuild_mismatches_total",
+               "Rebuilds by trusted rebuilders whose digest differs from a watched "
+               "release's.",
+               origin, f.rebuild_mismatches);
     SetCounter("vitrine_monitor_bad_checkpoint_signatures_total",
                "Checkpoints refused: not signed by the log key.", origin,
                f.bad_checkpoint_signatures);

@@ -15,7 +15,10 @@
 //   vitrine_monitor_checkpoints_verified_total{origin}
 //   vitrine_monitor_entries_fetched_total{origin}
 //   vitrine_monitor_statements_total{origin,verdict}  bad_grammar,
-//                                   unknown_vendor, bad_vendor_signature
+//                                   unknown_vendor, bad_vendor_signature,
+//                                   unknown_rebuilder, bad_rebuilder_signature
+//   vitrine_monitor_rebuild_mismatches_total{origin}  trusted rebuilds that
+//                                   contradict a watched release (vendor watch)
 //   vitrine_monitor_bad_checkpoint_signatures_total{origin}
 //   vitrine_monitor_failed_consistency_proofs_total{origin}
 //   vitrine_monitor_watching{origin}              1 on the stream, 0 polling

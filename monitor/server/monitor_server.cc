@@ -271,6 +271,10 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
     options.tls_root_certs = tls_roots;
     options.log_vkey = log.vkey;
     options.vendor_keys_file = config.VendorsPath();
+    options.rebuilder_keys_file = config.RebuildersPath();
+    // Only the default path may be missing: a named file that is not there
+    // is a mistake, not a choice to trust no rebuilder.
+    options.rebuilder_keys_optional = config.rebuilders_file.empty();
     options.check_vendor_signatures = config.check_vendor_signatures;
     options.watched_vendors = config.watch_vendors;
     options.vendor_watch_file = config.WatchPath();

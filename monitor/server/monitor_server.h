@@ -75,8 +75,8 @@ class MonitorServer {
   std::string RenderMetrics() const;
   bool Healthy(std::string* text) const;
 
-  // Rereads the vendor keys file (SIGHUP) for every followed log. On error
-  // the keys in use stay.
+  // Rereads the vendor and rebuilder keys files (SIGHUP) for every
+  // followed log. On error the keys in use stay.
   absl::Status ReloadVendors();
 
   // Stops following and gossiping, closes the services and the stores.

@@ -122,6 +122,38 @@ TEST_F(MonitorServerTest, ServesTheLogsReadsFromItsVerifiedCopy) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(MonitorServerTest, MetricsCountRebuildVerdictsAndMismatches) {
+  AwaitMirrored(40);
+  const std::string metrics = monitor_->RenderMetrics();
+  const std::string origin = absl::StrCat("origin=\"", kOrigin, "\"");
+  for (const std::string& series :
+       {absl::StrCat("vitrine_monitor_statements_total{", origin,
+                     ",verdict=\"unknown_rebuilder\"} 0\n"),
+        absl::StrCat("vitrine_monitor_statements_total{", origin,
+                     ",verdict=\"bad_rebuilder_signature\"} 0\n"),
+        absl::StrCat("vitrine_monitor_rebuild_mismatches_total{", origin,
+                     "} 0\n")}) {
+    EXPECT_NE(metrics.find(series), std::string::npos) << series << metrics;
+  }
+}
+
+TEST_F(MonitorServerTest, ANamedRebuildersFileMustExist) {
+  // The default <data>/rebuilders may be missing (SetUp's monitor has
+  // none); a file the operator named may not.
+  MonitorConfig config;
+  config.data = dir_ + "/monitor2";
+  config.init_if_missing = true;
+  config.logs = {absl::StrCat(log_key_.verifier_key, "@", address_)};
+  config.vendors_file = dir_ + "/vendors";
+  config.rebuilders_file = dir_ + "/no-such-rebuilders";
+  config.grpc_listen = "127.0.0.1:0";
+  config.http_listen = "127.0.0.1:0";
+  config.min_free_bytes = 0;
+  EXPECT_THAT(MonitorServer::Start(config),
+              ::vitrine::testing::StatusIs(absl::StatusCode::kNotFound,
+                                           "no-such-rebuilders"));
+}
+
 TEST_F(MonitorServerTest, WitnessAnswersTheCheckpointItVerified) {
   AwaitMirrored(40);
   // The witness cosigns right after the copy commits: poll briefly.

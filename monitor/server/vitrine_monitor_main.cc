@@ -12,7 +12,7 @@
 // file cannot be read. With several files the first of 2, 1, 3, 0 that
 // applies wins.
 // Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP rereads the vendor
-// keys file.
+// and rebuilder keys files.
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -103,7 +103,7 @@ int Serve(const MonitorConfig& config) {
 
   const char* why = signals.WaitForStop([&] {
     absl::Status reloaded = (*monitor)->ReloadVendors();
-    std::fprintf(stderr, "vitrine-monitor: SIGHUP: vendor keys %s\n",
+    std::fprintf(stderr, "vitrine-monitor: SIGHUP: vendor and rebuilder keys %s\n",
                  reloaded.ok() ? "reloaded" : reloaded.ToString().c_str());
   });
   std::fprintf(stderr, "vitrine-monitor: %s: shutting down\n", why);

@@ -6,10 +6,13 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/file.h"
+#include "log/note/rebuild_statement.h"
 
 namespace vitrine::monitor {
 namespace {

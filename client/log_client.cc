@@ -9,7 +9,6 @@
 #include "log/merkle/verify.h"
 #include "log/note/cosignature.h"
 #include "log/note/keys.h"
-#include "log/note/statement.h"
 
 namespace vitrine::client {
 namespace {
@@ -306,37 +305,6 @@ absl::StatusOr<vitrine::v1::Bundle> LogClient::GetBundleByLeafHash(
                        "GetBundle: the bundle holds another leaf");
   }
   return bundle;
-}
-
-absl::StatusOr<std::vector<vitrine::v1::Bundle>> LogClient::FindByDigest(
-    const merkle::Hash& artifact_sha256) {
-  vitrine::v1::FindByDigestRequest request;
-  request.set_sha256(std::string(artifact_sha256.AsStringView()));
-  VITRINE_ASSIGN_OR_RETURN(vitrine::v1::FindByDigestResponse response,
-                           stub_->FindByDigest(request));
-  std::vector<vitrine::v1::Bundle> bundles;
-  for (vitrine::v1::Bundle& bundle : *response.mutable_bundles()) {
-    absl::StatusOr<note::Note> parsed = note::ParseNote(bundle.statement());
-    absl::StatusOr<note::Statement> statement =
-        parsed.ok() ? note::ParseStatement(parsed->text)
-                    : absl::StatusOr<note::Statement>(parsed.status());
-    if (!statement.ok()) {
-      return MakeRefusal(Refusal::kStatementMalformed,
-                         absl::StrCat("FindByDigest: ",
-                                      statement.status().message()));
-    }
-    if (statement->sha256 != artifact_sha256) {
-      return MakeRefusal(Refusal::kArtifactMismatch,
-                         "FindByDigest: a bundle names another digest");
-    }
-    VITRINE_RETURN_IF_ERROR(VerifyLogBundle(bundle, false).status());
-    bundles.push_back(std::move(bundle));
-  }
-  if (bundles.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "FindByDigest: no statement names ", artifact_sha256.ToHex()));
-  }
-  return bundles;
 }
 
 absl::StatusOr<InclusionProof> LogClient::GetInclusionProof(

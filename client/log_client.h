@@ -9,6 +9,12 @@
 //   VITRINE_ASSIGN_OR_RETURN(std::vector<AddOutcome> added,
 //                            log->Add({signed_statement}));
 //   if (added[0].bundle.ok()) WriteBundleFile(path, *added[0].bundle);
+//   // A release bundle carrying the rebuild statements about it:
+//   VITRINE_ASSIGN_OR_RETURN(std::vector<v1::Bundle> found,
+//                            log->FindByDigest(sha256));
+//   VITRINE_ASSIGN_OR_RETURN(uint64_t newest, NewestReleaseIndex(found, sha256));
+//   VITRINE_ASSIGN_OR_RETURN(v1::Bundle bundle,
+//                            ReleaseBundleWithRebuilds(found, newest));
 //   VITRINE_ASSIGN_OR_RETURN(note::VerifiedCheckpoint head,
 //                            log->GetCheckpoint());
 //
@@ -30,10 +36,12 @@
 //     latest, but must then be proven a prefix of the last seen;
 //   - bundles: their checkpoint as above, their inclusion proof against it
 //     (CheckInclusion in verifier.h), and the statement is the one asked
-//     for (Add: byte for byte, or the same text for a duplicate; FindByDigest: names the digest; by leaf
-//     hash: HashLeaf(statement) matches). The vendor's signature is NOT
-//     judged here - that is the endpoint's policy (VerifyBundle); the log
-//     checked it against its registry.
+//     for (Add: byte for byte, or the same text for a duplicate;
+//     FindByDigest: a release or rebuild statement naming the digest, or a
+//     rebuild statement about a release of the same answer; by leaf hash:
+//     HashLeaf(statement) matches). The vendor's and rebuilders' signatures
+//     are NOT judged here - that is the endpoint's policy (VerifyBundle);
+//     the log checked them against its registries.
 //   - entries: see GetEntries.
 // Failures of verification carry verifier.h's Refusal codes; errors of the
 // log or the transport keep the gRPC code as an absl code (same numbers),
@@ -165,10 +173,25 @@ class LogClient {
   absl::StatusOr<vitrine::v1::Bundle> GetBundleByLeafHash(
       const merkle::Hash& leaf_hash, bool witnessed = false);
 
-  // Returns every verified bundle whose statement names `artifact_sha256`
-  // (NotFound when none).
+  // Returns the verified bundles (the log proves them all against its
+  // latest checkpoint) of every release and rebuild statement naming
+  // `artifact_sha256`, and of every rebuild statement about one of those
+  // releases whatever digest it names (so that a contradicting rebuild is
+  // found too). NotFound when none. A statement of neither kind, or one
+  // that belongs to none of these, fails the call (kStatementMalformed,
+  // kArtifactMismatch): the log is misbehaving. Use NewestReleaseIndex and
+  // ReleaseBundleWithRebuilds below to make a bundle of the answer.
   absl::StatusOr<std::vector<vitrine::v1::Bundle>> FindByDigest(
       const merkle::Hash& artifact_sha256);
+
+  // Returns `bundle` (a release bundle, possibly carrying rebuilds) proven
+  // anew against the log's latest witnessed checkpoint: the release and
+  // each rebuild fetched with GetBundle(index, true), leaving out the
+  // rebuilds logged after that checkpoint. OutOfRange when it does not
+  // cover the release yet; Unavailable when a newer witnessed checkpoint
+  // landed between the calls three times running.
+  absl::StatusOr<vitrine::v1::Bundle> ReproveWitnessed(
+      const vitrine::v1::Bundle& bundle);
 
   // Returns a verified proof that `leaf_hash` is in the latest tree.
   absl::StatusOr<InclusionProof> GetInclusionProof(
@@ -244,6 +267,34 @@ class LogClient {
   mutable absl::Mutex mu_;
   std::optional<note::Checkpoint> last_seen_ ABSL_GUARDED_BY(mu_);
 };
+
+// Making one bundle of a FindByDigest answer (issue 15). Pure functions:
+// they read only the bundles given, which FindByDigest has verified.
+
+// Returns the leaf index of the newest (highest-index) release statement
+// naming `artifact_sha256` in `found`; NotFound when there is none (an
+// answer may hold only rebuild statements). kStatementMalformed for a
+// statement of neither kind.
+absl::StatusOr<uint64_t> NewestReleaseIndex(
+    absl::Span<const vitrine::v1::Bundle> found,
+    const merkle::Hash& artifact_sha256);
+
+// Returns `release`, a release statement's bundle, with its `rebuilds`
+// replaced by every rebuild statement among `bundles` about that release
+// (note::SameRelease: same vendor, artifact, version and source, whatever
+// digest it names), each leaf once, in leaf order; other statements are
+// skipped. Bundle.rebuilds are proven against the bundle's checkpoint, so
+// a rebuild to attach whose bundle has another checkpoint note is
+// kBundleMalformed; `release` not a release statement is
+// kStatementMalformed.
+absl::StatusOr<vitrine::v1::Bundle> AttachRebuilds(
+    vitrine::v1::Bundle release, absl::Span<const vitrine::v1::Bundle> bundles);
+
+// Returns the bundle of the release statement at `release_index` in
+// `found` with the rebuilds of `found` attached (AttachRebuilds); NotFound
+// when `found` has no release statement at that index.
+absl::StatusOr<vitrine::v1::Bundle> ReleaseBundleWithRebuilds(
+    absl::Span<const vitrine::v1::Bundle> found, uint64_t release_index);
 
 }  // namespace vitrine::client
 

@@ -3,18 +3,26 @@
 #include "client/log_client.h"
 
 #include <atomic>
+#include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "client/client_state.h"
 #include "client/verifier.h"
 #include "common/status_matchers.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "log/note/checkpoint.h"
 #include "log/note/keys.h"
 #include "log/note/policy.h"
+#include "log/note/rebuild_statement.h"
+#include "log/note/statement.h"
 #include "log/server/log_service_testing.h"
+#include "log/server/witnessed_log_testing.h"
+#include "proto/vitrine/v1/log.grpc.pb.h"
 
 namespace vitrine::client {
 namespace {
@@ -224,6 +232,366 @@ TEST_F(LogClientTest, WatchesVerifiedCheckpoints) {
   EXPECT_GT(sizes[0], 1u);
   EXPECT_LT(sizes[0], sizes[1]);
   EXPECT_LT(sizes[1], sizes[2]);
+}
+
+// --- Rebuild statements (issue 15) ---
+
+// A release with a source line, so that rebuilders can rebuild it.
+note::Statement SourcedRelease(absl::string_view vendor,
+                               absl::string_view version,
+                               const merkle::Hash& sha256) {
+  note::Statement release;
+  release.vendor = std::string(vendor);
+  release.artifact = "acme-cli";
+  release.version = std::string(version);
+  release.sha256 = sha256;
+  release.source = absl::StrCat("https://git.example.com/acme@v", version);
+  return release;
+}
+
+// The bundles of `found` whose leaf indexes are `indexes`, in that order.
+std::vector<uint64_t> Indexes(const std::vector<vitrine::v1::Bundle>& found) {
+  std::vector<uint64_t> indexes;
+  for (const vitrine::v1::Bundle& b : found) indexes.push_back(b.leaf_index());
+  return indexes;
+}
+
+std::vector<uint64_t> Indexes(const vitrine::v1::Bundle& bundle) {
+  std::vector<uint64_t> indexes;
+  for (const auto& r : bundle.rebuilds()) indexes.push_back(r.leaf_index());
+  return indexes;
+}
+
+// Serves the test log's API with FindByDigest answers passed through
+// `tamper` first: a log that lies about what it holds.
+class FindByDigestProxy : public vitrine::v1::Log::Service {
+ public:
+  using Tamper = std::function<void(vitrine::v1::FindByDigestResponse&)>;
+  FindByDigestProxy(const std::string& target, Tamper tamper)
+      : stub_(vitrine::v1::Log::NewStub(
+            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
+        tamper_(std::move(tamper)) {}
+  ~FindByDigestProxy() override {
+    if (server_ != nullptr) {
+      server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    }
+  }
+
+  grpc::Status GetCheckpoint(
+      grpc::ServerContext*, const vitrine::v1::GetCheckpointRequest* request,
+      vitrine::v1::GetCheckpointResponse* response) override {
+    return stub_->GetCheckpoint(server::testing::ClientContext().get(),
+                                *request, response);
+  }
+  grpc::Status GetConsistencyProof(
+      grpc::ServerContext*,
+      const vitrine::v1::GetConsistencyProofRequest* request,
+      vitrine::v1::GetConsistencyProofResponse* response) override {
+    return stub_->GetConsistencyProof(server::testing::ClientContext().get(),
+                                      *request, response);
+  }
+  grpc::Status FindByDigest(
+      grpc::ServerContext*, const vitrine::v1::FindByDigestRequest* request,
+      vitrine::v1::FindByDigestResponse* response) override {
+    grpc::Status status = stub_->FindByDigest(
+        server::testing::ClientContext().get(), *request, response);
+    if (status.ok()) tamper_(*response);
+    return status;
+  }
+
+  // Starts serving on 127.0.0.1; returns its address.
+  std::string Serve() {
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+    return absl::StrCat("127.0.0.1:", port);
+  }
+
+ private:
+  std::unique_ptr<vitrine::v1::Log::Stub> stub_;
+  Tamper tamper_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+class LogClientRebuildTest : public LogClientTest {
+ protected:
+  note::Statement Release(absl::string_view version) const {
+    return SourcedRelease(vendors_[0].name, version,
+                          ArtifactDigest("acme-cli", version));
+  }
+
+  // Logs the signed statements in one Add; returns their indexes.
+  std::vector<uint64_t> Log(LogClient& client,
+                            const std::vector<std::string>& statements) {
+    std::vector<uint64_t> indexes;
+    absl::StatusOr<std::vector<AddOutcome>> added = client.Add(statements);
+    EXPECT_OK(added);
+    if (!added.ok()) return indexes;
+    for (const AddOutcome& outcome : *added) {
+      EXPECT_OK(outcome.bundle);
+      if (outcome.bundle.ok()) indexes.push_back(outcome.bundle->leaf_index());
+    }
+    return indexes;
+  }
+
+  std::string Signed(const note::Statement& release) const {
+    return note::SignStatement(release, *vendors_[0].signer).value();
+  }
+
+  // The fixture's registered rebuilder's statement about `release`.
+  std::string Rebuild(const note::Statement& release,
+                      const merkle::Hash& produced) const {
+    return note::SignRebuildStatement(
+               note::RebuildOf(release, rebuilder_.name, produced).value(),
+               *rebuilder_.signer)
+        .value();
+  }
+
+  // Trusts the log, vendor 0 and the fixture's rebuilder (quorum 1).
+  note::Policy RebuildPolicy() const {
+    return note::ParsePolicy(
+               absl::StrCat("log ", log_key_.verifier_key, "\nvendor ",
+                            vendors_[0].verifier_key, "\nrebuilder ",
+                            rebuilder_.verifier_key, "\nrebuild-quorum 1\n"))
+        .value();
+  }
+};
+
+TEST_F(LogClientRebuildTest, FindsAReleaseWithItsRebuildsAndAttachesThem) {
+  auto client = Client();
+  const note::Statement release = Release("1.0");
+  const merkle::Hash other = merkle::Sha256("a backdoored build");
+  // The release, a matching rebuild, an unrelated release, a rebuild that
+  // produced another digest.
+  const std::vector<uint64_t> at =
+      Log(*client, {Signed(release), Rebuild(release, release.sha256),
+                    Signed(Release("2.0")), Rebuild(release, other)});
+  ASSERT_EQ(at.size(), 4u);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<vitrine::v1::Bundle> found,
+                       client->FindByDigest(release.sha256));
+  EXPECT_EQ(Indexes(found), (std::vector<uint64_t>{at[0], at[1], at[3]}));
+  ASSERT_OK_AND_ASSIGN(uint64_t newest,
+                       NewestReleaseIndex(found, release.sha256));
+  EXPECT_EQ(newest, at[0]);
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Bundle bundle,
+                       ReleaseBundleWithRebuilds(found, newest));
+  EXPECT_EQ(bundle.leaf_index(), at[0]);
+  EXPECT_EQ(bundle.statement(), found[0].statement());
+  EXPECT_EQ(Indexes(bundle), (std::vector<uint64_t>{at[1], at[3]}));
+  EXPECT_EQ(bundle.rebuilds(1).statement(), found[2].statement());
+  EXPECT_EQ(bundle.rebuilds(1).inclusion_proof_size(),
+            found[2].inclusion_proof_size());
+  // What an endpoint trusting that rebuilder decides: the contradiction.
+  absl::StatusOr<VerifiedBundle> verdict =
+      VerifyBundle(release.sha256, bundle, RebuildPolicy());
+  EXPECT_THAT(verdict, StatusIs(absl::StatusCode::kDataLoss,
+                                "rebuilder rebuild.example.org rebuilt"));
+  EXPECT_EQ(GetRefusal(verdict.status()), Refusal::kRebuildMismatch);
+
+  // The other digest finds only the rebuild that produced it: no release.
+  ASSERT_OK_AND_ASSIGN(std::vector<vitrine::v1::Bundle> by_other,
+                       client->FindByDigest(other));
+  EXPECT_EQ(Indexes(by_other), std::vector<uint64_t>{at[3]});
+  EXPECT_THAT(NewestReleaseIndex(by_other, other),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "no release statement names"));
+  EXPECT_THAT(ReleaseBundleWithRebuilds(by_other, at[3]),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "no release statement at leaf"));
+}
+
+TEST_F(LogClientRebuildTest, AnAgreeingRebuildMeetsTheQuorum) {
+  auto client = Client();
+  const note::Statement release = Release("1.0");
+  const std::vector<uint64_t> at =
+      Log(*client, {Signed(release), Rebuild(release, release.sha256)});
+  ASSERT_EQ(at.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(std::vector<vitrine::v1::Bundle> found,
+                       client->FindByDigest(release.sha256));
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Bundle bundle,
+                       ReleaseBundleWithRebuilds(found, at[0]));
+  ASSERT_OK_AND_ASSIGN(VerifiedBundle verified,
+                       VerifyBundle(release.sha256, bundle, RebuildPolicy()));
+  EXPECT_EQ(verified.rebuilders, std::vector<std::string>{rebuilder_.name});
+  // A release nobody rebuilt yet gets a bundle without rebuilds.
+  const note::Statement fresh = Release("3.0");
+  const std::vector<uint64_t> fresh_at = Log(*client, {Signed(fresh)});
+  ASSERT_EQ(fresh_at.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(found, client->FindByDigest(fresh.sha256));
+  ASSERT_OK_AND_ASSIGN(bundle, ReleaseBundleWithRebuilds(found, fresh_at[0]));
+  EXPECT_EQ(bundle.rebuilds_size(), 0);
+  EXPECT_THAT(VerifyBundle(fresh.sha256, bundle, RebuildPolicy()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "0 of the 1 trusted rebuilders"));
+}
+
+TEST_F(LogClientRebuildTest, AttachingRefusesMixedCheckpoints) {
+  auto client = Client();
+  const note::Statement release = Release("1.0");
+  const std::vector<uint64_t> at =
+      Log(*client, {Signed(release), Rebuild(release, release.sha256)});
+  ASSERT_EQ(at.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(std::vector<vitrine::v1::Bundle> before,
+                       client->FindByDigest(release.sha256));
+  AddN(*client, 1, "later");
+  ASSERT_OK_AND_ASSIGN(std::vector<vitrine::v1::Bundle> after,
+                       client->FindByDigest(release.sha256));
+  ASSERT_EQ(before.size(), 2u);
+  ASSERT_EQ(after.size(), 2u);
+  // The release proven in the smaller tree, its rebuild in the larger one.
+  absl::StatusOr<vitrine::v1::Bundle> mixed =
+      AttachRebuilds(before[0], {after[1]});
+  EXPECT_THAT(mixed, StatusIs(absl::StatusCode::kInvalidArgument,
+                              "is proven against another checkpoint"));
+  EXPECT_EQ(GetRefusal(mixed.status()), Refusal::kBundleMalformed);
+  // The same tree: attached, and attaching again replaces, not appends.
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Bundle once,
+                       AttachRebuilds(after[0], {after[1], after[1]}));
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Bundle twice, AttachRebuilds(once, after));
+  EXPECT_EQ(Indexes(twice), std::vector<uint64_t>{at[1]});
+  // A rebuild statement's bundle is no release bundle.
+  EXPECT_THAT(AttachRebuilds(after[1], after),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "is no release bundle"));
+}
+
+TEST_F(LogClientRebuildTest, RefusesAnswersThatDoNotBelong) {
+  auto honest = Client();
+  const note::Statement release = Release("1.0");
+  const merkle::Hash other = merkle::Sha256("another build");
+  ASSERT_EQ(Log(*honest, {Signed(release), Rebuild(release, other)}).size(),
+            2u);
+  struct Case {
+    std::string name;
+    FindByDigestProxy::Tamper tamper;
+    Refusal refusal;
+  };
+  const std::vector<Case> cases = {
+      // Without its release, the rebuild naming another digest is stray.
+      {"release dropped",
+       [](vitrine::v1::FindByDigestResponse& r) {
+         r.mutable_bundles()->erase(r.mutable_bundles()->begin());
+       },
+       Refusal::kArtifactMismatch},
+      {"statement of no known kind",
+       [](vitrine::v1::FindByDigestResponse& r) {
+         r.mutable_bundles(1)->set_statement("hello\n\n");
+       },
+       Refusal::kStatementMalformed},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FindByDigestProxy proxy(address_, c.tamper);
+    LogClientOptions options;
+    options.deadline = absl::Seconds(20);
+    auto client = LogClient::Create(proxy.Serve(), log_key_.verifier_key,
+                                    options).value();
+    absl::StatusOr<std::vector<vitrine::v1::Bundle>> found =
+        client->FindByDigest(release.sha256);
+    EXPECT_EQ(GetRefusal(found.status()), c.refusal) << found.status();
+  }
+  // Untampered, the same answer passes through the proxy.
+  FindByDigestProxy proxy(address_, [](vitrine::v1::FindByDigestResponse&) {});
+  auto client =
+      LogClient::Create(proxy.Serve(), log_key_.verifier_key).value();
+  ASSERT_OK_AND_ASSIGN(auto found, client->FindByDigest(release.sha256));
+  EXPECT_EQ(found.size(), 2u);
+}
+
+// A witnessed log (two test witnesses, both required) with a registered
+// rebuilder.
+class LogClientWitnessedRebuildTest
+    : public server::testing::WitnessedLogFixture {
+ protected:
+  LogClientWitnessedRebuildTest() { start_log_in_setup_ = false; }
+
+  void SetUp() override {
+    WitnessedLogFixture::SetUp();
+    rebuilder_ = server::testing::MakeVendor("rebuild.example.org", 9);
+    // The log's default rebuilders file: <data>/rebuilders.
+    std::ofstream(absl::StrCat(config_.data, "/rebuilders"))
+        << rebuilder_.verifier_key << "\n";
+    ASSERT_OK(StartLog());
+  }
+
+  std::unique_ptr<LogClient> Client() const {
+    LogClientOptions options;
+    options.deadline = absl::Seconds(20);
+    for (const auto& witness : witnesses_) {
+      options.witness_vkeys.push_back(witness->verifier_key());
+    }
+    options.witness_quorum = 2;
+    return LogClient::Create(log_->grpc_address(), identity_.verifier_key,
+                             options)
+        .value();
+  }
+
+  std::string Rebuild(const note::Statement& release,
+                      const merkle::Hash& produced) const {
+    return note::SignRebuildStatement(
+               note::RebuildOf(release, rebuilder_.name, produced).value(),
+               *rebuilder_.signer)
+        .value();
+  }
+
+  server::testing::TestVendor rebuilder_;
+};
+
+TEST_F(LogClientWitnessedRebuildTest, ReprovesRebuildsAgainstTheWitnessedTree) {
+  auto client = Client();
+  const note::Statement release = SourcedRelease(
+      vendor_.name, "1.0", ArtifactDigest("acme-cli", "1.0"));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<AddOutcome> added,
+      client->Add({note::SignStatement(release, *vendor_.signer).value(),
+                   Rebuild(release, release.sha256)}));
+  ASSERT_EQ(added.size(), 2u);
+  ASSERT_OK(added[0].bundle);
+  ASSERT_OK(added[1].bundle);
+  ASSERT_OK(AwaitWitnessed(added[1].bundle->leaf_index() + 1).status());
+  // A later rebuild the witnesses never see.
+  for (auto& witness : witnesses_) witness->SetDown(true);
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<AddOutcome> late,
+      client->Add({Rebuild(release, merkle::Sha256("late"))}));
+  ASSERT_OK(late[0].bundle);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<vitrine::v1::Bundle> found,
+                       client->FindByDigest(release.sha256));
+  const uint64_t release_at = added[0].bundle->leaf_index();
+  const uint64_t match_at = added[1].bundle->leaf_index();
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Bundle latest,
+                       ReleaseBundleWithRebuilds(found, release_at));
+  EXPECT_EQ(Indexes(latest), (std::vector<uint64_t>{
+                                 match_at, late[0].bundle->leaf_index()}));
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Bundle witnessed,
+                       client->ReproveWitnessed(latest));
+  EXPECT_EQ(witnessed.leaf_index(), release_at);
+  EXPECT_EQ(Indexes(witnessed), std::vector<uint64_t>{match_at});
+  EXPECT_NE(witnessed.checkpoint(), latest.checkpoint());
+  // An endpoint requiring both witnesses and the rebuilder accepts it.
+  std::string policy = absl::StrCat("log ", identity_.verifier_key, "\nvendor ",
+                                    vendor_.verifier_key, "\nrebuilder ",
+                                    rebuilder_.verifier_key,
+                                    "\nrebuild-quorum 1\nwitness-quorum 2\n");
+  for (const auto& witness : witnesses_) {
+    absl::StrAppend(&policy, "witness ", witness->verifier_key(), "\n");
+  }
+  ASSERT_OK_AND_ASSIGN(
+      VerifiedBundle verified,
+      VerifyBundle(release.sha256, witnessed, note::ParsePolicy(policy).value()));
+  EXPECT_EQ(verified.rebuilders, std::vector<std::string>{rebuilder_.name});
+  EXPECT_EQ(verified.cosignatures.size(), 2u);
+  // The latest tree's bundle is not witnessed: refused before its
+  // rebuilds (and the late mismatch among them) are looked at.
+  EXPECT_EQ(GetRefusal(VerifyBundle(release.sha256, latest,
+                                    note::ParsePolicy(policy).value())
+                           .status()),
+            Refusal::kTooFewCosignatures);
 }
 
 }  // namespace

@@ -24,12 +24,14 @@ bazel test "${JOBS[@]}" //...
 
 # The pure cores, the offline verifier an updater embeds (no gRPC), and
 # what a monitor does with input from anyone: evidence files, the
-# witness's checks of pushed checkpoints, canonical notes, gossip checks
-# and the gossip proof fetcher.
+# witness's checks of pushed checkpoints, canonical notes, gossip checks,
+# the gossip proof fetcher, the statement checks of every entry and the
+# vendor watch's lines.
 OFFLINE_CLIENT=(//client:verifier_test //client:bundle_file_test //client:client_state_test)
 MONITOR_CORES=(//monitor/evidence/... //monitor/witness:witness_test
   //monitor/witness:canonical_note_test //monitor/gossip:peer_check_test
-  //monitor/gossip:verified_notes_test //monitor/gossip:proof_fetcher_test)
+  //monitor/gossip:verified_notes_test //monitor/gossip:proof_fetcher_test
+  //monitor/follow:statement_check_test //monitor/follow:watch_lines_test)
 PURE_CORES=(//common/... //log/merkle/... //log/note/... "${OFFLINE_CLIENT[@]}" "${MONITOR_CORES[@]}")
 echo "== bazel test --config=asan ${PURE_CORES[*]} (clang-14, ASan+UBSan)"
 bazel test "${JOBS[@]}" --config=asan "${PURE_CORES[@]}"

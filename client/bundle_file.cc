@@ -16,7 +16,15 @@ absl::StatusOr<std::string> FormatBundleJson(
     const vitrine::v1::Bundle& bundle) {
   // Defaults omitted: leafIndex 0 is absent, as proto3 JSON allows; the
   // parser reads it back as 0.
-  return FormatProtoJson(bundle, "bundle");
+  absl::StatusOr<std::string> json = FormatProtoJson(bundle, "bundle");
+  if (json.ok() && json->size() > kMaxBundleFileSize) {
+    // Written, it would be refused by every reader, ours first.
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "bundle JSON of ", json->size(), " bytes (", bundle.rebuilds_size(),
+        " rebuild statements) exceeds the ", kMaxBundleFileSize,
+        " bytes readers accept"));
+  }
+  return json;
 }
 
 absl::StatusOr<vitrine::v1::Bundle> ParseBundleJson(absl::string_view json) {

@@ -5,7 +5,11 @@
 //     "statement": "dml0cmluZS9yZWxlYXNlL3Yx...",   // base64 of the note
 //     "leafIndex": "42",                            // uint64 as a string
 //     "checkpoint": "example.com/log\n43\n...",
-//     "inclusionProof": ["q83v...", "..."]
+//     "inclusionProof": ["q83v...", "..."],
+//     "rebuilds": [                                 // absent when none
+//       {"statement": "dml0cmluZS9yZWJ1aWxkL3Yx...", "leafIndex": "40",
+//        "inclusionProof": ["..."]}
+//     ]
 //   }
 //
 //   VITRINE_RETURN_IF_ERROR(WriteBundleFile(BundlePathFor("tool.tar.gz"),
@@ -22,6 +26,9 @@
 // omitted) and stable: the same bundle always gives the same bytes. A file
 // is written crash-safely: temporary file in the same folder, fsync, rename,
 // fsync of the folder, so a crash leaves the old file or the new one.
+// Files written before bundles carried rebuilds (no "rebuilds" key) read
+// as bundles without rebuilds. Readers that predate the field refuse a file
+// that has it (strict reading): write such bundles without rebuilds.
 //
 // Status codes: InvalidArgument for malformed JSON; NotFound for a missing
 // file; ResourceExhausted for a file that is too large; Internal for other
@@ -45,13 +52,17 @@ namespace vitrine::client {
 // The suffix of bundle files.
 inline constexpr absl::string_view kBundleFileSuffix = ".vitrine.json";
 // 1 MiB: a 16 KiB statement in base64, a checkpoint with a hundred
-// cosignatures and a 64-hash proof take well under 100 KiB.
+// cosignatures and a 64-hash proof take well under 100 KiB; a rebuild
+// statement with its proof takes about 2 KiB, so hundreds fit. Writing
+// refuses a bundle beyond it (ResourceExhausted), which no reader would
+// take.
 inline constexpr size_t kMaxBundleFileSize = 1 << 20;
 
 // Returns "<artifact_path>.vitrine.json".
 std::string BundlePathFor(absl::string_view artifact_path);
 
-// Returns the bundle's proto3 JSON text, pretty and stable, ending in "\n".
+// Returns the bundle's proto3 JSON text, pretty and stable, ending in "\n";
+// ResourceExhausted when it exceeds kMaxBundleFileSize.
 absl::StatusOr<std::string> FormatBundleJson(const vitrine::v1::Bundle& bundle);
 
 // Parses proto3 JSON strictly (unknown fields rejected).

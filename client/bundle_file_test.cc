@@ -97,6 +97,45 @@ TEST(BundleFileTest, ReplacesAnExistingFile) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST(BundleFileTest, CarriesRebuilds) {
+  vitrine::v1::Bundle bundle = Sample();
+  vitrine::v1::RebuildProof* rebuild = bundle.add_rebuilds();
+  rebuild->set_statement("vitrine/rebuild/v1\nrebuilder r\n");
+  rebuild->set_leaf_index(40);
+  rebuild->add_inclusion_proof(std::string(32, '\x02'));
+  bundle.add_rebuilds()->set_statement("second");  // leafIndex 0: omitted.
+  ASSERT_OK_AND_ASSIGN(std::string json, FormatBundleJson(bundle));
+  EXPECT_LT(json.find("\"inclusionProof\""), json.find("\"rebuilds\""));
+  EXPECT_NE(json.find("\"leafIndex\": \"40\""), std::string::npos) << json;
+  ASSERT_OK_AND_ASSIGN(vitrine::v1::Bundle read, ParseBundleJson(json));
+  EXPECT_EQ(read.SerializeAsString(), bundle.SerializeAsString());
+  ASSERT_EQ(read.rebuilds_size(), 2);
+  EXPECT_EQ(read.rebuilds(1).leaf_index(), 0u);
+  // Without rebuilds, the JSON is what it was before the field existed.
+  ASSERT_OK_AND_ASSIGN(std::string old, FormatBundleJson(Sample()));
+  EXPECT_EQ(old.find("rebuilds"), std::string::npos);
+  ASSERT_OK_AND_ASSIGN(read, ParseBundleJson(old));
+  EXPECT_EQ(read.rebuilds_size(), 0);
+  // A rebuild's fields are read as strictly as the bundle's.
+  EXPECT_THAT(ParseBundleJson("{\"rebuilds\": [{\"sha256\": \"x\"}]}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "bundle JSON"));
+}
+
+TEST(BundleFileTest, RefusesToWriteWhatNoReaderTakes) {
+  vitrine::v1::Bundle bundle = Sample();
+  // 16 KiB statements take about 22 KiB in base64: 48 pass 1 MiB.
+  for (int i = 0; i < 48; ++i) {
+    bundle.add_rebuilds()->set_statement(std::string(16 << 10, 'r'));
+  }
+  EXPECT_THAT(FormatBundleJson(bundle),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "(48 rebuild statements) exceeds the 1048576 bytes"));
+  const std::string path = TempDir() + "/huge.vitrine.json";
+  EXPECT_THAT(WriteBundleFile(path, bundle),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
 TEST(FileDigestTest, HashesFilesOfAnySize) {
   const std::string empty = TempDir() + "/empty";
   std::ofstream(empty).close();

@@ -1,6 +1,7 @@
 // vitrine bundle: fetch a fresh verified bundle for an artifact (by file or
 // by SHA-256) - for example to ship an older artifact with a proof against
-// a newer, more widely witnessed checkpoint.
+// a newer, more widely witnessed checkpoint - carrying the rebuild
+// statements the log holds about its release (issue 15).
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -16,11 +17,39 @@ const FlagSpec kFlags[] = {
     kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag, kWitnessPolicyFlag,
     {"witnessed", "false", "prove against the latest witnessed checkpoint "
                            "(needs --policy)", true},
+    {"rebuilds", "true", "attach the rebuild statements the log holds about the "
+                         "release (--rebuilds=false: a bundle that verifiers "
+                         "older than rebuild statements can read)", true},
     {"artifact", "", "the artifact file (its SHA-256 is looked up)"},
     {"sha256", "", "or the artifact's SHA-256, 64 hex digits"},
     {"out", "", "where to write the bundle (default: ARTIFACT.vitrine.json; with "
                 "--sha256: standard output)"},
 };
+
+// Returns the bundle of the newest release statement naming `digest`, with
+// the rebuilds of the same answer (all proven against the log's latest
+// checkpoint) when `rebuilds`, re-proven against the latest witnessed
+// checkpoint when `witnessed`.
+absl::StatusOr<v1::Bundle> FetchReleaseBundle(client::LogClient& log,
+                                              const merkle::Hash& digest,
+                                              bool witnessed, bool rebuilds) {
+  absl::StatusOr<std::vector<v1::Bundle>> found = log.FindByDigest(digest);
+  if (!found.ok()) return found.status();
+  absl::StatusOr<uint64_t> newest = client::NewestReleaseIndex(*found, digest);
+  if (!newest.ok()) {
+    return absl::NotFoundError(absl::StrCat(
+        "the log holds no release statement for ", digest.ToHex(),
+        " (only rebuild statements name it)"));
+  }
+  absl::StatusOr<v1::Bundle> bundle =
+      client::ReleaseBundleWithRebuilds(*found, *newest);
+  if (!bundle.ok()) return bundle.status();
+  if (!rebuilds) bundle->clear_rebuilds();
+  // The same leaves, proven against the latest witnessed checkpoint
+  // (OutOfRange until one covers the release).
+  if (witnessed) return log.ReproveWitnessed(*bundle);
+  return bundle;
+}
 
 int Run(const Flags& flags) {
   if (!flags.positional().empty() || flags.Has("artifact") == flags.Has("sha256")) {
@@ -39,41 +68,28 @@ int Run(const Flags& flags) {
   }
   absl::StatusOr<LogConnection> log = ConnectToLog(flags);
   if (!log.ok()) return Fail("bundle", log.status());
-  absl::StatusOr<std::vector<v1::Bundle>> bundles = log->client->FindByDigest(*digest);
-  if (!bundles.ok()) return LogFailure("bundle", bundles.status());
-  if (bundles->empty()) {
-    return Fail("bundle", absl::NotFoundError(absl::StrCat(
-                              "the log holds no statement for ", digest->ToHex())));
-  }
-  // The newest statement for the digest: the highest index.
-  const v1::Bundle* newest = &bundles->front();
-  for (const v1::Bundle& b : *bundles) {
-    if (b.leaf_index() > newest->leaf_index()) newest = &b;
-  }
-  absl::StatusOr<v1::Bundle> witnessed_bundle;
-  if (witnessed) {
-    // The same leaf, proven against the latest witnessed checkpoint
-    // (OutOfRange until one covers it).
-    witnessed_bundle =
-        log->client->GetBundle(newest->leaf_index(), /*witnessed=*/true);
-    if (!witnessed_bundle.ok()) {
-      return LogFailure("bundle", witnessed_bundle.status());
-    }
-    newest = &*witnessed_bundle;
-  }
+  absl::StatusOr<v1::Bundle> bundle = FetchReleaseBundle(
+      *log->client, *digest, witnessed, flags.GetBool("rebuilds"));
+  if (!bundle.ok()) return LogFailure("bundle", bundle.status());
   std::string out = flags.Get("out");
   if (out.empty() && flags.Has("artifact")) out = client::BundlePathFor(flags.Get("artifact"));
   if (out.empty() || out == "-") {
-    absl::StatusOr<std::string> json = client::FormatBundleJson(*newest);
+    absl::StatusOr<std::string> json = client::FormatBundleJson(*bundle);
     if (!json.ok()) return Fail("bundle", json.status());
     std::fwrite(json->data(), 1, json->size(), stdout);
     return kExitOk;
   }
-  if (absl::Status s = client::WriteBundleFile(out, *newest); !s.ok()) {
+  if (absl::Status s = client::WriteBundleFile(out, *bundle); !s.ok()) {
     return Fail("bundle", s);
   }
-  std::printf("%s: index %llu\n", out.c_str(),
-              static_cast<unsigned long long>(newest->leaf_index()));
+  const std::string with_rebuilds =
+      bundle->rebuilds_size() == 0
+          ? ""
+          : absl::StrCat(" with ", bundle->rebuilds_size(), " rebuild statement",
+                         bundle->rebuilds_size() == 1 ? "" : "s");
+  std::printf("%s: index %llu%s\n", out.c_str(),
+              static_cast<unsigned long long>(bundle->leaf_index()),
+              with_rebuilds.c_str());
   return kExitOk;
 }
 
@@ -84,13 +100,17 @@ const Command& BundleCommand() {
       "bundle", "fetch a fresh verified bundle for an artifact or a SHA-256",
       "usage: vitrine bundle --log=HOST:PORT --log_key=LOG.vkey\n"
       "                      (--artifact=FILE | --sha256=HEX) [--out=FILE]\n"
-      "                      [--witnessed --policy=POLICY]\n"
+      "                      [--witnessed --policy=POLICY] [--rebuilds=false]\n"
       "\n"
       "Finds the statements naming the artifact's digest and writes the bundle\n"
-      "of the newest one, proven against the log's latest checkpoint; with\n"
-      "--witnessed, against the latest checkpoint its witnesses cosigned,\n"
-      "checked against the policy's witness keys and quorum (what `vitrine\n"
-      "verify` will require of it).\n",
+      "of the newest release statement, proven against the log's latest\n"
+      "checkpoint, with the rebuild statements logged about that release -\n"
+      "agreeing or not - so that `vitrine verify` can apply a policy's\n"
+      "rebuild-quorum offline; with --witnessed, all of it against the latest\n"
+      "checkpoint its witnesses cosigned, checked against the policy's witness\n"
+      "keys and quorum (what `vitrine verify` will require of it); rebuilds\n"
+      "logged after that checkpoint are left out. Prints\n"
+      "  <bundle>: index N [with K rebuild statements]\n",
       kFlags, Run};
   return command;
 }

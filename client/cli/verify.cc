@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/bundle_file.h"
 #include "client/cli/command.h"
 #include "client/client_state.h"
@@ -17,11 +18,24 @@ namespace vitrine::cli {
 namespace {
 
 const FlagSpec kFlags[] = {
-    {"policy", "", "the endpoint's policy file: log, witness, vendor and supervisor keys"},
+    {"policy", "", "the endpoint's policy file: log, witness, vendor, supervisor "
+                   "and rebuilder keys"},
     {"bundle", "", "the bundle file (default: ARTIFACT.vitrine.json)"},
     {"state", "", "client state folder: refuse a checkpoint older than the last "
                   "seen, then remember this one (optional)"},
 };
+
+// Prints which trusted rebuilders reproduced the artifact, under a policy
+// that lists rebuilders (others have nothing to say about them).
+void PrintRebuilders(const client::VerifiedBundle& verified,
+                     const note::Policy& policy) {
+  if (policy.rebuilder_vkeys().empty()) return;
+  std::printf("rebuilt by %zu trusted rebuilder%s (rebuild-quorum %zu)%s%s\n",
+              verified.rebuilders.size(),
+              verified.rebuilders.size() == 1 ? "" : "s",
+              policy.rebuild_quorum(), verified.rebuilders.empty() ? "" : ": ",
+              absl::StrJoin(verified.rebuilders, ", ").c_str());
+}
 
 int Run(const Flags& flags) {
   if (flags.positional().size() != 1) {
@@ -85,6 +99,7 @@ int Run(const Flags& flags) {
               static_cast<unsigned long long>(verified->leaf_index),
               checkpoint.origin.c_str(),
               static_cast<unsigned long long>(checkpoint.size));
+  PrintRebuilders(*verified, *policy);
   return kExitOk;
 }
 
@@ -99,9 +114,15 @@ const Command& VerifyCommand() {
       "statement names, that an accepted vendor (and the required supervisors)\n"
       "signed the statement, that the policy's log signed the checkpoint and\n"
       "enough of its witnesses cosigned it, and that the inclusion proof puts\n"
-      "the statement in that checkpoint's tree. Exit 0 prints\n"
+      "the statement in that checkpoint's tree. When the policy lists\n"
+      "rebuilders, the bundle's rebuild statements must show rebuild-quorum\n"
+      "of them reproducing the artifact from the release's source, and none\n"
+      "getting another digest. Exit 0 prints\n"
       "  OK: <artifact> <version> by <vendor> is logged at index N of <log> (size S)\n"
-      "exit 1 prints \"refused: <reason>: <why>\" - do not install.\n",
+      "and, when the policy lists rebuilders,\n"
+      "  rebuilt by K trusted rebuilders (rebuild-quorum Q): <name>, <name>\n"
+      "exit 1 prints \"refused: <reason>: <why>\" - do not install (reasons\n"
+      "include rebuild-missing and rebuild-mismatch).\n",
       kFlags, Run};
   return command;
 }

@@ -7,6 +7,7 @@
 #include "client/cli/log_flags.h"
 #include "client/cli/progress.h"
 #include "log/note/note.h"
+#include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 
 namespace vitrine::cli {
@@ -31,6 +32,20 @@ void PrintEntry(uint64_t index, const std::string& leaf, bool raw) {
     return;
   }
   absl::StatusOr<note::Note> parsed = note::ParseNote(leaf, note::StatementNoteLimits());
+  if (parsed.ok() && note::IsRebuildStatementText(parsed->text)) {
+    absl::StatusOr<note::RebuildStatement> rebuild =
+        note::ParseRebuildStatement(parsed->text);
+    if (rebuild.ok()) {
+      // A rebuilder's digest for a release: marked, so that a reader of
+      // the listing never takes it for a release.
+      std::printf("%llu rebuild by %s: %s %s %s %s\n",
+                  static_cast<unsigned long long>(index),
+                  rebuild->rebuilder.c_str(), rebuild->vendor.c_str(),
+                  rebuild->artifact.c_str(), rebuild->version.c_str(),
+                  rebuild->sha256.ToHex().c_str());
+      return;
+    }
+  }
   absl::StatusOr<note::Statement> statement =
       parsed.ok() ? note::ParseStatement(parsed->text)
                   : absl::StatusOr<note::Statement>(parsed.status());

@@ -31,5 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(policy->supervisor_keys().size() == policy->supervisor_vkeys().size());
   Check(policy->witness_quorum() <= policy->witness_vkeys().size());
   Check(policy->supervisor_quorum() <= policy->supervisor_vkeys().size());
+  Check(policy->rebuilder_keys().size() == policy->rebuilder_vkeys().size());
+  Check(policy->rebuild_quorum() <= policy->rebuilder_vkeys().size());
   return 0;
 }

@@ -123,6 +123,8 @@ absl::string_view OutcomeName(RecipeOutcome outcome) {
 
 RecipeRunner::RecipeRunner(RecipeRunnerOptions options) : options_(std::move(options)) {}
 
+absl::Status RecipeRunner::Discard(const RecipeJob& job) const { return RemoveTree(job.dir); }
+
 void RecipeRunner::Cancel() {
   absl::MutexLock lock(&mu_);
   cancelled_ = true;

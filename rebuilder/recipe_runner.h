@@ -106,6 +106,10 @@ class RecipeRunner {
   // Runs `job` as described above.
   absl::StatusOr<RecipeResult> Run(const RecipeJob& job);
 
+  // Removes `job`'s folder (its build log stays): a matching rebuild's
+  // build tree is of no further use and builds are large.
+  absl::Status Discard(const RecipeJob& job) const;
+
   // Kills the recipe running now, if any, and makes every later Run return
   // kCancelled at once (the daemon is stopping). Idempotent.
   void Cancel();

@@ -46,10 +46,13 @@ void Submitter::Enqueue(PendingStatement statement) {
   changed_.SignalAll();
 }
 
-bool Submitter::WaitForRoom(size_t limit) {
+bool Submitter::WaitForRoom(size_t limit, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
   absl::MutexLock lock(&mu_);
-  while (!stopping_ && waiting_.size() >= limit) changed_.Wait(&mu_);
-  return !stopping_;
+  while (!stopping_ && waiting_.size() >= limit) {
+    if (changed_.WaitWithDeadline(&mu_, deadline)) break;
+  }
+  return !stopping_ && waiting_.size() < limit;
 }
 
 SubmitterStats Submitter::stats() const {

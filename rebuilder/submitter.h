@@ -104,8 +104,9 @@ class Submitter {
   // Queues a statement the store already holds as pending.
   void Enqueue(PendingStatement statement);
 
-  // Blocks until fewer than `limit` statements wait; false when stopping.
-  bool WaitForRoom(size_t limit);
+  // Blocks until fewer than `limit` statements wait (true), or `timeout`
+  // passes or the submitter stops (false).
+  bool WaitForRoom(size_t limit, absl::Duration timeout);
 
   // Sends every waiting statement once, in batches, now (no delay, no
   // back-off) on the caller's thread; returns the first trouble. For

@@ -262,7 +262,8 @@ TEST_F(SubmitterTest, WaitForRoomReturnsOnceAnswersLeave) {
                        Submitter::Create(FastOptions(), progress_.get(), log.Add()));
   for (int i = 0; i < 3; ++i) submitter->Enqueue(Persist(i));
   std::atomic<bool> room{false};
-  std::thread waiter([&] { room = submitter->WaitForRoom(2); });
+  EXPECT_FALSE(submitter->WaitForRoom(2, absl::Milliseconds(20)));
+  std::thread waiter([&] { room = submitter->WaitForRoom(2, absl::Seconds(20)); });
   absl::SleepFor(absl::Milliseconds(50));
   EXPECT_FALSE(room.load());
   submitter->Start();

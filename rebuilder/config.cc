@@ -43,6 +43,9 @@ const OptionTable<RebuilderConfig>& Options() {
       StringOption(&C::tls_roots_file, "tls_roots_file", "PEM roots: reach the log over TLS"),
       StringOption(&C::vendors_file, "vendors_file",
                    "vendor verifier keys to check statements with (default <data>/vendors)"),
+      StringOption(&C::rebuilders_file, "rebuilders_file",
+                   "rebuilder verifier keys to audit rebuild statements with "
+                   "(default <data>/rebuilders if it exists)"),
       RepeatedOption(&C::vendors, "vendor", "rebuild this vendor's releases (repeat)"),
       StringOption(&C::recipe, "recipe", "build command, run by /bin/sh -c (required)"),
       IntOption(&C::recipe_timeout_seconds, "recipe_timeout_seconds", 1,
@@ -93,6 +96,9 @@ std::string RebuilderConfig::KeyPath() const {
 std::string RebuilderConfig::VerifierKeyPath() const { return DataPath(*this, "rebuilder.vkey"); }
 std::string RebuilderConfig::VendorsPath() const {
   return vendors_file.empty() ? DataPath(*this, "vendors") : vendors_file;
+}
+std::string RebuilderConfig::RebuildersPath() const {
+  return rebuilders_file.empty() ? DataPath(*this, "rebuilders") : rebuilders_file;
 }
 std::string RebuilderConfig::CopyPath() const { return DataPath(*this, "copy"); }
 std::string RebuilderConfig::StatePath() const { return DataPath(*this, "state"); }

@@ -65,6 +65,10 @@ struct RebuilderConfig {
   // rebuilt only when its vendor's signature verifies under them, and the
   // follower audits every statement with them. Empty: <data>/vendors.
   std::string vendors_file;
+  // Rebuilder verifier keys (same format) the follower checks other rebuild
+  // statements with, as vitrine-monitor does; they only count in /metrics.
+  // Empty: <data>/rebuilders if it exists, else none.
+  std::string rebuilders_file;
   // The vendors whose releases are rebuilt (option `vendor`, repeatable).
   std::vector<std::string> vendors;
 
@@ -111,6 +115,7 @@ struct RebuilderConfig {
   std::string KeyPath() const;
   std::string VerifierKeyPath() const;  // <data>/rebuilder.vkey
   std::string VendorsPath() const;
+  std::string RebuildersPath() const;
   std::string CopyPath() const;         // <data>/copy
   std::string StatePath() const;        // <data>/state
   std::string WorkDir() const;          // <data>/work

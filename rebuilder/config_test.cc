@@ -39,6 +39,7 @@ TEST(RebuilderConfigTest, DefaultsAndPaths) {
   EXPECT_EQ(c.KeyPath(), "data/rebuilder/rebuilder.key");
   EXPECT_EQ(c.VerifierKeyPath(), "data/rebuilder/rebuilder.vkey");
   EXPECT_EQ(c.VendorsPath(), "data/rebuilder/vendors");
+  EXPECT_EQ(c.RebuildersPath(), "data/rebuilder/rebuilders");
   EXPECT_EQ(c.CopyPath(), "data/rebuilder/copy");
   EXPECT_EQ(c.StatePath(), "data/rebuilder/state");
   EXPECT_EQ(c.WorkDir(), "data/rebuilder/work");

@@ -53,6 +53,9 @@ const OptionTable<RebuilderConfig>& Options() {
       SandboxOption(),
       BoolOption(&C::sandbox_network, "sandbox_network",
                  "recipes in the sandbox keep the network (to fetch sources)"),
+      RepeatedOption(&C::sandbox_read_only, "sandbox_read_only",
+                     "a host folder recipes in the sandbox may read, e.g. a source "
+                     "mirror (repeat)"),
       BoolOption(&C::keep_work, "keep_work", "keep the build folder of matching rebuilds too"),
       StringOption(&C::http_listen, "http_listen", "HTTP address (/metrics, /healthz)"),
       IntOption(&C::batch_size, "batch_size", 1, "rebuild statements per Add (at most 1000)"),

@@ -83,6 +83,10 @@ struct RebuilderConfig {
   // Inside the sandbox, keep the host's network: recipes usually fetch the
   // source (git clone). false: no network at all.
   bool sandbox_network = true;
+  // Inside the sandbox, these host folders are readable (bound read-only at
+  // their own paths; option `sandbox_read_only`, repeatable): a local
+  // mirror of the sources, since nothing else of the host is visible.
+  std::vector<std::string> sandbox_read_only;
   // Keep the build folder of matching rebuilds too (failed and mismatching
   // ones are always kept for inspection); off, since builds are large.
   bool keep_work = false;

@@ -66,6 +66,7 @@ TEST(RebuilderConfigTest, FlagsOverTheConfigFile) {
       RebuilderCommand command,
       ParseRebuilderCommand({"serve", "--config=" + path, "--vendor=example.net/os",
                              "--recipe_timeout_seconds", "60", "--sandbox_network=false",
+                             "--sandbox_read_only=/srv/git",
                              "--keep_work"}));
   const RebuilderConfig& c = command.config;
   EXPECT_EQ(c.data, "/var/lib/r");
@@ -76,6 +77,7 @@ TEST(RebuilderConfigTest, FlagsOverTheConfigFile) {
   EXPECT_EQ(c.recipe_timeout_seconds, 60);
   EXPECT_EQ(c.sandbox, SandboxMode::kOff);
   EXPECT_FALSE(c.sandbox_network);
+  EXPECT_EQ(c.sandbox_read_only, std::vector<std::string>{"/srv/git"});
   EXPECT_TRUE(c.keep_work);
   EXPECT_EQ(c.batch_size, 10);
   EXPECT_OK(ValidateForServe(c));

@@ -166,6 +166,7 @@ absl::StatusOr<std::unique_ptr<RebuilderServer>> RebuilderServer::Start(
   recipe.timeout = absl::Seconds(config.recipe_timeout_seconds);
   recipe.bwrap = rep->sandbox.bwrap;
   recipe.network = config.sandbox_network;
+  recipe.read_only = config.sandbox_read_only;
   rep->runner = std::make_unique<RecipeRunner>(recipe);
   rep->metrics = std::make_unique<RebuilderMetrics>();
   RebuildWorkerOptions worker_options;

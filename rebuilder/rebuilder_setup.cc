@@ -58,6 +58,7 @@ absl::StatusOr<SandboxChoice> ChooseSandbox(const RebuilderConfig& config) {
     options.timeout = absl::Seconds(30);
     options.bwrap = *bwrap;
     options.network = config.sandbox_network;
+    options.read_only = config.sandbox_read_only;  // a missing one fails here, not per build
     RecipeRunner probe(options);
     const RecipeJob job{absl::StrCat(config.WorkDir(), "/sandbox-probe"),
                         absl::StrCat(config.BuildLogDir(), "/sandbox-probe.log"),

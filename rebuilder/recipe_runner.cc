@@ -170,7 +170,8 @@ absl::StatusOr<RecipeResult> RecipeRunner::Run(const RecipeJob& job) {
 
   std::vector<std::string> argv;
   if (!options_.bwrap.empty()) {
-    argv = BwrapArgv(options_.bwrap, job.dir, folders.build, options_.network);
+    argv = BwrapArgv(options_.bwrap, job.dir, folders.build, options_.network,
+                     options_.read_only);
   }
   argv.insert(argv.end(), {"/bin/sh", "-c", options_.recipe});
   std::vector<std::string> env = {

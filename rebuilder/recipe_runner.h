@@ -47,6 +47,7 @@
 #define VITRINE_REBUILDER_RECIPE_RUNNER_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -66,6 +67,8 @@ struct RecipeRunnerOptions {
   std::string bwrap;
   // With bwrap: keep the host's network (sources are usually fetched).
   bool network = true;
+  // With bwrap: host folders the recipe may read (a local source mirror).
+  std::vector<std::string> read_only;
   // How often a running recipe is checked for its end (the latency added
   // to each build, and the CPU a long build costs the daemon).
   absl::Duration poll_interval = absl::Milliseconds(5);

@@ -23,7 +23,8 @@ std::optional<std::string> FindBwrap() {
 }
 
 std::vector<std::string> BwrapArgv(const std::string& bwrap, const std::string& job_dir,
-                                   const std::string& cwd, bool network) {
+                                   const std::string& cwd, bool network,
+                                   const std::vector<std::string>& read_only) {
   std::vector<std::string> argv = {bwrap, "--die-with-parent", "--unshare-all"};
   if (network) argv.push_back("--share-net");
   for (const char* dir : kSystemDirs) {
@@ -40,9 +41,10 @@ std::vector<std::string> BwrapArgv(const std::string& bwrap, const std::string& 
       argv.insert(argv.end(), {"--ro-bind", dir, dir});
     }
   }
-  // /tmp first: a job folder below /tmp is then bound over the tmpfs.
-  argv.insert(argv.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind",
-                           job_dir, job_dir, "--chdir", cwd});
+  // /tmp first: folders below /tmp are then bound over the tmpfs.
+  argv.insert(argv.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"});
+  for (const std::string& dir : read_only) argv.insert(argv.end(), {"--ro-bind", dir, dir});
+  argv.insert(argv.end(), {"--bind", job_dir, job_dir, "--chdir", cwd});
   return argv;
 }
 

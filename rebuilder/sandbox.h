@@ -17,7 +17,9 @@
 // wanted; --die-with-parent (the sandbox dies with the rebuilder);
 // read-only binds of /usr and /etc, and of /bin, /sbin, /lib, /lib32,
 // /lib64, /libx32 - or the same symbolic links as the host where those are
-// links into /usr (Debian's merged /usr); a tmpfs on /tmp; the job folder
+// links into /usr (Debian's merged /usr); a tmpfs on /tmp; the operator's
+// extra read-only folders (a source mirror: file:// sources elsewhere on
+// the host are out of sight inside); the job folder
 // bound read-write at its own path, so paths the recipe prints mean the
 // same outside; the working directory.
 //
@@ -41,10 +43,13 @@ namespace vitrine::rebuilder {
 std::optional<std::string> FindBwrap();
 
 // Returns bwrap's argv (bwrap first) up to, not including, the command to
-// run inside: the binds above, `job_dir` writable, `cwd` (inside job_dir)
-// as the working directory.
+// run inside: the binds above, each of `read_only` (the operator's extra
+// folders, e.g. a local mirror of the sources) bound read-only at its own
+// path, `job_dir` writable, `cwd` (inside job_dir) as the working
+// directory.
 std::vector<std::string> BwrapArgv(const std::string& bwrap, const std::string& job_dir,
-                                   const std::string& cwd, bool network);
+                                   const std::string& cwd, bool network,
+                                   const std::vector<std::string>& read_only = {});
 
 }  // namespace vitrine::rebuilder
 

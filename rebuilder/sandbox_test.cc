@@ -42,6 +42,15 @@ TEST(SandboxTest, IsolatesAllButTheJobFolder) {
   EXPECT_EQ(std::count(argv.begin(), argv.end(), "--bind"), 1);
 }
 
+TEST(SandboxTest, ExtraFoldersAreReadOnly) {
+  const std::vector<std::string> argv =
+      BwrapArgv("bwrap", "/j", "/j/build", false, {"/srv/git", "/tmp/mirror"});
+  EXPECT_TRUE(HasTriple(argv, "--ro-bind", "/srv/git", "/srv/git"));
+  EXPECT_TRUE(HasTriple(argv, "--tmpfs", "/tmp", "--ro-bind"));  // below /tmp: after it
+  EXPECT_TRUE(HasTriple(argv, "--ro-bind", "/tmp/mirror", "/tmp/mirror"));
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--bind"), 1);
+}
+
 TEST(SandboxTest, NetworkWhenAsked) {
   EXPECT_TRUE(Has(BwrapArgv("bwrap", "/j", "/j/build", /*network=*/true), "--share-net"));
 }

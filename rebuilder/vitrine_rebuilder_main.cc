@@ -22,7 +22,8 @@
 //   log_key_file, tls_roots_file, vendors_file (default DIR/vendors: the
 //   keys releases are verified with; each --vendor needs one),
 //   rebuilders_file, vendor (repeat), recipe, recipe_timeout_seconds
-//   (3600), sandbox (auto|on|off), sandbox_network (true), keep_work,
+//   (3600), sandbox (auto|on|off), sandbox_network (true),
+//   sandbox_read_only (repeat: host folders readable inside), keep_work,
 //   http_listen (127.0.0.1:7680), batch_size (100, at most 1000),
 //   batch_delay_ms (1000), max_pending (1000), submit_timeout_ms (30000),
 //   mismatch_file (DIR/mismatches.jsonl), failures_file

@@ -46,8 +46,10 @@ struct RebuilderIdentity {
 };
 
 // Creates config.data, a rebuilder signer key named config.name (type
-// 0x01, mode 0600), rebuilder.vkey and an empty vendors file, unless the
-// key already exists (then only reads it back). Never overwrites a key.
+// 0x01, mode 0600), rebuilder.vkey, a rebuilders file holding that key
+// (the follower's audit; unless rebuilders_file is set) and an empty
+// vendors file, each unless it exists; an existing key is only read back.
+// Never overwrites a key.
 // InvalidArgument for a bad name or a key of another type.
 absl::StatusOr<RebuilderIdentity> InitRebuilderData(const RebuilderConfig& config);
 

@@ -158,6 +158,14 @@ TEST_F(RebuilderServerTest, RebuildsAndLogsMatchesAndMismatches) {
   std::string health;
   EXPECT_TRUE(rebuilder_server_->Healthy(&health)) << health;
   EXPECT_NE(health.find("submitting: 0 pending, 2 logged"), std::string::npos) << health;
+  // Its own statements pass the follower's audit (init trusts its key).
+  ASSERT_TRUE(WaitFor([&] {
+    return Metric(absl::StrCat("vitrine_rebuilder_verified_size{origin=\"",
+                               server::testing::kOrigin, "\"}")) == 5;
+  }));
+  EXPECT_EQ(Metric(absl::StrCat("vitrine_rebuilder_statements_total{origin=\"",
+                                server::testing::kOrigin, "\",verdict=\"unknown_rebuilder\"}")),
+            0);
 }
 
 TEST_F(RebuilderServerTest, ARestartRebuildsAndLogsNothingTwice) {

@@ -36,6 +36,17 @@ absl::StatusOr<RebuilderIdentity> InitRebuilderData(const RebuilderConfig& confi
     VITRINE_RETURN_IF_ERROR(
         WriteFileAtomically(config.VerifierKeyPath(), identity.verifier_key + "\n", 0644));
   }
+  // The follower audits rebuild statements too: this rebuilder's own are
+  // the first it knows (the operator may add others, or point
+  // rebuilders_file at the log's).
+  if (config.rebuilders_file.empty() && !PathExists(config.RebuildersPath())) {
+    VITRINE_RETURN_IF_ERROR(WriteFileAtomically(
+        config.RebuildersPath(),
+        absl::StrCat("# Rebuilder verifier keys the follower checks rebuild statements with,\n"
+                     "# one per line; this rebuilder's own first.\n",
+                     identity.verifier_key, "\n"),
+        0644));
+  }
   if (!PathExists(config.VendorsPath())) {
     VITRINE_RETURN_IF_ERROR(WriteFileAtomically(
         config.VendorsPath(),

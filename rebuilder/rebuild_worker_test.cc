@@ -4,9 +4,7 @@
 #include "rebuilder/rebuild_worker.h"
 
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -63,11 +61,9 @@ Key MakeKey(const std::string& name) {
   return Key{key->verifier_key, std::move(*signer)};
 }
 
+// The file's content; "" when it cannot be read.
 std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadSmallFile(path, 1 << 20).value_or("");
 }
 
 class RebuildWorkerTest : public ::testing::Test {

@@ -7,7 +7,6 @@
 
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/file.h"
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
 #include "log/merkle/hash.h"
@@ -29,11 +29,9 @@ namespace {
 
 using ::vitrine::testing::StatusIs;
 
+// The file's content; "" when it cannot be read.
 std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadSmallFile(path, 1 << 20).value_or("");
 }
 
 class RebuilderServerTest : public server::testing::LogServiceFixture {

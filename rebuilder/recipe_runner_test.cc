@@ -6,8 +6,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -24,11 +22,9 @@
 namespace vitrine::rebuilder {
 namespace {
 
+// The file's content; "" when it cannot be read.
 std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadSmallFile(path, 1 << 20).value_or("");
 }
 
 // True while `pid` is a process that has not exited (a zombie has).
@@ -63,6 +59,17 @@ class RecipeRunnerTest : public ::testing::Test {
     absl::StatusOr<RecipeResult> result = runner.Run(Job());
     EXPECT_OK(result);
     return result.ok() ? *result : RecipeResult{};
+  }
+
+  // Expects the process whose pid the recipe wrote to background.pid to
+  // be gone: it got SIGKILL with its group (its reaping is init's).
+  void ExpectBackgroundDied() const {
+    int background = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(
+        absl::StripAsciiWhitespace(ReadAll(Job().dir + "/background.pid")), &background));
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (Alive(background) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+    EXPECT_FALSE(Alive(background));
   }
 
   std::string dir_;
@@ -171,25 +178,14 @@ TEST_F(RecipeRunnerTest, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_EQ(result.outcome, RecipeOutcome::kTimedOut);
   EXPECT_EQ(result.reason, "timed out after 500ms");
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
-  int background = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadAll(Job().dir + "/background.pid")),
-                               &background));
-  // The grandchild got SIGKILL with its group; its reaping is init's.
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (Alive(background) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
-  EXPECT_FALSE(Alive(background));
+  ExpectBackgroundDied();
 }
 
 TEST_F(RecipeRunnerTest, NothingOutlivesASuccessfulRecipe) {
   const RecipeResult result = Run(
       "sleep 60 & echo $! > \"$HOME/../background.pid\"; printf x > \"$VITRINE_OUTPUT/a\"");
   ASSERT_EQ(result.outcome, RecipeOutcome::kBuilt) << result.reason;
-  int background = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadAll(Job().dir + "/background.pid")),
-                               &background));
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (Alive(background) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
-  EXPECT_FALSE(Alive(background));
+  ExpectBackgroundDied();
 }
 
 TEST_F(RecipeRunnerTest, CancelKillsTheRunningRecipeAndLaterOnes) {

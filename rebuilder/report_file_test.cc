@@ -1,8 +1,6 @@
 #include "rebuilder/report_file.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -29,11 +27,9 @@ std::string TempPath(const std::string& name) {
   return absl::StrCat(dir == nullptr ? "/tmp" : dir, "/", name);
 }
 
+// The file's content; "" when it cannot be read.
 std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadSmallFile(path, 1 << 20).value_or("");
 }
 
 TEST(ReportFileTest, MismatchLineHasTheAlarmFields) {

@@ -140,7 +140,9 @@ absl::Status ValidateForServe(const RebuilderConfig& config) {
   if (config.vendors.empty()) {
     return absl::InvalidArgumentError("vendor: name at least one vendor to rebuild");
   }
-  if (config.recipe.empty()) return absl::InvalidArgumentError("recipe: a build command is required");
+  if (config.recipe.empty()) {
+    return absl::InvalidArgumentError("recipe: a build command is required");
+  }
   if (config.batch_size > kMaxBatchSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("batch_size: the log takes at most ", kMaxBatchSize, " statements per Add"));

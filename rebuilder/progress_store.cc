@@ -32,7 +32,9 @@ uint64_t FromBigEndian(absl::string_view bytes) {
   return value;
 }
 
-std::string Key(char kind, uint64_t index) { return absl::StrCat(std::string(1, kind), BigEndian(index)); }
+std::string Key(char kind, uint64_t index) {
+  return absl::StrCat(std::string(1, kind), BigEndian(index));
+}
 
 // This store's reading of RocksDB's answers (STYLE.md habit 7): damage is
 // DataLoss, a full disk ResourceExhausted, anything else of I/O - a held

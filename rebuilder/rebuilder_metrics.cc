@@ -107,7 +107,9 @@ bool HealthText(const RebuilderSnapshot& s, std::string* text) {
   if (!s.follower.last_error.empty()) {
     absl::StrAppend(&reasons, "following: ", s.follower.last_error, "\n");
   }
-  if (!s.worker.last_error.empty()) absl::StrAppend(&reasons, "rebuilding: ", s.worker.last_error, "\n");
+  if (!s.worker.last_error.empty()) {
+    absl::StrAppend(&reasons, "rebuilding: ", s.worker.last_error, "\n");
+  }
   if (!s.submitter.last_error.empty()) {
     absl::StrAppend(&reasons, "submitting: ", s.submitter.last_error, "\n");
   }

@@ -140,12 +140,13 @@ absl::StatusOr<std::unique_ptr<RebuilderServer>> RebuilderServer::Start(
   VITRINE_ASSIGN_OR_RETURN(rep->store, ProgressStore::Open(config.StatePath()));
   VITRINE_ASSIGN_OR_RETURN(rep->mismatches, ReportFile::Open(config.MismatchPath()));
   VITRINE_ASSIGN_OR_RETURN(rep->failures, ReportFile::Open(config.FailuresPath()));
-  VITRINE_ASSIGN_OR_RETURN(rep->alarm,
-                           monitor::EvidenceRecorder::Open(config.EvidenceDir(), config.ObservedDir()));
+  VITRINE_ASSIGN_OR_RETURN(
+      rep->alarm, monitor::EvidenceRecorder::Open(config.EvidenceDir(), config.ObservedDir()));
   DiskReserveOptions disk_options;
   disk_options.min_free_bytes = config.min_free_bytes;
   rep->disk = std::make_unique<DiskReserve>(config.data, disk_options);
-  VITRINE_ASSIGN_OR_RETURN(rep->copy, monitor::VerifiedCopy::Open(config.CopyPath(), rep->log_vkey));
+  VITRINE_ASSIGN_OR_RETURN(rep->copy,
+                           monitor::VerifiedCopy::Open(config.CopyPath(), rep->log_vkey));
   rep->entries = std::make_unique<CopyEntries>(rep->copy.get());
 
   client::LogClientOptions log_options;

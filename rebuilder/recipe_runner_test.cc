@@ -44,7 +44,8 @@ class RecipeRunnerTest : public ::testing::Test {
   }
 
   RecipeJob Job(int index = 1) const {
-    return RecipeJob{absl::StrCat(dir_, "/work/", index), absl::StrCat(dir_, "/logs/", index, ".log"),
+    return RecipeJob{absl::StrCat(dir_, "/work/", index),
+                     absl::StrCat(dir_, "/logs/", index, ".log"),
                      "example.com/acme", "acme.tar.gz", "1.4.2",
                      "https://git.example.com/acme/cli/tree/v1.4.2"};
   }

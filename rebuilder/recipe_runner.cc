@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -131,6 +132,7 @@ void RecipeRunner::Cancel() {
 }
 
 RecipeOutcome RecipeRunner::Wait(int pid, absl::Time deadline) {
+  absl::Duration interval = absl::Milliseconds(1);
   while (true) {
     siginfo_t info;
     memset(&info, 0, sizeof(info));
@@ -142,10 +144,10 @@ RecipeOutcome RecipeRunner::Wait(int pid, absl::Time deadline) {
     const absl::Time now = absl::Now();
     if (now >= deadline) return RecipeOutcome::kTimedOut;
     absl::MutexLock lock(&mu_);
-    if (mu_.AwaitWithTimeout(absl::Condition(&cancelled_),
-                             std::min(options_.poll_interval, deadline - now))) {
+    if (mu_.AwaitWithTimeout(absl::Condition(&cancelled_), std::min(interval, deadline - now))) {
       return RecipeOutcome::kCancelled;
     }
+    interval = std::min(interval * 2, options_.max_poll_interval);
   }
 }
 

@@ -69,9 +69,10 @@ struct RecipeRunnerOptions {
   bool network = true;
   // With bwrap: host folders the recipe may read (a local source mirror).
   std::vector<std::string> read_only;
-  // How often a running recipe is checked for its end (the latency added
-  // to each build, and the CPU a long build costs the daemon).
-  absl::Duration poll_interval = absl::Milliseconds(5);
+  // A running recipe is checked for its end after 1 ms, then at doubling
+  // intervals up to this: a no-op recipe is seen to end within a
+  // millisecond or two, an hour-long build costs a wake-up per interval.
+  absl::Duration max_poll_interval = absl::Milliseconds(50);
 };
 
 // One release to rebuild.

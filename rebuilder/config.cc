@@ -47,6 +47,8 @@ const OptionTable<RebuilderConfig>& Options() {
                    "rebuilder verifier keys to audit rebuild statements with "
                    "(default <data>/rebuilders if it exists)"),
       RepeatedOption(&C::vendors, "vendor", "rebuild this vendor's releases (repeat)"),
+      IntOption(&C::rebuild_from, "rebuild_from", 0,
+                "first leaf index to consider: earlier releases are not rebuilt"),
       StringOption(&C::recipe, "recipe", "build command, run by /bin/sh -c (required)"),
       IntOption(&C::recipe_timeout_seconds, "recipe_timeout_seconds", 1,
                 "kill a recipe running longer, seconds"),

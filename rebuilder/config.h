@@ -72,6 +72,11 @@ struct RebuilderConfig {
   // The vendors whose releases are rebuilt (option `vendor`, repeatable).
   std::vector<std::string> vendors;
 
+  // The first log entry to consider: releases logged before it are never
+  // rebuilt (a rebuilder joining a long-lived log). The progress cursor
+  // never moves back, so raising it later skips; lowering it does nothing.
+  int64_t rebuild_from = 0;
+
   // The build recipe, run as `/bin/sh -c <recipe>` once per release (see
   // recipe_runner.h for its environment and output folder).
   std::string recipe;

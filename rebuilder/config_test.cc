@@ -66,7 +66,7 @@ TEST(RebuilderConfigTest, FlagsOverTheConfigFile) {
       RebuilderCommand command,
       ParseRebuilderCommand({"serve", "--config=" + path, "--vendor=example.net/os",
                              "--recipe_timeout_seconds", "60", "--sandbox_network=false",
-                             "--sandbox_read_only=/srv/git",
+                             "--sandbox_read_only=/srv/git", "--rebuild_from=1200",
                              "--keep_work"}));
   const RebuilderConfig& c = command.config;
   EXPECT_EQ(c.data, "/var/lib/r");
@@ -80,6 +80,7 @@ TEST(RebuilderConfigTest, FlagsOverTheConfigFile) {
   EXPECT_EQ(c.sandbox_read_only, std::vector<std::string>{"/srv/git"});
   EXPECT_TRUE(c.keep_work);
   EXPECT_EQ(c.batch_size, 10);
+  EXPECT_EQ(c.rebuild_from, 1200);
   EXPECT_OK(ValidateForServe(c));
   ASSERT_OK_AND_ASSIGN(std::string vkey, ResolveLogKey(c));
   EXPECT_EQ(vkey, LogKey());

@@ -138,6 +138,7 @@ absl::StatusOr<std::unique_ptr<RebuilderServer>> RebuilderServer::Start(
 
   VITRINE_ASSIGN_OR_RETURN(rep->sandbox, ChooseSandbox(config));
   VITRINE_ASSIGN_OR_RETURN(rep->store, ProgressStore::Open(config.StatePath()));
+  VITRINE_RETURN_IF_ERROR(rep->store->AdvanceCursor(static_cast<uint64_t>(config.rebuild_from)));
   VITRINE_ASSIGN_OR_RETURN(rep->mismatches, ReportFile::Open(config.MismatchPath()));
   VITRINE_ASSIGN_OR_RETURN(rep->failures, ReportFile::Open(config.FailuresPath()));
   VITRINE_ASSIGN_OR_RETURN(

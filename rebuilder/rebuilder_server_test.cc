@@ -183,6 +183,16 @@ TEST_F(RebuilderServerTest, ARestartRebuildsAndLogsNothingTwice) {
   EXPECT_EQ(LoggedRebuilds().size(), 2u);
 }
 
+TEST_F(RebuilderServerTest, RebuildFromSkipsEarlierReleases) {
+  Register();
+  Release(0, "1.0", "1.0");
+  Release(0, "2.0", "2.0");
+  config_.rebuild_from = 1;
+  ASSERT_OK_AND_ASSIGN(rebuilder_server_, RebuilderServer::Start(config_));
+  ASSERT_TRUE(WaitFor([&] { return TreeSize() == 3; }));
+  EXPECT_EQ(ReadAll(dir_ + "/builds.txt"), "2.0\n");
+}
+
 TEST_F(RebuilderServerTest, AnUnregisteredRebuilderIsUnhealthyUntilRegistered) {
   ASSERT_OK_AND_ASSIGN(RebuilderIdentity identity, InitRebuilderData(config_));
   Release(0, "1.0", "1.0");

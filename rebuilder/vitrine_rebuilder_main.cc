@@ -21,7 +21,8 @@
 //   data, name (init), key_file, init_if_missing, log, log_key,
 //   log_key_file, tls_roots_file, vendors_file (default DIR/vendors: the
 //   keys releases are verified with; each --vendor needs one),
-//   rebuilders_file, vendor (repeat), recipe, recipe_timeout_seconds
+//   rebuilders_file, vendor (repeat), rebuild_from (0: the first leaf
+//   index considered), recipe, recipe_timeout_seconds
 //   (3600), sandbox (auto|on|off), sandbox_network (true),
 //   sandbox_read_only (repeat: host folders readable inside), keep_work,
 //   http_listen (127.0.0.1:7680), batch_size (100, at most 1000),

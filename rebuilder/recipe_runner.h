@@ -31,7 +31,11 @@
 //      Cancel is called, SIGKILL goes to its whole process group (so no
 //      background child outlives it), then it is reaped. Children that
 //      made a session of their own escape the group: bwrap's pid namespace
-//      catches those too (the sandbox dies with its first process).
+//      catches those too (the sandbox dies with its first process). If the
+//      daemon itself is killed (SIGKILL, a crash), bwrap's
+//      --die-with-parent ends the sandbox; without bwrap the recipe's
+//      processes outlive the daemon, and the restarted daemon's rebuild of
+//      that release (step 1 empties the folder first) may race with them.
 //   4. Exit status 0: the artifact is output/<job.artifact> if that is a
 //      regular file (a name with '/' or "."/".." is never looked up), else
 //      the only regular file in output/ (symbolic links are not followed);

@@ -58,7 +58,9 @@
 //   logged release I's rebuild statement at leaf L [(already logged)]
 //   not rebuilding release I: WHY (its vendor signature does not verify)
 //   submit: ERROR / submit: release I refused: ERROR / worker: ERROR
-//   (and the follower's own lines, as vitrine-monitor's)
+// and the follower's own lines, as vitrine-monitor prints them (same code,
+// same prefix): "vitrine-monitor: ORIGIN: ..." (refused checkpoints,
+// unknown_vendor / unknown_rebuilder entries, evidence: "ALARM: ...").
 // I is the release statement's leaf index, L the rebuild statement's.
 //
 // Exit codes: 0 ok (also after SIGTERM), 1 a failure, 2 bad usage.

@@ -8,49 +8,21 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/file.h"
+#include "common/json_string.h"
 
 namespace vitrine::rebuilder {
 namespace {
 
-// Appends `value` as a JSON string (RFC 8259 section 7): quotes, the
-// backslash and control characters escaped, everything else as it is
-// (statement values are UTF-8 tokens; paths are the operator's).
-void AppendJsonString(std::string& out, absl::string_view value) {
-  out.push_back('"');
-  for (const char c : value) {
-    const unsigned char byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (byte < 0x20 || byte == 0x7f) {
-      absl::StrAppendFormat(&out, "\\u%04x", byte);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
-// Appends `,"name":"value"` (every line opens with the origin field).
-void Field(std::string& out, absl::string_view name, absl::string_view value) {
-  out.push_back(',');
-  AppendJsonString(out, name);
-  out.push_back(':');
-  AppendJsonString(out, value);
-}
-
 // The fields both lines open with.
 std::string ReleaseFields(absl::string_view origin, uint64_t index,
                           const note::Statement& release) {
-  std::string out = "{\"origin\":";
-  AppendJsonString(out, origin);
-  absl::StrAppend(&out, ",\"release_index\":", index);
-  Field(out, "vendor", release.vendor);
-  Field(out, "artifact", release.artifact);
-  Field(out, "version", release.version);
-  Field(out, "source", release.source.value_or(""));
+  std::string out =
+      absl::StrCat("{\"origin\":", JsonString(origin), ",\"release_index\":", index);
+  AppendJsonStringField(&out, "vendor", release.vendor);
+  AppendJsonStringField(&out, "artifact", release.artifact);
+  AppendJsonStringField(&out, "version", release.version);
+  AppendJsonStringField(&out, "source", release.source.value_or(""));
   return out;
 }
 
@@ -70,9 +42,9 @@ std::string FormatMismatchLine(absl::string_view origin, uint64_t index,
                                const note::Statement& release, const merkle::Hash& produced,
                                absl::string_view build_log) {
   std::string line = ReleaseFields(origin, index, release);
-  Field(line, "expected_sha256", release.sha256.ToHex());
-  Field(line, "produced_sha256", produced.ToHex());
-  Field(line, "build_log", build_log);
+  AppendJsonStringField(&line, "expected_sha256", release.sha256.ToHex());
+  AppendJsonStringField(&line, "produced_sha256", produced.ToHex());
+  AppendJsonStringField(&line, "build_log", build_log);
   line += "}\n";
   return line;
 }
@@ -81,9 +53,9 @@ std::string FormatFailureLine(absl::string_view origin, uint64_t index,
                               const note::Statement& release, absl::string_view outcome,
                               absl::string_view reason, absl::string_view build_log) {
   std::string line = ReleaseFields(origin, index, release);
-  Field(line, "outcome", outcome);
-  Field(line, "reason", reason);
-  Field(line, "build_log", build_log);
+  AppendJsonStringField(&line, "outcome", outcome);
+  AppendJsonStringField(&line, "reason", reason);
+  AppendJsonStringField(&line, "build_log", build_log);
   line += "}\n";
   return line;
 }

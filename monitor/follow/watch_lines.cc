@@ -3,58 +3,30 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "common/json_string.h"
 #include "common/log_escape.h"
 #include "nlohmann/json.hpp"
 
 namespace vitrine::monitor {
 namespace {
 
-// Returns `value` as a JSON string literal (RFC 8259 section 7).
-std::string JsonString(absl::string_view value) {
-  std::string out = "\"";
-  for (const char c : value) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"";
-  return out;
-}
-
-// Appends `,"name":"value"` to `line`.
-void AppendString(std::string* line, absl::string_view name,
-                  absl::string_view value) {
-  absl::StrAppend(line, ",\"", name, "\":", JsonString(value));
-}
-
 std::string ReleaseFields(const note::Statement& s) {
   std::string fields = absl::StrCat("\"vendor\":", JsonString(s.vendor));
-  AppendString(&fields, "artifact", s.artifact);
-  AppendString(&fields, "version", s.version);
-  AppendString(&fields, "sha256", s.sha256.ToHex());
-  if (s.source.has_value()) AppendString(&fields, "source", *s.source);
+  AppendJsonStringField(&fields, "artifact", s.artifact);
+  AppendJsonStringField(&fields, "version", s.version);
+  AppendJsonStringField(&fields, "sha256", s.sha256.ToHex());
+  if (s.source.has_value()) AppendJsonStringField(&fields, "source", *s.source);
   return fields;
 }
 
 std::string RebuildFields(const note::RebuildStatement& r, bool trusted) {
   std::string fields = absl::StrCat("\"rebuilder\":", JsonString(r.rebuilder),
                                     ",\"trusted\":", trusted ? "true" : "false");
-  AppendString(&fields, "vendor", r.vendor);
-  AppendString(&fields, "artifact", r.artifact);
-  AppendString(&fields, "version", r.version);
-  AppendString(&fields, "source", r.source);
-  AppendString(&fields, "sha256", r.sha256.ToHex());
+  AppendJsonStringField(&fields, "vendor", r.vendor);
+  AppendJsonStringField(&fields, "artifact", r.artifact);
+  AppendJsonStringField(&fields, "version", r.version);
+  AppendJsonStringField(&fields, "source", r.source);
+  AppendJsonStringField(&fields, "sha256", r.sha256.ToHex());
   return fields;
 }
 
@@ -133,13 +105,13 @@ std::string FormatMismatchLine(absl::string_view origin,
       "{\"origin\":", JsonString(origin),
       ",\"release_index\":", mismatch.release_index,
       ",\"rebuild_index\":", mismatch.rebuild_index);
-  AppendString(&line, "rebuilder", r.rebuilder);
-  AppendString(&line, "vendor", r.vendor);
-  AppendString(&line, "artifact", r.artifact);
-  AppendString(&line, "version", r.version);
-  AppendString(&line, "source", r.source);
-  AppendString(&line, "expected_sha256", mismatch.expected.ToHex());
-  AppendString(&line, "produced_sha256", r.sha256.ToHex());
+  AppendJsonStringField(&line, "rebuilder", r.rebuilder);
+  AppendJsonStringField(&line, "vendor", r.vendor);
+  AppendJsonStringField(&line, "artifact", r.artifact);
+  AppendJsonStringField(&line, "version", r.version);
+  AppendJsonStringField(&line, "source", r.source);
+  AppendJsonStringField(&line, "expected_sha256", mismatch.expected.ToHex());
+  AppendJsonStringField(&line, "produced_sha256", r.sha256.ToHex());
   absl::StrAppend(&line, ",\"checkpoint_size\":", checkpoint_size,
                   ",\"kind\":\"rebuild_mismatch\"}\n");
   return line;

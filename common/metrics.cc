@@ -126,6 +126,15 @@ struct MetricsRegistry::Family {
 MetricsRegistry::MetricsRegistry() = default;
 MetricsRegistry::~MetricsRegistry() = default;
 
+void Counter::RaiseTo(uint64_t total) {
+  uint64_t current = value_.load(std::memory_order_relaxed);
+  // A concurrent Increment or RaiseTo between the load and the exchange
+  // fails the exchange, which reloads `current`.
+  while (current < total &&
+         !value_.compare_exchange_weak(current, total, std::memory_order_relaxed)) {
+  }
+}
+
 Histogram::Histogram(std::vector<double> bounds) {
   // Bounds come from constants, but an unsorted or repeated list would make
   // a scrape Prometheus rejects: sort, drop duplicates, NaN and +Inf (the
@@ -203,6 +212,11 @@ Counter& MetricsRegistry::GetCounter(absl::string_view name,
   std::unique_ptr<Counter>& counter = family.counters[Canonical(labels)];
   if (counter == nullptr) counter = std::make_unique<Counter>();
   return *counter;
+}
+
+void MetricsRegistry::SetCounter(absl::string_view name, absl::string_view help,
+                                 const Labels& labels, uint64_t total) {
+  GetCounter(name, help, labels).RaiseTo(total);
 }
 
 Gauge& MetricsRegistry::GetGauge(absl::string_view name, absl::string_view help,

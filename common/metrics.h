@@ -38,6 +38,9 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 class Counter {
  public:
   void Increment(uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+  // Raises the value to `total` when it is below it, else leaves it: for a
+  // count kept elsewhere (a component's statistics, read at each scrape).
+  void RaiseTo(uint64_t total);
   uint64_t value() const { return value_.load(std::memory_order_relaxed); }
 
  private:
@@ -92,6 +95,12 @@ class MetricsRegistry {
                   const Labels& labels = {});
   Histogram& GetHistogram(absl::string_view name, absl::string_view help,
                           const Labels& labels, std::vector<double> bounds);
+  // Sets the counter named `name` with `labels` to `total`, a count kept
+  // elsewhere since the process started (a component's statistics, copied
+  // at each scrape): GetCounter(name, help, labels).RaiseTo(total). A
+  // counter never goes down: a smaller `total` leaves it as it is.
+  void SetCounter(absl::string_view name, absl::string_view help,
+                  const Labels& labels, uint64_t total);
 
   // Renders every metric, grouped by name with one # HELP and # TYPE line.
   std::string RenderPrometheus() const;

@@ -38,6 +38,34 @@ TEST(MetricsTest, CountersRenderAsIntegersGroupedByName) {
             "vitrine_b_total{code=\"OK\"} 3\n");
 }
 
+TEST(MetricsTest, SetCounterFollowsATotalAndNeverGoesDown) {
+  MetricsRegistry metrics;
+  metrics.SetCounter("s_total", "S.", {{"k", "v"}}, 5);
+  metrics.SetCounter("s_total", "S.", {{"k", "v"}}, 7);
+  Counter& counter = metrics.GetCounter("s_total", "S.", {{"k", "v"}});
+  EXPECT_EQ(counter.value(), 7u);
+  metrics.SetCounter("s_total", "S.", {{"k", "v"}}, 3);  // a restarted part
+  EXPECT_EQ(counter.value(), 7u);
+  counter.RaiseTo(7);
+  EXPECT_EQ(counter.value(), 7u);
+  EXPECT_EQ(metrics.RenderPrometheus(),
+            "# HELP s_total S.\n"
+            "# TYPE s_total counter\n"
+            "s_total{k=\"v\"} 7\n");
+}
+
+TEST(MetricsTest, ConcurrentRaisesKeepTheLargest) {
+  Counter counter;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&counter, t] {
+      for (uint64_t i = 0; i < 1000; ++i) counter.RaiseTo(i * 8 + t);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(counter.value(), 999u * 8 + 7);
+}
+
 TEST(MetricsTest, SameLabelsReturnTheSameMetricWhateverTheirOrder) {
   MetricsRegistry metrics;
   Counter& a = metrics.GetCounter("c_total", "h", {{"x", "1"}, {"y", "2"}});

@@ -20,12 +20,6 @@ RebuilderMetrics::RebuilderMetrics()
                                              "Time from a recipe's start to its end, seconds.",
                                              {}, BuildBuckets())) {}
 
-void RebuilderMetrics::SetCounter(const std::string& name, const std::string& help,
-                                  const Labels& labels, uint64_t value) {
-  Counter& counter = registry_.GetCounter(name, help, labels);
-  if (value > counter.value()) counter.Increment(value - counter.value());
-}
-
 std::string RebuilderMetrics::Render(const RebuilderSnapshot& s) {
   absl::MutexLock lock(&mu_);
   const Labels origin = {{"origin", s.origin}};
@@ -48,41 +42,42 @@ std::string RebuilderMetrics::Render(const RebuilderSnapshot& s) {
         std::make_pair("bad_vendor_signature", f.bad_vendor_signature),
         std::make_pair("unknown_rebuilder", f.unknown_rebuilder),
         std::make_pair("bad_rebuilder_signature", f.bad_rebuilder_signature)}) {
-    SetCounter(audit, audit_help, {{"origin", s.origin}, {"verdict", verdict}}, count);
+    registry_.SetCounter(audit, audit_help, {{"origin", s.origin}, {"verdict", verdict}}, count);
   }
 
   const RebuildWorkerStats& w = s.worker;
   registry_.GetGauge("vitrine_rebuilder_cursor", "Index of the next log entry to look at.")
       .Set(static_cast<double>(s.cursor));
-  SetCounter("vitrine_rebuilder_releases_seen_total",
-             "Releases of the configured vendors taken to rebuild.", {}, w.releases_seen);
+  registry_.SetCounter("vitrine_rebuilder_releases_seen_total",
+                       "Releases of the configured vendors taken to rebuild.", {}, w.releases_seen);
   const std::string skipped = "vitrine_rebuilder_releases_skipped_total";
   const std::string skipped_help =
       "Releases of the configured vendors not rebuilt: no source line, or no valid vendor "
       "signature.";
-  SetCounter(skipped, skipped_help, {{"reason", "no_source"}}, w.skipped_no_source);
-  SetCounter(skipped, skipped_help, {{"reason", "unverified"}}, w.skipped_unverified);
+  registry_.SetCounter(skipped, skipped_help, {{"reason", "no_source"}}, w.skipped_no_source);
+  registry_.SetCounter(skipped, skipped_help, {{"reason", "unverified"}}, w.skipped_unverified);
   const std::string rebuilds = "vitrine_rebuilder_rebuilds_total";
   const std::string rebuilds_help = "Rebuilds by result.";
-  SetCounter(rebuilds, rebuilds_help, {{"result", "match"}}, w.matches);
-  SetCounter(rebuilds, rebuilds_help, {{"result", "mismatch"}}, w.mismatches);
-  SetCounter(rebuilds, rebuilds_help, {{"result", "failed"}}, w.failed);
-  SetCounter(rebuilds, rebuilds_help, {{"result", "timeout"}}, w.timed_out);
-  SetCounter("vitrine_rebuilder_mismatches_total",
-             "Rebuilds whose digest differs from the release's (see the mismatch file).", {},
-             w.mismatches);
+  registry_.SetCounter(rebuilds, rebuilds_help, {{"result", "match"}}, w.matches);
+  registry_.SetCounter(rebuilds, rebuilds_help, {{"result", "mismatch"}}, w.mismatches);
+  registry_.SetCounter(rebuilds, rebuilds_help, {{"result", "failed"}}, w.failed);
+  registry_.SetCounter(rebuilds, rebuilds_help, {{"result", "timeout"}}, w.timed_out);
+  registry_.SetCounter("vitrine_rebuilder_mismatches_total",
+                       "Rebuilds whose digest differs from the release's (see the mismatch file).",
+                       {}, w.mismatches);
   registry_.GetGauge("vitrine_rebuilder_building", "1 while a recipe runs.")
       .Set(w.building.has_value() ? 1 : 0);
 
   const SubmitterStats& u = s.submitter;
   const std::string submitted = "vitrine_rebuilder_statements_submitted_total";
   const std::string submitted_help = "Rebuild statements the log answered, new or duplicate.";
-  SetCounter(submitted, submitted_help, {{"result", "new"}}, u.logged_new);
-  SetCounter(submitted, submitted_help, {{"result", "duplicate"}}, u.logged_duplicate);
-  SetCounter("vitrine_rebuilder_statements_refused_total",
-             "Refusals of one rebuild statement by the log (it is retried).", {}, u.refused);
-  SetCounter("vitrine_rebuilder_submit_failures_total", "Add calls that failed as a whole.", {},
-             u.failed_calls);
+  registry_.SetCounter(submitted, submitted_help, {{"result", "new"}}, u.logged_new);
+  registry_.SetCounter(submitted, submitted_help, {{"result", "duplicate"}}, u.logged_duplicate);
+  registry_.SetCounter("vitrine_rebuilder_statements_refused_total",
+                       "Refusals of one rebuild statement by the log (it is retried).", {},
+                       u.refused);
+  registry_.SetCounter("vitrine_rebuilder_submit_failures_total",
+                       "Add calls that failed as a whole.", {}, u.failed_calls);
   registry_.GetGauge("vitrine_rebuilder_pending_statements",
                      "Signed rebuild statements the log has not answered yet.")
       .Set(static_cast<double>(u.pending));

@@ -39,7 +39,6 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/metrics.h"
 #include "monitor/follow/follower.h"
@@ -70,11 +69,7 @@ class RebuilderMetrics {
   std::string Render(const RebuilderSnapshot& snapshot);
 
  private:
-  // The parts count from their start; counters here follow them.
-  void SetCounter(const std::string& name, const std::string& help, const Labels& labels,
-                  uint64_t value) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
-  absl::Mutex mu_;
+  absl::Mutex mu_;  // one Render at a time: a scrape sees one snapshot whole
   MetricsRegistry registry_;
   Histogram* build_seconds_;  // owned by registry_
 };

@@ -5,12 +5,6 @@
 
 namespace vitrine::monitor {
 
-void MonitorMetrics::SetCounter(const std::string& name, const std::string& help,
-                                const Labels& labels, uint64_t value) {
-  Counter& counter = registry_.GetCounter(name, help, labels);
-  if (value > counter.value()) counter.Increment(value - counter.value());
-}
-
 std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
   absl::MutexLock lock(&mu_);
   for (const LogSnapshot& log : snapshot.logs) {
@@ -34,59 +28,62 @@ std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
                        "0 while the verified copy takes no writes (a commit failed), else 1.",
                        origin)
         .Set(f.copy_write_failure.empty() ? 1 : 0);
-    SetCounter("vitrine_monitor_checkpoints_verified_total",
-               "Checkpoints verified and stored.", origin, f.checkpoints_verified);
-    SetCounter("vitrine_monitor_entries_fetched_total",
-               "Entries downloaded from the log since start.", origin, f.entries_fetched);
+    registry_.SetCounter("vitrine_monitor_checkpoints_verified_total",
+                         "Checkpoints verified and stored.", origin, f.checkpoints_verified);
+    registry_.SetCounter("vitrine_monitor_entries_fetched_total",
+                         "Entries downloaded from the log since start.", origin, f.entries_fetched);
     const std::string statements = "vitrine_monitor_statements_total";
     const std::string statements_help = "Logged statements that failed a check, by verdict.";
-    SetCounter(statements, statements_help, {{"origin", log.origin}, {"verdict", "bad_grammar"}},
-               f.bad_grammar);
-    SetCounter(statements, statements_help,
-               {{"origin", log.origin}, {"verdict", "unknown_vendor"}}, f.unknown_vendor);
-    SetCounter(statements, statements_help,
-               {{"origin", log.origin}, {"verdict", "bad_vendor_signature"}},
-               f.bad_vendor_signature);
-    SetCounter(statements, statements_help,
-               {{"origin", log.origin}, {"verdict", "unknown_rebuilder"}}, f.unknown_rebuilder);
-    SetCounter(statements, statements_help,
-               {{"origin", log.origin}, {"verdict", "bad_rebuilder_signature"}},
-               f.bad_rebuilder_signature);
-    SetCounter("vitrine_monitor_rebuild_mismatches_total",
-               "Rebuilds by trusted rebuilders whose digest differs from a watched "
-               "release's.",
-               origin, f.rebuild_mismatches);
-    SetCounter("vitrine_monitor_bad_checkpoint_signatures_total",
-               "Checkpoints refused: not signed by the log key.", origin,
-               f.bad_checkpoint_signatures);
-    SetCounter("vitrine_monitor_failed_consistency_proofs_total",
-               "Consistency proofs from the log that did not verify.", origin, f.failed_proofs);
+    registry_.SetCounter(statements, statements_help,
+                         {{"origin", log.origin}, {"verdict", "bad_grammar"}}, f.bad_grammar);
+    registry_.SetCounter(statements, statements_help,
+                         {{"origin", log.origin}, {"verdict", "unknown_vendor"}}, f.unknown_vendor);
+    registry_.SetCounter(statements, statements_help,
+                         {{"origin", log.origin}, {"verdict", "bad_vendor_signature"}},
+                         f.bad_vendor_signature);
+    registry_.SetCounter(statements, statements_help,
+                         {{"origin", log.origin}, {"verdict", "unknown_rebuilder"}},
+                         f.unknown_rebuilder);
+    registry_.SetCounter(statements, statements_help,
+                         {{"origin", log.origin}, {"verdict", "bad_rebuilder_signature"}},
+                         f.bad_rebuilder_signature);
+    registry_.SetCounter("vitrine_monitor_rebuild_mismatches_total",
+                         "Rebuilds by trusted rebuilders whose digest differs from a watched "
+                         "release's.",
+                         origin, f.rebuild_mismatches);
+    registry_.SetCounter("vitrine_monitor_bad_checkpoint_signatures_total",
+                         "Checkpoints refused: not signed by the log key.", origin,
+                         f.bad_checkpoint_signatures);
+    registry_.SetCounter("vitrine_monitor_failed_consistency_proofs_total",
+                         "Consistency proofs from the log that did not verify.", origin,
+                         f.failed_proofs);
   }
   for (const AlarmCount& alarm : snapshot.alarms) {
-    SetCounter("vitrine_monitor_evidence_total", "Evidence files held, by log and kind.",
-               {{"origin", alarm.origin}, {"kind", KindSlug(alarm.kind)}}, alarm.count);
+    registry_.SetCounter("vitrine_monitor_evidence_total", "Evidence files held, by log and kind.",
+                         {{"origin", alarm.origin}, {"kind", KindSlug(alarm.kind)}}, alarm.count);
   }
-  SetCounter("vitrine_monitor_gossip_rounds_total", "Gossip rounds with every peer.", {},
-             snapshot.gossip.rounds);
+  registry_.SetCounter("vitrine_monitor_gossip_rounds_total", "Gossip rounds with every peer.", {},
+                       snapshot.gossip.rounds);
   for (const PeerStats& peer : snapshot.gossip.peers) {
     const std::string name = "vitrine_monitor_gossip_exchanges_total";
     const std::string help = "Exchanges with a peer monitor, by result.";
-    SetCounter(name, help, {{"peer", peer.name}, {"result", "ok"}}, peer.exchanges_ok);
-    SetCounter(name, help, {{"peer", peer.name}, {"result", "failed"}}, peer.exchanges_failed);
+    registry_.SetCounter(name, help, {{"peer", peer.name}, {"result", "ok"}}, peer.exchanges_ok);
+    registry_.SetCounter(name, help, {{"peer", peer.name}, {"result", "failed"}},
+                         peer.exchanges_failed);
   }
   const std::string checked = "vitrine_monitor_gossip_checkpoints_total";
   const std::string checked_help = "Checkpoints received by gossip, by how they checked.";
   for (const auto& [side, counts] :
        {std::make_pair("asked", snapshot.gossip.results),
         std::make_pair("answered", snapshot.gossip_received)}) {
-    SetCounter(checked, checked_help, {{"side", side}, {"result", "consistent"}},
-               counts.consistent);
-    SetCounter(checked, checked_help, {{"side", side}, {"result", "ahead_unverified"}},
-               counts.ahead_unverified);
-    SetCounter(checked, checked_help, {{"side", side}, {"result", "evidence"}},
-               counts.evidence_raised);
-    SetCounter(checked, checked_help, {{"side", side}, {"result", "rejected"}},
-               counts.rejected);
+    registry_.SetCounter(checked, checked_help, {{"side", side}, {"result", "consistent"}},
+                         counts.consistent);
+    registry_.SetCounter(checked, checked_help, {{"side", side}, {"result", "ahead_unverified"}},
+                         counts.ahead_unverified);
+    registry_.SetCounter(checked, checked_help, {{"side", side}, {"result", "evidence"}},
+                         counts.evidence_raised);
+    registry_.SetCounter(checked, checked_help, {{"side", side}, {"result", "rejected"}},
+                         counts.rejected);
   }
   const ProofFetcherStats& proofs = snapshot.gossip_proofs;
   const std::string lookups = "vitrine_monitor_gossip_proof_lookups_total";
@@ -97,12 +94,12 @@ std::string MonitorMetrics::Render(const MonitorSnapshot& snapshot) {
         std::make_pair("queued", proofs.queued),
         std::make_pair("over_budget", proofs.over_budget),
         std::make_pair("queue_full", proofs.queue_full)}) {
-    SetCounter(lookups, lookups_help, {{"result", result}}, count);
+    registry_.SetCounter(lookups, lookups_help, {{"result", result}}, count);
   }
   const std::string fetches = "vitrine_monitor_gossip_proof_fetches_total";
   const std::string fetches_help = "Consistency proofs gossip fetched from the logs.";
-  SetCounter(fetches, fetches_help, {{"result", "ok"}}, proofs.fetched);
-  SetCounter(fetches, fetches_help, {{"result", "failed"}}, proofs.failed);
+  registry_.SetCounter(fetches, fetches_help, {{"result", "ok"}}, proofs.fetched);
+  registry_.SetCounter(fetches, fetches_help, {{"result", "failed"}}, proofs.failed);
   return registry_.RenderPrometheus();
 }
 

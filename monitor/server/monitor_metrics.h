@@ -72,12 +72,7 @@ class MonitorMetrics {
   std::string Render(const MonitorSnapshot& snapshot);
 
  private:
-  // The parts count from their start; counters here follow them.
-  void SetCounter(const std::string& name, const std::string& help,
-                  const Labels& labels, uint64_t value)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
-  absl::Mutex mu_;
+  absl::Mutex mu_;  // one Render at a time: a scrape sees one snapshot whole
   MetricsRegistry registry_;
 };
 

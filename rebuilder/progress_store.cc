@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "log/storage/internal/rocksdb_status.h"
 #include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
@@ -36,18 +37,12 @@ std::string Key(char kind, uint64_t index) {
   return absl::StrCat(std::string(1, kind), BigEndian(index));
 }
 
-// This store's reading of RocksDB's answers (STYLE.md habit 7): damage is
-// DataLoss, a full disk ResourceExhausted, anything else of I/O - a held
-// lock included - Unavailable until someone acts.
+// RocksDB's answers as absl codes (log/storage's mapping: damage is
+// DataLoss, a full disk ResourceExhausted, a held lock Unavailable), the
+// message naming this store.
 absl::Status FromRocksDb(const rocksdb::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat("progress store: ", what, ": ", status.ToString());
-  if (status.IsCorruption()) return absl::DataLossError(message);
-  if (status.IsNoSpace()) return absl::ResourceExhaustedError(message);
-  if (status.IsIOError() || status.IsBusy() || status.IsTimedOut() || status.IsTryAgain()) {
-    return absl::UnavailableError(message);
-  }
-  return absl::InternalError(message);
+  return storage::internal::FromRocksDb(status, absl::StrCat("progress store: ", what));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The one place where a rocksdb::Status becomes an absl::Status (STYLE.md
 // habit 7): every storage call site converts through here, so that callers
-// above log/storage see only absl codes and never RocksDB's.
+// above log/storage see only absl codes and never RocksDB's. The only user
+// outside log/storage is the rebuilder's progress store
+// (rebuilder/progress_store.cc), a RocksDB of its own.
 //
 //   rocksdb::Status s = db->Get(options, cf, key, &value);
 //   if (!s.ok()) return internal::FromRocksDb(s, "reading entry 7");

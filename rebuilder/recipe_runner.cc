@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -161,7 +163,15 @@ absl::StatusOr<RecipeResult> RecipeRunner::Run(const RecipeJob& job) {
       return result;
     }
   }
-  VITRINE_ASSIGN_OR_RETURN(const JobFolders folders, PrepareJobFolders(job.dir));
+  // The recipe runs in build/, elsewhere than the daemon: every path it is
+  // given must be absolute, whatever --data was (a relative data folder
+  // would otherwise send its output nowhere).
+  std::error_code error;
+  const std::string dir = std::filesystem::absolute(job.dir, error).lexically_normal();
+  if (error) {
+    return absl::InternalError(absl::StrCat("the job folder ", job.dir, ": ", error.message()));
+  }
+  VITRINE_ASSIGN_OR_RETURN(const JobFolders folders, PrepareJobFolders(dir));
   VITRINE_RETURN_IF_ERROR(MakeDirs(std::string(ParentDir(job.log_path)), 0700));
   Fd log{::open(job.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (log.fd < 0) return ErrnoStatus(errno, absl::StrCat("creating ", job.log_path));
@@ -172,7 +182,7 @@ absl::StatusOr<RecipeResult> RecipeRunner::Run(const RecipeJob& job) {
 
   std::vector<std::string> argv;
   if (!options_.bwrap.empty()) {
-    argv = BwrapArgv(options_.bwrap, job.dir, folders.build, options_.network,
+    argv = BwrapArgv(options_.bwrap, dir, folders.build, options_.network,
                      options_.read_only);
   }
   argv.insert(argv.end(), {"/bin/sh", "-c", options_.recipe});

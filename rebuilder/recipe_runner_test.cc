@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -92,6 +93,29 @@ TEST_F(RecipeRunnerTest, HashesTheNamedArtifact) {
   EXPECT_NE(log.find("vitrine-rebuilder: built: sha256 " + result.sha256.ToHex()),
             std::string::npos)
       << log;
+}
+
+// A daemon started with a relative --data gives relative job folders; the
+// recipe, which runs in build/, still gets absolute ones.
+TEST_F(RecipeRunnerTest, RelativeJobFoldersReachTheRecipeAbsolute) {
+  ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(::chdir(dir_.c_str()), 0);
+  RecipeRunnerOptions options;
+  options.recipe = "printf rel > \"$VITRINE_OUTPUT/$VITRINE_ARTIFACT\"; echo \"$VITRINE_OUTPUT\"";
+  options.timeout = absl::Seconds(20);
+  RecipeRunner runner(options);
+  RecipeJob job = Job();
+  job.dir = "work/relative";
+  job.log_path = "logs/relative.log";
+  absl::StatusOr<RecipeResult> result = runner.Run(job);
+  ASSERT_EQ(::chdir(cwd), 0);
+  ASSERT_OK(result);
+  ASSERT_EQ(result->outcome, RecipeOutcome::kBuilt) << result->reason;
+  EXPECT_EQ(result->sha256, merkle::Sha256("rel"));
+  EXPECT_NE(ReadAll(dir_ + "/logs/relative.log").find(dir_ + "/work/relative/output\n"),
+            std::string::npos);
 }
 
 TEST_F(RecipeRunnerTest, TheOnlyFileIsTheArtifactWhateverItsName) {

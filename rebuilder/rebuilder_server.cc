@@ -200,6 +200,7 @@ absl::StatusOr<std::unique_ptr<RebuilderServer>> RebuilderServer::Start(
   follow.entries_per_fetch = static_cast<uint64_t>(config.entries_per_fetch);
   follow.poll_interval = absl::Milliseconds(config.poll_interval_ms);
   follow.monitor_name = rep->identity.name;
+  follow.program = "vitrine-rebuilder";
   follow.disk = rep->disk.get();
   VITRINE_ASSIGN_OR_RETURN(
       rep->follower,

@@ -58,9 +58,11 @@
 //   logged release I's rebuild statement at leaf L [(already logged)]
 //   not rebuilding release I: WHY (its vendor signature does not verify)
 //   submit: ERROR / submit: release I refused: ERROR / worker: ERROR
-// and the follower's own lines, as vitrine-monitor prints them (same code,
-// same prefix): "vitrine-monitor: ORIGIN: ..." (refused checkpoints,
-// unknown_vendor / unknown_rebuilder entries, evidence: "ALARM: ...").
+// and the follower's own lines, as vitrine-monitor prints them (same code)
+// but named "vitrine-rebuilder: ORIGIN: ..." (refused checkpoints,
+// unknown_vendor / unknown_rebuilder entries, "EVIDENCE ..."); the alarm
+// the evidence recorder prints with evidence keeps its monitor wording:
+// "vitrine-monitor: ALARM: log ORIGIN misbehaved (KIND); ...".
 // I is the release statement's leaf index, L the rebuild statement's.
 //
 // Exit codes: 0 ok (also after SIGTERM), 1 a failure, 2 bad usage.

@@ -46,7 +46,7 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(
   if (!options.watched_vendors.empty()) {
     VITRINE_ASSIGN_OR_RETURN(
         watch, VendorWatch::Open(options.vendor_watch_file,
-                                 options.watched_vendors));
+                                 options.watched_vendors, options.program));
   }
   VITRINE_ASSIGN_OR_RETURN(
       std::unique_ptr<internal::LogConnection> log,
@@ -116,7 +116,7 @@ void Follower::Log(absl::string_view message) const {
   if (!options_.log_to_stderr) return;
   // Messages quote the log's own errors as received: escaped, so a log
   // cannot write lines that read as the monitor's (issue 11).
-  std::fprintf(stderr, "vitrine-monitor: %s: %s\n", copy_->origin().c_str(),
+  std::fprintf(stderr, "%s: %s: %s\n", options_.program.c_str(), copy_->origin().c_str(),
                EscapeForLog(message, 1024).c_str());
 }
 

@@ -149,6 +149,9 @@ struct FollowerOptions {
   std::string monitor_name = "vitrine-monitor";
   // Print refusals, evidence and changes of error to stderr.
   bool log_to_stderr = true;
+  // Opens each of those lines ("<program>: <origin>: ...") and the vendor
+  // watch's alarms: the binary that follows ("vitrine-rebuilder" there).
+  std::string program = "vitrine-monitor";
 };
 
 struct FollowerStats {

@@ -445,6 +445,27 @@ TEST_F(FollowerTest, VendorWatchAndVendorsUnknownToTheMonitor) {
   EXPECT_EQ(text.str(), expected);
 }
 
+// The lines name the program that follows: vitrine-rebuilder follows with
+// this same code.
+TEST_F(FollowerTest, LinesOpenWithTheProgramsName) {
+  Add(stranger_, 0, 1);  // unknown to the monitor: one line
+  OpenCopy();
+  FollowerOptions options = Options();
+  options.log_to_stderr = true;
+  options.program = "vitrine-rebuilder";
+  ::testing::internal::CaptureStderr();
+  StartFollower(options);
+  WaitForSize(1);
+  follower_->Stop();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err.rfind(absl::StrCat("vitrine-rebuilder: ", kOrigin,
+                                   ": entry 0: unknown_vendor: "),
+                      0),
+            0u)
+      << err;
+  EXPECT_EQ(err.find("vitrine-monitor"), std::string::npos) << err;
+}
+
 // Issue 15: rebuild statements go through the same audit, and the watch
 // sees a trusted rebuilder contradict a release logged in an earlier
 // checkpoint.

@@ -33,7 +33,7 @@ absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<VendorWatch>> VendorWatch::Open(
-    std::string path, std::vector<std::string> vendors) {
+    std::string path, std::vector<std::string> vendors, std::string program) {
   if (path.empty()) {
     return absl::InvalidArgumentError("vendor watch: empty file path");
   }
@@ -55,7 +55,8 @@ absl::StatusOr<std::unique_ptr<VendorWatch>> VendorWatch::Open(
   }
   std::unique_ptr<VendorWatch> watch(new VendorWatch(
       std::move(path),
-      std::set<std::string, std::less<>>(vendors.begin(), vendors.end()), fd));
+      std::set<std::string, std::less<>>(vendors.begin(), vendors.end()),
+      std::move(program), fd));
   if (absl::Status read = watch->ReadBack(); !read.ok()) return read;
   return watch;
 }
@@ -157,7 +158,7 @@ absl::Status VendorWatch::Record(absl::string_view origin,
       lines += FormatMismatchLine(origin, mismatch, checkpoint_size);
       // Raised before the file is written: a full disk must not hide it.
       ++mismatches_;
-      std::fputs(FormatMismatchAlarm(origin, mismatch).c_str(), stderr);
+      std::fputs(FormatMismatchAlarm(program_, origin, mismatch).c_str(), stderr);
     }
   }
   const std::string what = absl::StrCat("writing ", path_);

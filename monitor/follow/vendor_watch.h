@@ -71,9 +71,11 @@ namespace vitrine::monitor {
 class VendorWatch {
  public:
   // Opens `path` for appending (creating it, mode 0644) for `vendors`,
-  // and reads back the releases and trusted rebuilds it lists.
+  // and reads back the releases and trusted rebuilds it lists. `program`
+  // opens the alarm lines (FormatMismatchAlarm).
   static absl::StatusOr<std::unique_ptr<VendorWatch>> Open(
-      std::string path, std::vector<std::string> vendors);
+      std::string path, std::vector<std::string> vendors,
+      std::string program = "vitrine-monitor");
   ~VendorWatch();
 
   // Returns the entries of watched vendors among leaves [start, ...):
@@ -106,8 +108,11 @@ class VendorWatch {
   using History = std::map<std::pair<std::string, merkle::Hash>, ReleaseHistory>;
 
   VendorWatch(std::string path, std::set<std::string, std::less<>> vendors,
-              int fd)
-      : path_(std::move(path)), vendors_(std::move(vendors)), fd_(fd) {}
+              std::string program, int fd)
+      : path_(std::move(path)),
+        vendors_(std::move(vendors)),
+        program_(std::move(program)),
+        fd_(fd) {}
 
   // Reads back the file's release and rebuild lines into history_.
   absl::Status ReadBack();
@@ -119,6 +124,7 @@ class VendorWatch {
 
   const std::string path_;
   const std::set<std::string, std::less<>> vendors_;
+  const std::string program_;
   mutable absl::Mutex mu_;
   const int fd_;  // O_APPEND; writes under mu_
   History history_ ABSL_GUARDED_BY(mu_);

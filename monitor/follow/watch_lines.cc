@@ -117,11 +117,12 @@ std::string FormatMismatchLine(absl::string_view origin,
   return line;
 }
 
-std::string FormatMismatchAlarm(absl::string_view origin,
+std::string FormatMismatchAlarm(absl::string_view program,
+                                absl::string_view origin,
                                 const RebuildMismatch& mismatch) {
   const note::RebuildStatement& r = mismatch.rebuild;
   return absl::StrCat(
-      "vitrine-monitor: ALARM: log ", EscapeForLog(origin),
+      program, ": ALARM: log ", EscapeForLog(origin),
       ": rebuild mismatch: rebuilder ", EscapeForLog(r.rebuilder),
       " (entry ", mismatch.rebuild_index, ") rebuilt ", EscapeForLog(r.vendor),
       " ", EscapeForLog(r.artifact), " ", EscapeForLog(r.version), " from ",

@@ -74,10 +74,12 @@ std::string FormatMismatchLine(absl::string_view origin,
                                uint64_t checkpoint_size);
 
 // Returns the one stderr line (newline included) that raises the alarm for
-// `mismatch`: "vitrine-monitor: ALARM: log <origin>: rebuild mismatch:
-// ...". Every value is escaped (common/log_escape.h): they come from log
-// entries, which must not be able to write lines of their own.
-std::string FormatMismatchAlarm(absl::string_view origin,
+// `mismatch`: "<program>: ALARM: log <origin>: rebuild mismatch: ..."
+// (program: "vitrine-monitor"). Every value is escaped
+// (common/log_escape.h): they come from log entries, which must not be
+// able to write lines of their own.
+std::string FormatMismatchAlarm(absl::string_view program,
+                                absl::string_view origin,
                                 const RebuildMismatch& mismatch);
 
 // A release or rebuild line read back, with the log it came from.

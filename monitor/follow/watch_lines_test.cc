@@ -107,7 +107,7 @@ TEST(WatchLinesTest, OtherLinesReadBackAsNothing) {
 TEST(WatchLinesTest, TheAlarmIsOneLineWhateverTheLogHolds) {
   RebuildMismatch mismatch{3, 7, *ARebuild(true).rebuild, merkle::HashLeaf("bin")};
   mismatch.rebuild.version = "1.0\nvitrine-monitor: ALARM: forged";
-  EXPECT_EQ(FormatMismatchAlarm("example.com/log", mismatch),
+  EXPECT_EQ(FormatMismatchAlarm("vitrine-monitor", "example.com/log", mismatch),
             absl::StrCat("vitrine-monitor: ALARM: log example.com/log: rebuild "
                          "mismatch: rebuilder rebuild.example/r1 (entry 7) "
                          "rebuilt example.com/acme acme-cli.tar.gz "

@@ -24,18 +24,6 @@ std::string DirOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
-absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, absl::StrCat("write ", path));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::Status ErrnoStatus(int error, absl::string_view what) {
@@ -57,6 +45,18 @@ absl::Status ErrnoStatus(int error, absl::string_view what) {
   }
 }
 
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, what);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents, mode_t mode) {
   const std::string temp = absl::StrCat(path, ".tmp.", ::getpid(), ".",
@@ -64,7 +64,7 @@ absl::Status WriteFileAtomically(const std::string& path,
   const int fd =
       ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("create ", temp));
-  absl::Status status = WriteAll(fd, contents, temp);
+  absl::Status status = WriteAll(fd, contents, absl::StrCat("write ", temp));
   // The data must be on disk before the rename makes it visible, or a crash
   // could leave the new name pointing at an empty file.
   if (status.ok() && ::fsync(fd) != 0) {

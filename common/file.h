@@ -39,6 +39,10 @@ std::string BaseName(absl::string_view path);
 // Returns an absl status for errno value `error` during `what`.
 absl::Status ErrnoStatus(int error, absl::string_view what);
 
+// Writes all of `data` to the file descriptor `fd`, retrying short writes
+// and EINTR; errors are ErrnoStatus(errno, what) ("writing <path>").
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what);
+
 // Creates the folder `path` and any missing parents with `mode` (existing
 // ones are left as they are), like `mkdir -p`.
 absl::Status MakeDirs(const std::string& path, mode_t mode);

@@ -1,14 +1,6 @@
 #include "rebuilder/report_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <utility>
-
 #include "absl/strings/str_cat.h"
-#include "common/file.h"
 #include "common/json_string.h"
 
 namespace vitrine::rebuilder {
@@ -24,16 +16,6 @@ std::string ReleaseFields(absl::string_view origin, uint64_t index,
   AppendJsonStringField(&out, "version", release.version);
   AppendJsonStringField(&out, "source", release.source.value_or(""));
   return out;
-}
-
-absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, absl::StrCat("writing ", path));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -58,32 +40,6 @@ std::string FormatFailureLine(absl::string_view origin, uint64_t index,
   AppendJsonStringField(&line, "build_log", build_log);
   line += "}\n";
   return line;
-}
-
-absl::StatusOr<std::unique_ptr<ReportFile>> ReportFile::Open(std::string path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("opening ", path));
-  std::unique_ptr<ReportFile> file(new ReportFile(std::move(path), fd));
-  // A crash mid-line left a torn line: end it, so the next one stays whole.
-  struct stat st;
-  char last = '\n';
-  if (::fstat(fd, &st) == 0 && st.st_size > 0 && ::pread(fd, &last, 1, st.st_size - 1) == 1 &&
-      last != '\n') {
-    absl::MutexLock lock(&file->mu_);
-    if (absl::Status ended = WriteAll(fd, "\n", file->path_); !ended.ok()) return ended;
-  }
-  return file;
-}
-
-ReportFile::ReportFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-
-ReportFile::~ReportFile() { ::close(fd_); }
-
-absl::Status ReportFile::Append(absl::string_view line) {
-  absl::MutexLock lock(&mu_);
-  if (absl::Status written = WriteAll(fd_, line, path_); !written.ok()) return written;
-  if (::fsync(fd_) != 0) return ErrnoStatus(errno, absl::StrCat("syncing ", path_));
-  return absl::OkStatus();
 }
 
 }  // namespace vitrine::rebuilder

@@ -20,25 +20,21 @@
 //                            ReportFile::Open(data + "/mismatches.jsonl"));
 //   VITRINE_RETURN_IF_ERROR(alarms->Append(FormatMismatchLine(...)));
 //
-// Each line is fsynced before Append returns. A line is written before the
-// rebuilder records the release as handled, so a crash in between may
-// write it twice (release_index tells), never lose it. A torn last line
-// left by a crash is ended with a newline at Open.
+// The files are common/line_file.h's: each line is fsynced before Append
+// returns, a torn last line left by a crash is ended with a newline at
+// Open. A line is written before the rebuilder records the release as
+// handled, so a crash in between may write it twice (release_index tells),
+// never lose it.
 //
-// Status codes: common/file.h's for the OS's answers.
-// Thread-safety: Format* are pure; Append calls are serialised.
+// Thread-safety: Format* are pure; LineFile's methods are thread-safe.
 #ifndef VITRINE_REBUILDER_REPORT_FILE_H_
 #define VITRINE_REBUILDER_REPORT_FILE_H_
 
 #include <cstdint>
-#include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "common/line_file.h"
 #include "log/merkle/hash.h"
 #include "log/note/statement.h"
 
@@ -56,24 +52,8 @@ std::string FormatFailureLine(absl::string_view origin, uint64_t index,
                               const note::Statement& release, absl::string_view outcome,
                               absl::string_view reason, absl::string_view build_log);
 
-class ReportFile {
- public:
-  // Opens `path` for appending, creating it (mode 0644).
-  static absl::StatusOr<std::unique_ptr<ReportFile>> Open(std::string path);
-  ~ReportFile();
-
-  // Appends `line` (one whole line, newline included) and fsyncs it.
-  absl::Status Append(absl::string_view line);
-
-  const std::string& path() const { return path_; }
-
- private:
-  ReportFile(std::string path, int fd);
-
-  const std::string path_;
-  absl::Mutex mu_;
-  const int fd_ ABSL_GUARDED_BY(mu_);
-};
+// The mismatch and failures files.
+using ReportFile = LineFile;
 
 }  // namespace vitrine::rebuilder
 

@@ -1,11 +1,8 @@
 #include "rebuilder/report_file.h"
 
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/file.h"
-#include "common/status_matchers.h"
 #include "gtest/gtest.h"
 #include "log/merkle/hash.h"
 
@@ -20,16 +17,6 @@ note::Statement Release() {
   release.sha256 = merkle::Sha256("shipped");
   release.source = "https://git.example.com/acme/cli/tree/v1.4.2";
   return release;
-}
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(dir == nullptr ? "/tmp" : dir, "/", name);
-}
-
-// The file's content; "" when it cannot be read.
-std::string ReadAll(const std::string& path) {
-  return ReadSmallFile(path, 1 << 20).value_or("");
 }
 
 TEST(ReportFileTest, MismatchLineHasTheAlarmFields) {
@@ -63,24 +50,6 @@ TEST(ReportFileTest, StringsAreEscaped) {
   EXPECT_NE(line.find("\"vendor\":\"a\\\"b\\\\c\""), std::string::npos) << line;
   EXPECT_NE(line.find("\"reason\":\"line one\\u000aline\\u0009two\""), std::string::npos) << line;
   EXPECT_EQ(line.find('\n'), line.size() - 1);
-}
-
-TEST(ReportFileTest, AppendsWholeLinesAndEndsATornOne) {
-  const std::string path = TempPath("reports.jsonl");
-  ASSERT_OK(WriteFileAtomically(path, "{\"torn\":", 0644));
-  {
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReportFile> file, ReportFile::Open(path));
-    EXPECT_EQ(file->path(), path);
-    ASSERT_OK(file->Append("{\"a\":1}\n"));
-  }
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReportFile> file, ReportFile::Open(path));
-  ASSERT_OK(file->Append("{\"b\":2}\n"));
-  EXPECT_EQ(ReadAll(path), "{\"torn\":\n{\"a\":1}\n{\"b\":2}\n");
-}
-
-TEST(ReportFileTest, OpenReportsTheOsAnswer) {
-  EXPECT_THAT(ReportFile::Open(TempPath("missing/folder/x.jsonl")),
-              testing::StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

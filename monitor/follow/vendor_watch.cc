@@ -1,91 +1,39 @@
 #include "monitor/follow/vendor_watch.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "common/file.h"
 #include "log/note/rebuild_statement.h"
 
 namespace vitrine::monitor {
-namespace {
-
-// Writes all of `data` to `fd`.
-absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, what);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<VendorWatch>> VendorWatch::Open(
     std::string path, std::vector<std::string> vendors, std::string program) {
   if (path.empty()) {
     return absl::InvalidArgumentError("vendor watch: empty file path");
   }
-  const int fd =
-      ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("opening ", path));
-  // End a line torn by a crash, so that the next one stays whole.
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-    char last = '\n';
-    if (::pread(fd, &last, 1, st.st_size - 1) != 1) last = '\n';
-    if (last != '\n') {
-      absl::Status ended = WriteAll(fd, "\n", absl::StrCat("writing ", path));
-      if (!ended.ok()) {
-        ::close(fd);
-        return ended;
-      }
-    }
-  }
+  absl::StatusOr<std::unique_ptr<LineFile>> file = LineFile::Open(std::move(path));
+  if (!file.ok()) return file.status();
   std::unique_ptr<VendorWatch> watch(new VendorWatch(
-      std::move(path),
+      *std::move(file),
       std::set<std::string, std::less<>>(vendors.begin(), vendors.end()),
-      std::move(program), fd));
+      std::move(program)));
   if (absl::Status read = watch->ReadBack(); !read.ok()) return read;
   return watch;
 }
 
 absl::Status VendorWatch::ReadBack() {
   absl::MutexLock lock(&mu_);
-  std::string pending;  // the start of a line the last chunk cut
-  std::string chunk(1 << 16, '\0');
-  for (off_t offset = 0;;) {
-    const ssize_t n = ::pread(fd_, chunk.data(), chunk.size(), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, absl::StrCat("reading ", path_));
-    if (n == 0) break;
-    offset += n;
-    pending.append(chunk.data(), static_cast<size_t>(n));
-    size_t begin = 0;
-    for (size_t end; (end = pending.find('\n', begin)) != std::string::npos;
-         begin = end + 1) {
-      std::optional<WatchLine> line =
-          ParseWatchLine(absl::string_view(pending).substr(begin, end - begin));
-      // Contradictions among old lines were reported when they were found.
-      if (line.has_value()) Remember(line->origin, line->watched);
-    }
-    pending.erase(0, begin);
-  }
-  return absl::OkStatus();
+  return file_->ReadLines([this](absl::string_view text) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::optional<WatchLine> line = ParseWatchLine(text);
+    // Contradictions among old lines were reported when they were found.
+    if (line.has_value()) Remember(line->origin, line->watched);
+  });
 }
 
-VendorWatch::~VendorWatch() { ::close(fd_); }
+VendorWatch::~VendorWatch() = default;
 
 std::vector<WatchedStatement> VendorWatch::Select(
     uint64_t start, absl::Span<const std::string> leaves,
@@ -161,12 +109,7 @@ absl::Status VendorWatch::Record(absl::string_view origin,
       std::fputs(FormatMismatchAlarm(program_, origin, mismatch).c_str(), stderr);
     }
   }
-  const std::string what = absl::StrCat("writing ", path_);
-  if (absl::Status written = WriteAll(fd_, lines, what); !written.ok()) {
-    return written;
-  }
-  if (::fsync(fd_) != 0) return ErrnoStatus(errno, what);
-  return absl::OkStatus();
+  return file_->Append(lines);
 }
 
 uint64_t VendorWatch::rebuild_mismatches() const {

@@ -36,8 +36,9 @@
 // fsynced before Record returns. The follower resumes after the verified
 // size, so a restart writes no line twice; a crash between the commit and
 // Record loses that batch's lines (the copy still holds the statements). A
-// torn last line left by a crash is ended with a newline at Open. Several
-// logs' watches may share one file: lines name their origin.
+// torn last line left by a crash is ended with a newline at Open
+// (common/line_file.h). Several logs' watches may share one file: lines
+// name their origin.
 //
 // Status codes: Open - InvalidArgument for an empty path, the OS's answer
 // (common/file's ErrnoStatus) for the file. Record - the same for writes;
@@ -62,6 +63,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "common/line_file.h"
 #include "log/merkle/hash.h"
 #include "monitor/follow/statement_check.h"
 #include "monitor/follow/watch_lines.h"
@@ -96,7 +98,7 @@ class VendorWatch {
   // Returns the contradictions found since Open, for every log.
   uint64_t rebuild_mismatches() const;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_->path(); }
 
  private:
   // What the watch remembers of one release (see "Finding contradictions").
@@ -107,12 +109,11 @@ class VendorWatch {
   // Keyed by origin and note::ReleaseKey.
   using History = std::map<std::pair<std::string, merkle::Hash>, ReleaseHistory>;
 
-  VendorWatch(std::string path, std::set<std::string, std::less<>> vendors,
-              std::string program, int fd)
-      : path_(std::move(path)),
+  VendorWatch(std::unique_ptr<LineFile> file,
+              std::set<std::string, std::less<>> vendors, std::string program)
+      : file_(std::move(file)),
         vendors_(std::move(vendors)),
-        program_(std::move(program)),
-        fd_(fd) {}
+        program_(std::move(program)) {}
 
   // Reads back the file's release and rebuild lines into history_.
   absl::Status ReadBack();
@@ -122,11 +123,10 @@ class VendorWatch {
                                         const WatchedStatement& watched)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const std::string path_;
+  const std::unique_ptr<LineFile> file_;  // appends under mu_
   const std::set<std::string, std::less<>> vendors_;
   const std::string program_;
   mutable absl::Mutex mu_;
-  const int fd_;  // O_APPEND; writes under mu_
   History history_ ABSL_GUARDED_BY(mu_);
   uint64_t mismatches_ ABSL_GUARDED_BY(mu_) = 0;
 };

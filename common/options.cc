@@ -29,6 +29,20 @@ absl::StatusOr<std::vector<NamedValue>> SplitConfigText(absl::string_view text) 
   return out;
 }
 
+absl::StatusOr<Subcommand> SplitSubcommand(std::vector<std::string> args,
+                                           absl::Span<const absl::string_view> known) {
+  Subcommand command{known.empty() ? "" : std::string(known[0]), std::move(args)};
+  if (!command.args.empty() && !absl::StartsWith(command.args[0], "-")) {
+    command.name = std::move(command.args[0]);
+    command.args.erase(command.args.begin());
+  }
+  if (std::find(known.begin(), known.end(), command.name) == known.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown subcommand \"", command.name,
+                                                   "\" (", absl::StrJoin(known, ", "), ")"));
+  }
+  return command;
+}
+
 absl::Status SplitFlags(const std::vector<std::string>& args,
                         const std::function<bool(const std::string&)>& boolean,
                         std::vector<NamedValue>& flags, ParsedFlags& parsed) {

@@ -36,6 +36,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace vitrine {
 
@@ -63,6 +64,19 @@ struct NamedValue {
 // Splits config text into its `name = value` lines. InvalidArgument with
 // the line number for a line that is neither that, blank nor a comment.
 absl::StatusOr<std::vector<NamedValue>> SplitConfigText(absl::string_view text);
+
+// A command line's subcommand and the arguments after it.
+struct Subcommand {
+  std::string name;
+  std::vector<std::string> args;
+};
+
+// Takes the subcommand off the front of `args`: the first argument when it
+// does not start with '-', else the first of `known` (the default).
+// InvalidArgument for one not in `known`, listing them:
+// `unknown subcommand "x" (serve, init, help)`.
+absl::StatusOr<Subcommand> SplitSubcommand(std::vector<std::string> args,
+                                           absl::Span<const absl::string_view> known);
 
 // What a command line holds besides the options applied to the config.
 struct ParsedFlags {

@@ -91,5 +91,21 @@ TEST(OptionsTest, HelpStopsParsingAndUsageShowsDefaults) {
             "  --verbose  say more [false]\n");
 }
 
+TEST(OptionsTest, SubcommandFirstOrTheDefault) {
+  constexpr absl::string_view kKnown[] = {"serve", "init", "help"};
+  ASSERT_OK_AND_ASSIGN(Subcommand init, SplitSubcommand({"init", "--data=d", "x"}, kKnown));
+  EXPECT_EQ(init.name, "init");
+  EXPECT_EQ(init.args, (std::vector<std::string>{"--data=d", "x"}));
+  ASSERT_OK_AND_ASSIGN(Subcommand serve, SplitSubcommand({"--data=d", "init"}, kKnown));
+  EXPECT_EQ(serve.name, "serve");
+  EXPECT_EQ(serve.args, (std::vector<std::string>{"--data=d", "init"}));
+  ASSERT_OK_AND_ASSIGN(Subcommand none, SplitSubcommand({}, kKnown));
+  EXPECT_EQ(none.name, "serve");
+  EXPECT_TRUE(none.args.empty());
+  EXPECT_THAT(SplitSubcommand({"rebuild", "--data=d"}, kKnown),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "unknown subcommand \"rebuild\" (serve, init, help)"));
+}
+
 }  // namespace
 }  // namespace vitrine

@@ -153,19 +153,12 @@ absl::Status ValidateForServe(const RebuilderConfig& config) {
 }
 
 absl::StatusOr<RebuilderCommand> ParseRebuilderCommand(const std::vector<std::string>& args) {
+  VITRINE_ASSIGN_OR_RETURN(Subcommand subcommand,
+                           SplitSubcommand(args, {"serve", "init", "help"}));
   RebuilderCommand command;
-  std::vector<std::string> flags = args;
-  if (!flags.empty() && flags[0].rfind('-', 0) != 0) {
-    command.subcommand = flags[0];
-    flags.erase(flags.begin());
-  }
-  if (command.subcommand != "serve" && command.subcommand != "init" &&
-      command.subcommand != "help") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown subcommand \"", command.subcommand, "\" (serve, init, help)"));
-  }
+  command.subcommand = std::move(subcommand.name);
   ParsedFlags parsed;
-  VITRINE_RETURN_IF_ERROR(ApplyFlags(Options(), flags, command.config, parsed));
+  VITRINE_RETURN_IF_ERROR(ApplyFlags(Options(), subcommand.args, command.config, parsed));
   if (parsed.help) {
     command.subcommand = "help";
     return command;

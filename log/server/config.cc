@@ -246,22 +246,12 @@ absl::Status ValidateLogConfig(const LogConfig& config) {
 }
 
 absl::StatusOr<LogCommand> ParseLogCommand(const std::vector<std::string>& args) {
-  LogCommand command{"serve", LogConfig{}};
-  std::vector<std::string> rest = args;
-  if (!rest.empty() && !absl::StartsWith(rest[0], "-")) {
-    command.subcommand = rest[0];
-    rest.erase(rest.begin());
-    if (command.subcommand != "serve" && command.subcommand != "init" &&
-        command.subcommand != "export" && command.subcommand != "fsck" &&
-        command.subcommand != "backup" && command.subcommand != "restore" &&
-        command.subcommand != "help") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown subcommand \"", command.subcommand,
-          "\" (serve, init, export, fsck, backup, restore, help)"));
-    }
-  }
+  VITRINE_ASSIGN_OR_RETURN(
+      Subcommand subcommand,
+      SplitSubcommand(args, {"serve", "init", "export", "fsck", "backup", "restore", "help"}));
+  LogCommand command{std::move(subcommand.name), LogConfig{}};
   ParsedFlags parsed;
-  VITRINE_RETURN_IF_ERROR(ApplyFlags(Options(), rest, command.config, parsed));
+  VITRINE_RETURN_IF_ERROR(ApplyFlags(Options(), subcommand.args, command.config, parsed));
   if (parsed.help) {
     command.subcommand = "help";
     return command;

@@ -110,18 +110,12 @@ absl::StatusOr<std::vector<FollowedLog>> ParseFollowedLogs(const MonitorConfig& 
 }
 
 absl::StatusOr<MonitorCommand> ParseMonitorCommand(const std::vector<std::string>& args) {
+  absl::StatusOr<Subcommand> subcommand =
+      SplitSubcommand(args, {"serve", "init", "check-evidence", "help"});
+  if (!subcommand.ok()) return subcommand.status();
   MonitorCommand command;
-  std::vector<std::string> rest = args;
-  if (!rest.empty() && rest[0].rfind('-', 0) != 0) {
-    command.subcommand = rest[0];
-    rest.erase(rest.begin());
-  }
-  if (command.subcommand != "serve" && command.subcommand != "init" &&
-      command.subcommand != "check-evidence" && command.subcommand != "help") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown subcommand \"", command.subcommand,
-        "\" (serve, init, check-evidence, help)"));
-  }
+  command.subcommand = std::move(subcommand->name);
+  const std::vector<std::string>& rest = subcommand->args;
   // --log_key belongs to check-evidence only: take it out before the
   // monitor's options see the flags.
   std::vector<std::string> flags;

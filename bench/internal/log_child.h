@@ -38,6 +38,9 @@ struct LogChildOptions {
   std::string origin = "loadgen.example/log";
   // Written as the vendor registry (replacing any earlier one).
   std::vector<std::string> vendor_keys;
+  // Written as <data>/rebuilders, the keys allowed to log rebuild
+  // statements (replacing any earlier file), when not empty.
+  std::vector<std::string> rebuilder_keys;
   // Added to `serve` after the loopback and rate-limit flags (so they win):
   // e.g. "--batch_delay_ms=2".
   std::vector<std::string> serve_flags;
@@ -50,6 +53,11 @@ struct LogChildOptions {
 // ($RUNFILES_DIR, then /proc/self/exe's and `argv0`'s .runfiles folders):
 // the first that exists, else the last candidate (so the error names it).
 std::string DefaultLogBinary(const char* argv0);
+
+// Writes verifier keys one per line to `path`, replacing it: the format of
+// the log's vendors and rebuilders files (and vitrine-rebuilder's).
+// Internal when it cannot.
+absl::Status WriteKeyFile(const std::string& path, const std::vector<std::string>& keys);
 
 class LogChild {
  public:

@@ -1,6 +1,8 @@
 #include "bench/internal/log_metrics.h"
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
@@ -11,22 +13,31 @@
 
 namespace vitrine::bench {
 
-CommitMetrics ScrapeCommitMetrics(const std::string& http_address) {
-  CommitMetrics metrics;
+std::map<std::string, double> ScrapeMetrics(const std::string& http_address) {
+  std::map<std::string, double> samples;
   int port = 0;
-  if (!absl::SimpleAtoi(http_address.substr(http_address.rfind(':') + 1), &port)) return metrics;
+  if (!absl::SimpleAtoi(http_address.substr(http_address.rfind(':') + 1), &port)) return samples;
   absl::StatusOr<std::unique_ptr<HttpClientConnection>> connection =
       HttpClientConnection::Connect(port);
-  if (!connection.ok() || !(*connection)->Send(HttpGet("/metrics")).ok()) return metrics;
+  if (!connection.ok() || !(*connection)->Send(HttpGet("/metrics")).ok()) return samples;
   absl::StatusOr<HttpAnswer> answer = (*connection)->Read(absl::Seconds(10));
-  if (!answer.ok()) return metrics;
+  if (!answer.ok()) return samples;
   for (absl::string_view line : absl::StrSplit(answer->body, '\n')) {
     const size_t space = line.rfind(' ');
     double value = 0;
-    if (space == absl::string_view::npos || !absl::SimpleAtod(line.substr(space + 1), &value)) {
+    if (line.empty() || line[0] == '#' || space == absl::string_view::npos ||
+        !absl::SimpleAtod(line.substr(space + 1), &value)) {
       continue;
     }
-    const absl::string_view name = line.substr(0, space);
+    samples[std::string(line.substr(0, space))] = value;
+  }
+  return samples;
+}
+
+CommitMetrics ScrapeCommitMetrics(const std::string& http_address) {
+  CommitMetrics metrics;
+  for (const auto& [sample, value] : ScrapeMetrics(http_address)) {
+    const absl::string_view name = sample;
     if (name == "vitrine_sequencer_commit_seconds_sum") metrics.seconds_sum = value;
     if (name == "vitrine_sequencer_commit_seconds_count") metrics.count = value;
     if (name == "vitrine_sequencer_batch_entries_sum") metrics.entries_sum = value;

@@ -1,6 +1,7 @@
 // The sequencer's commit figures of a running vitrine-log, read from its
 // HTTP /metrics (Prometheus text): how many synced batches it committed,
-// how many entries each, and how long the commits took, between two reads.
+// how many entries each, and how long the commits took, between two reads;
+// and any server's samples as read (ScrapeMetrics).
 //
 //   CommitMetrics before = ScrapeCommitMetrics(log->http_address());
 //   ... a phase ...
@@ -15,6 +16,12 @@
 #include <string>
 
 namespace vitrine::bench {
+
+// Reads the Prometheus text /metrics at `http_address` (127.0.0.1:PORT)
+// of any Vitrine server: each sample's name with its labels, exactly as
+// printed ("vitrine_rebuilder_rebuilds_total{result=\"match\"}"), -> its
+// value. Empty when it cannot be read.
+std::map<std::string, double> ScrapeMetrics(const std::string& http_address);
 
 // The counters as read: vitrine_sequencer_commit_seconds (a histogram) and
 // vitrine_sequencer_batch_entries' sum.

@@ -68,6 +68,17 @@ absl::StatusOr<Vendors> LoadVendors(const std::string& path, int count) {
 
 absl::StatusOr<std::vector<vitrine::v1::AddRequest>> PresignRequests(
     const Vendors& vendors, uint64_t count, int per_request, uint64_t run) {
+  return PresignStatements(vendors, count, per_request,
+                           [run](const std::string& vendor, uint64_t i) {
+                             return note::Statement{
+                                 vendor, absl::StrFormat("loadgen-%016x.tar.gz", run),
+                                 absl::StrCat("1.0.", i),
+                                 merkle::HashLeaf(absl::StrCat(run, "/", i)), std::nullopt};
+                           });
+}
+
+absl::StatusOr<std::vector<vitrine::v1::AddRequest>> PresignStatements(
+    const Vendors& vendors, uint64_t count, int per_request, const StatementMaker& make) {
   std::vector<std::string> statements(count);
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<absl::Status> failed(threads);
@@ -76,10 +87,8 @@ absl::StatusOr<std::vector<vitrine::v1::AddRequest>> PresignRequests(
     workers.emplace_back([&, t] {
       for (uint64_t i = t; i < count; i += threads) {
         const note::Signer& signer = *vendors.signers[i % vendors.signers.size()];
-        note::Statement statement{signer.Name(), absl::StrFormat("loadgen-%016x.tar.gz", run),
-                                  absl::StrCat("1.0.", i),
-                                  merkle::HashLeaf(absl::StrCat(run, "/", i)), std::nullopt};
-        absl::StatusOr<std::string> signed_statement = note::SignStatement(statement, signer);
+        absl::StatusOr<std::string> signed_statement =
+            note::SignStatement(make(signer.Name(), i), signer);
         if (!signed_statement.ok()) {
           failed[t] = signed_statement.status();
           return;

@@ -14,12 +14,14 @@
 #define VITRINE_BENCH_INTERNAL_PRESIGNED_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "log/note/signer.h"
+#include "log/note/statement.h"
 #include "proto/vitrine/v1/log.pb.h"
 
 namespace vitrine::bench {
@@ -44,6 +46,15 @@ absl::StatusOr<Vendors> LoadVendors(const std::string& path, int count);
 // digests).
 absl::StatusOr<std::vector<vitrine::v1::AddRequest>> PresignRequests(
     const Vendors& vendors, uint64_t count, int per_request, uint64_t run);
+
+// Returns statement `i` of a pool for vendor `vendor` (a signer's name).
+// Called from several threads at once.
+using StatementMaker = std::function<note::Statement(const std::string& vendor, uint64_t i)>;
+
+// As PresignRequests, with the statements `make` returns: e.g. releases
+// with a source line, for rebuilders.
+absl::StatusOr<std::vector<vitrine::v1::AddRequest>> PresignStatements(
+    const Vendors& vendors, uint64_t count, int per_request, const StatementMaker& make);
 
 }  // namespace vitrine::bench
 

@@ -2,8 +2,9 @@
 // each `name = value` is parsed and what its default is; the same table
 // reads an optional config file (`name = value` lines, `#` comments) and
 // then command-line flags (`--name=value`, `--name value`, `--name` for
-// booleans), flags winning, and prints the usage. vitrine-log and
-// vitrine-monitor share it so both read their options the same way.
+// booleans), flags winning, and prints the usage. vitrine-log,
+// vitrine-monitor and vitrine-rebuilder share it so all read their options
+// the same way.
 //
 //   const OptionTable<MonitorConfig> table = {
 //       StringOption(&MonitorConfig::data, "data", "data folder"),

@@ -142,7 +142,9 @@ absl::StatusOr<std::unique_ptr<RebuilderServer>> RebuilderServer::Start(
   VITRINE_ASSIGN_OR_RETURN(rep->mismatches, ReportFile::Open(config.MismatchPath()));
   VITRINE_ASSIGN_OR_RETURN(rep->failures, ReportFile::Open(config.FailuresPath()));
   VITRINE_ASSIGN_OR_RETURN(
-      rep->alarm, monitor::EvidenceRecorder::Open(config.EvidenceDir(), config.ObservedDir()));
+      rep->alarm, monitor::EvidenceRecorder::Open(
+                         config.EvidenceDir(), config.ObservedDir(),
+                         monitor::AlarmVoice{"vitrine-rebuilder", "rebuilding"}));
   DiskReserveOptions disk_options;
   disk_options.min_free_bytes = config.min_free_bytes;
   rep->disk = std::make_unique<DiskReserve>(config.data, disk_options);

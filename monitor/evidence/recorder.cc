@@ -91,7 +91,8 @@ bool EvidenceRecorder::IsOwnObservation(const std::string& path) const {
 }
 
 absl::StatusOr<std::unique_ptr<EvidenceRecorder>> EvidenceRecorder::Open(
-    const std::string& dir, const std::string& observations_dir) {
+    const std::string& dir, const std::string& observations_dir,
+    AlarmVoice voice) {
   if (dir.empty()) return absl::InvalidArgumentError("empty evidence folder");
   absl::Status made = MakeDirs(dir, 0755);
   if (!made.ok()) return made;
@@ -102,7 +103,7 @@ absl::StatusOr<std::unique_ptr<EvidenceRecorder>> EvidenceRecorder::Open(
   absl::StatusOr<std::vector<std::string>> names = EvidenceFiles(dir);
   if (!names.ok()) return names.status();
   std::unique_ptr<EvidenceRecorder> recorder(
-      new EvidenceRecorder(dir, observations_dir));
+      new EvidenceRecorder(dir, observations_dir, std::move(voice)));
   absl::MutexLock lock(&recorder->mu_);
   for (const std::string& name : *names) {
     const std::string path = absl::StrCat(dir, "/", name);
@@ -114,18 +115,18 @@ absl::StatusOr<std::unique_ptr<EvidenceRecorder>> EvidenceRecorder::Open(
                       : absl::StatusOr<EvidenceCheck>(evidence.status());
     if (!check.ok()) {
       std::fprintf(stderr,
-                   "vitrine-monitor: ignoring evidence file %s that proves "
+                   "%s: ignoring evidence file %s that proves "
                    "nothing: %s\n",
-                   shown.c_str(), Escaped(check.status()).c_str());
+                   recorder->program_.c_str(), shown.c_str(), Escaped(check.status()).c_str());
       continue;
     }
     if (check->verdict == EvidenceVerdict::kObserved &&
         !recorder->IsOwnObservation(path)) {
       std::fprintf(stderr,
-                   "vitrine-monitor: evidence file %s is an observation "
+                   "%s: evidence file %s is an observation "
                    "(%s, by \"%s\"), not proof, and not one this monitor "
                    "made: log \"%s\" not halted\n",
-                   shown.c_str(), KindSlug(evidence->kind()).c_str(),
+                   recorder->program_.c_str(), shown.c_str(), KindSlug(evidence->kind()).c_str(),
                    EscapeForLog(evidence->observed_by()).c_str(),
                    EscapeForLog(evidence->origin()).c_str());
       continue;
@@ -148,9 +149,9 @@ absl::StatusOr<std::string> EvidenceRecorder::Raise(
   const std::string origin = EscapeForLog(evidence.origin());
   if (!check.ok()) {
     std::fprintf(stderr,
-                 "vitrine-monitor: BUG: refusing to raise an alarm on "
+                 "%s: BUG: refusing to raise an alarm on "
                  "evidence that does not verify (log %s NOT halted): %s\n",
-                 origin.c_str(), Escaped(check.status()).c_str());
+                 program_.c_str(), origin.c_str(), Escaped(check.status()).c_str());
     return absl::InvalidArgumentError(
         absl::StrCat("refused evidence: ", check.status().message()));
   }
@@ -164,9 +165,9 @@ absl::StatusOr<std::string> EvidenceRecorder::Raise(
   absl::StatusOr<std::string> path = WriteEvidenceFile(dir_, evidence);
   if (!path.ok()) {
     std::fprintf(stderr,
-                 "vitrine-monitor: ALARM: log %s misbehaved (%s) and is "
+                 "%s: ALARM: log %s misbehaved (%s) and is "
                  "halted, but its evidence could not be written: %s\n%s",
-                 origin.c_str(), KindSlug(evidence.kind()).c_str(),
+                 program_.c_str(), origin.c_str(), KindSlug(evidence.kind()).c_str(),
                  Escaped(path.status()).c_str(), report.c_str());
     return path.status();
   }
@@ -176,19 +177,19 @@ absl::StatusOr<std::string> EvidenceRecorder::Raise(
     absl::Status recorded = RecordOwnObservation(*path);
     if (!recorded.ok()) {
       std::fprintf(stderr,
-                   "vitrine-monitor: ALARM: log %s misbehaved (%s) and is "
+                   "%s: ALARM: log %s misbehaved (%s) and is "
                    "halted, but the record that this monitor observed it "
                    "could not be written (the halt ends with a restart): "
                    "%s\n",
-                   origin.c_str(), KindSlug(evidence.kind()).c_str(),
+                   program_.c_str(), origin.c_str(), KindSlug(evidence.kind()).c_str(),
                    Escaped(recorded).c_str());
     }
   }
   std::fprintf(stderr,
-               "vitrine-monitor: ALARM: log %s misbehaved (%s); cosigning "
-               "halted; evidence in %s\n%s",
-               origin.c_str(), KindSlug(evidence.kind()).c_str(),
-               path->c_str(), report.c_str());
+               "%s: ALARM: log %s misbehaved (%s); %s halted; "
+               "evidence in %s\n%s",
+               program_.c_str(), origin.c_str(), KindSlug(evidence.kind()).c_str(),
+               halts_.c_str(), path->c_str(), report.c_str());
   return path;
 }
 

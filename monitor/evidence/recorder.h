@@ -64,6 +64,13 @@ struct AlarmCount {
   }
 };
 
+// Who raises the alarms, as stderr lines say it: the program, and what a
+// halt stops there.
+struct AlarmVoice {
+  std::string program = "vitrine-monitor";
+  std::string halts = "cosigning";  // vitrine-rebuilder: "rebuilding"
+};
+
 class EvidenceRecorder final : public Alarm {
  public:
   // Creates `dir` and `observations_dir` (and their parents) if missing,
@@ -74,7 +81,8 @@ class EvidenceRecorder final : public Alarm {
   // monitor, and a foreign observation proves nothing). Errors only for the
   // folders themselves (ErrnoStatus codes).
   static absl::StatusOr<std::unique_ptr<EvidenceRecorder>> Open(
-      const std::string& dir, const std::string& observations_dir = "");
+      const std::string& dir, const std::string& observations_dir = "",
+      AlarmVoice voice = {});
 
   // Alarm (see the file comment for the rules).
   absl::StatusOr<std::string> Raise(vitrine::v1::Evidence evidence) override;
@@ -88,8 +96,12 @@ class EvidenceRecorder final : public Alarm {
   const std::string& dir() const { return dir_; }
 
  private:
-  EvidenceRecorder(std::string dir, std::string observations_dir)
-      : dir_(std::move(dir)), observations_dir_(std::move(observations_dir)) {}
+  EvidenceRecorder(std::string dir, std::string observations_dir,
+                   AlarmVoice voice)
+      : dir_(std::move(dir)),
+        observations_dir_(std::move(observations_dir)),
+        program_(std::move(voice.program)),
+        halts_(std::move(voice.halts)) {}
 
   // Records that this monitor raised the observation in the evidence file
   // at `path`; true when `path` holds such a recorded observation.
@@ -102,6 +114,8 @@ class EvidenceRecorder final : public Alarm {
 
   const std::string dir_;
   const std::string observations_dir_;
+  const std::string program_;  // opens its stderr lines
+  const std::string halts_;    // what a halt stops, for the alarm line
   mutable absl::Mutex mu_;
   // Conflict key (EvidenceKey in recorder.cc) -> file path.
   std::map<std::string, std::string> files_ ABSL_GUARDED_BY(mu_);

@@ -84,6 +84,26 @@ TEST_F(RecorderTest, RaiseWritesOneFileAndHalts) {
                                      Evidence::SAME_SIZE_DIFFERENT_ROOTS, 1}));
 }
 
+// The alarm line names whoever raised it and what the halt stops.
+TEST_F(RecorderTest, AlarmLinesSpeakForTheProgram) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EvidenceRecorder> monitor,
+                       EvidenceRecorder::Open(dir_ + "/monitor"));
+  ::testing::internal::CaptureStderr();
+  ASSERT_OK(monitor->Raise(SameSize()).status());
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              StartsWith("vitrine-monitor: ALARM: log example.com/log misbehaved "
+                         "(same-size-different-roots); cosigning halted; evidence in "));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<EvidenceRecorder> rebuilder,
+      EvidenceRecorder::Open(dir_ + "/rebuilder", "",
+                             AlarmVoice{"vitrine-rebuilder", "rebuilding"}));
+  ::testing::internal::CaptureStderr();
+  ASSERT_OK(rebuilder->Raise(SameSize()).status());
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              StartsWith("vitrine-rebuilder: ALARM: log example.com/log misbehaved "
+                         "(same-size-different-roots); rebuilding halted; evidence in "));
+}
+
 TEST_F(RecorderTest, DeduplicatesTheSameConflict) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EvidenceRecorder> recorder,
                        EvidenceRecorder::Open(dir_));

@@ -20,6 +20,7 @@
 #include "common/file.h"
 #include "common/status_macros.h"
 #include "rebuilder/internal/job_folder.h"
+#include "rebuilder/internal/leftovers.h"
 #include "rebuilder/sandbox.h"
 
 namespace vitrine::rebuilder {
@@ -171,12 +172,19 @@ absl::StatusOr<RecipeResult> RecipeRunner::Run(const RecipeJob& job) {
   if (error) {
     return absl::InternalError(absl::StrCat("the job folder ", job.dir, ": ", error.message()));
   }
+  // A build of this job left by a rebuilder killed mid-build must not
+  // write into this one's output (internal/leftovers.h).
+  const int leftovers = internal::KillLeftovers(absl::StrCat(dir, "/output"));
   VITRINE_ASSIGN_OR_RETURN(const JobFolders folders, PrepareJobFolders(dir));
   VITRINE_RETURN_IF_ERROR(MakeDirs(std::string(ParentDir(job.log_path)), 0700));
   Fd log{::open(job.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (log.fd < 0) return ErrnoStatus(errno, absl::StrCat("creating ", job.log_path));
   LogLine(log.fd, absl::StrCat("rebuilding ", job.vendor, " ", job.artifact, " ", job.version,
                                " from ", job.source));
+  if (leftovers > 0) {
+    LogLine(log.fd, absl::StrCat("killed ", leftovers,
+                                 " processes left by an interrupted build of this job"));
+  }
   LogLine(log.fd, absl::StrCat("recipe: ", options_.recipe));
   LogLine(log.fd, options_.bwrap.empty() ? "sandbox: none" : "sandbox: bwrap");
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -116,6 +117,39 @@ TEST_F(RecipeRunnerTest, RelativeJobFoldersReachTheRecipeAbsolute) {
   EXPECT_EQ(result->sha256, merkle::Sha256("rel"));
   EXPECT_NE(ReadAll(dir_ + "/logs/relative.log").find(dir_ + "/work/relative/output\n"),
             std::string::npos);
+}
+
+// A build of the same job left running by a rebuilder killed mid-build
+// (no sandbox to end it) is killed before the folder is reused, so it
+// cannot write into the new build's output.
+TEST_F(RecipeRunnerTest, KillsWhatAnInterruptedBuildOfTheJobLeft) {
+  const std::string output = Job().dir + "/output";
+  const pid_t leftover = ::fork();
+  ASSERT_GE(leftover, 0);
+  if (leftover == 0) {
+    ::setsid();
+    const std::string mark = "VITRINE_OUTPUT=" + output;
+    char* const argv[] = {const_cast<char*>("/bin/sleep"), const_cast<char*>("60"), nullptr};
+    char* const envp[] = {const_cast<char*>(mark.c_str()), nullptr};
+    ::execve("/bin/sleep", argv, envp);
+    ::_exit(127);
+  }
+  // Until its exec, the child's environment is still ours.
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (ReadAll(absl::StrCat("/proc/", leftover, "/environ")).find("VITRINE_OUTPUT=") ==
+             std::string::npos &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const RecipeResult result = Run("printf x > \"$VITRINE_OUTPUT/$VITRINE_ARTIFACT\"");
+  ASSERT_EQ(result.outcome, RecipeOutcome::kBuilt) << result.reason;
+  int status = 0;
+  ASSERT_EQ(::waitpid(leftover, &status, 0), leftover);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  EXPECT_NE(ReadAll(Job().log_path)
+                .find("killed 1 processes left by an interrupted build of this job"),
+            std::string::npos)
+      << ReadAll(Job().log_path);
 }
 
 TEST_F(RecipeRunnerTest, TheOnlyFileIsTheArtifactWhateverItsName) {

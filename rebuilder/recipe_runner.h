@@ -13,9 +13,11 @@
 //   if (result.outcome == RecipeOutcome::kBuilt) ... result.sha256 ...
 //
 // A job, step by step:
-//   1. job.dir is removed if it exists (a build interrupted by a crash
-//      left it) and created empty with two folders: build/ (the working
-//      directory and HOME) and output/ (VITRINE_OUTPUT, empty).
+//   1. Processes still working for this job (a build interrupted by a
+//      crash of the daemon, internal/leftovers.h) are killed; job.dir
+//      (made absolute) is removed if it exists and created empty with two
+//      folders: build/ (the working directory and HOME) and output/
+//      (VITRINE_OUTPUT, empty).
 //   2. The recipe runs as `/bin/sh -c <recipe>` - inside bwrap when
 //      options.bwrap is set (sandbox.h) - in a new session and process
 //      group (posix_spawn with POSIX_SPAWN_SETSID: no shell of the daemon's
@@ -34,8 +36,9 @@
 //      catches those too (the sandbox dies with its first process). If the
 //      daemon itself is killed (SIGKILL, a crash), bwrap's
 //      --die-with-parent ends the sandbox; without bwrap the recipe's
-//      processes outlive the daemon, and the restarted daemon's rebuild of
-//      that release (step 1 empties the folder first) may race with them.
+//      processes outlive the daemon until the restarted daemon rebuilds
+//      that release (step 1 kills them first, unless the recipe cleared
+//      its environment).
 //   4. Exit status 0: the artifact is output/<job.artifact> if that is a
 //      regular file (a name with '/' or "."/".." is never looked up), else
 //      the only regular file in output/ (symbolic links are not followed);

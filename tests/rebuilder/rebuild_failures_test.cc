@@ -2,7 +2,8 @@
 // vitrine-rebuilder and vitrine-log: a non-reproducible recipe (a
 // timestamp embedded) logs a mismatch; a failing recipe and one over its
 // time limit are reported, never logged as a digest, never retried; a
-// rebuilder stopped mid-build rebuilds that release when it starts again;
+// rebuilder stopped (SIGTERM) or killed (SIGKILL) mid-build rebuilds that
+// release when it starts again;
 // and across all of it, and across restarts, no release is logged twice.
 #include <string>
 #include <vector>
@@ -135,6 +136,20 @@ TEST(RebuildFailuresTest, EachOutcomeOnceAcrossRestarts) {
   EXPECT_THAT(LinesWith(err, "rebuilding release 6: "), SizeIs(2));
   EXPECT_THAT(LinesWith(err, "rebuilt release 6: "), SizeIs(1));
 
+  // Killed mid-build (a crash): the same, and whatever the killed build
+  // left running is stopped before the job folder is reused.
+  ASSERT_TRUE(AddStatements(log.grpc_address(), {Release(acme, "mid-2")}));
+  ASSERT_TRUE(WaitFor([&] { return !LinesWith(err, "rebuilding release 8: ").empty(); }))
+      << ReadFileOrEmpty(err);
+  rebuilder.Kill();
+  rebuilder = StartRebuilderLoggingTo(r_data, args, err);
+  ASSERT_TRUE(rebuilder.running()) << rebuilder.startup_output() << ReadFileOrEmpty(err);
+  ASSERT_TRUE(WaitFor([&] {
+    return RebuiltVersions(ListEntries(log.grpc_address(), log_vkey_file)).size() == 4;
+  })) << ReadFileOrEmpty(err);
+  EXPECT_THAT(LinesWith(err, "rebuilt release 8: "), SizeIs(1)) << ReadFileOrEmpty(err);
+  EXPECT_EQ(RebuildCount(rebuilder, "mismatch"), 0);
+
   // Restarted once more, it has nothing left to do: no release is built,
   // failed or logged again, and a new release is the only work.
   EXPECT_EQ(rebuilder.Stop(), 0);
@@ -142,13 +157,13 @@ TEST(RebuildFailuresTest, EachOutcomeOnceAcrossRestarts) {
   ASSERT_TRUE(rebuilder.running()) << rebuilder.startup_output() << ReadFileOrEmpty(err);
   ASSERT_TRUE(AddStatements(log.grpc_address(), {Release(acme, "ok-2")}));
   ASSERT_TRUE(WaitFor([&] {
-    return RebuiltVersions(ListEntries(log.grpc_address(), log_vkey_file)).size() == 4;
+    return RebuiltVersions(ListEntries(log.grpc_address(), log_vkey_file)).size() == 5;
   })) << ReadFileOrEmpty(err);
   EXPECT_EQ(RebuildCount(rebuilder, "match"), 1);
   EXPECT_EQ(RebuildCount(rebuilder, "failed"), 0);
   EXPECT_EQ(RebuildCount(rebuilder, "timeout"), 0);
   EXPECT_EQ(RebuiltVersions(ListEntries(log.grpc_address(), log_vkey_file)),
-            (std::vector<std::string>{"ok-1", "stamp-1", "mid-1", "ok-2"}));
+            (std::vector<std::string>{"ok-1", "stamp-1", "mid-1", "mid-2", "ok-2"}));
   EXPECT_THAT(LinesWith(failures, "\"release_index\""), SizeIs(2));
   EXPECT_EQ(rebuilder.Stop(), 0);
 }

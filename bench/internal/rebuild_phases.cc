@@ -178,6 +178,24 @@ CpuSample SampleCpu(const RebuildBench& bench) {
   return {MachineBusyCpuSeconds(), CpuSecondsOf(getpid()), bench.log->CpuSeconds()};
 }
 
+// Returns the cores the machine is busy with beyond this benchmark's
+// processes over `window` while they are idle: other engineers' work.
+double OthersWhileIdle(const RebuildBench& bench, absl::Duration window) {
+  auto ours = [&bench] {
+    const CpuSample cpu = SampleCpu(bench);
+    double seconds = cpu.self + cpu.log;
+    for (const Rebuilder& r : bench.rebuilders) {
+      seconds += r.child->CpuSeconds() + r.child->RecipeCpuSeconds();
+    }
+    return std::make_pair(cpu.machine, seconds);
+  };
+  const auto [machine_before, ours_before] = ours();
+  absl::SleepFor(window);
+  const auto [machine_after, ours_after] = ours();
+  return std::max(0.0, machine_after - machine_before - (ours_after - ours_before)) /
+         absl::ToDoubleSeconds(window);
+}
+
 // The log's calls answered OK so far (its /metrics).
 struct LogCalls {
   double adds = 0, add_seconds = 0, get_entries = 0;
@@ -264,6 +282,7 @@ absl::Status RunThroughput(RebuildBench& bench, const ThroughputOptions& options
   const std::vector<std::string> versions = Versions("tp", bench.run, count);
   VITRINE_ASSIGN_OR_RETURN(const std::vector<vitrine::v1::AddRequest> requests,
                            Sign(bench, versions, options.per_add));
+  const double others_idle = OthersWhileIdle(bench, absl::Seconds(3));
   std::vector<RebuilderSample> before;
   for (const Rebuilder& r : bench.rebuilders) before.push_back(SampleRebuilder(r));
   const CpuSample cpu_before = SampleCpu(bench);
@@ -350,10 +369,12 @@ absl::Status RunThroughput(RebuildBench& bench, const ThroughputOptions& options
               absl::ToDoubleSeconds(added - start));
   std::printf("  CPU over %.1f s (cores): log %.2f, rebuilders with their recipes %.2f, this "
               "benchmark (Adds, watcher, polling) %.2f, the rest of the machine %.2f (kernel "
-              "threads, other engineers); busy %.2f of %u\n",
+              "threads, other engineers, and with bwrap the sandbox's inner processes, which "
+              "no rebuilder reaps itself; %.2f in the 3 s before, all of ours idle); busy %.2f "
+              "of %u\n",
               wall, log_cpu / wall, rebuilders_cpu / wall, self_cpu / wall,
               std::max(0.0, machine_cpu - log_cpu - rebuilders_cpu - self_cpu) / wall,
-              machine_cpu / wall, std::thread::hardware_concurrency());
+              others_idle, machine_cpu / wall, std::thread::hardware_concurrency());
   std::printf("  log: tree %llu -> %llu; %.0f commits (synced batches), %.1f entries each, "
               "mean %.1f ms, p99 bucket <= %.0f ms\n",
               static_cast<unsigned long long>(size_before),

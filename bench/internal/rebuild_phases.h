@@ -57,7 +57,9 @@ struct RebuilderSample {
   double build_sum = 0, build_count = 0;  // vitrine_rebuilder_build_seconds
   double logged_new = 0;  // statements the log answered as new
   double matches = 0, mismatches = 0, failed = 0;  // failed: failed + timeout
-  double daemon_cpu = 0, recipe_cpu = 0;  // CPU seconds
+  // CPU seconds; recipe_cpu is what the daemon reaped (bwrap's inner
+  // processes are reaped inside its pid namespace and do not count).
+  double daemon_cpu = 0, recipe_cpu = 0;
 };
 RebuilderSample SampleRebuilder(const Rebuilder& rebuilder);
 

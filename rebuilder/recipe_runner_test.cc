@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -124,6 +125,7 @@ TEST_F(RecipeRunnerTest, RelativeJobFoldersReachTheRecipeAbsolute) {
 // cannot write into the new build's output.
 TEST_F(RecipeRunnerTest, KillsWhatAnInterruptedBuildOfTheJobLeft) {
   const std::string output = Job().dir + "/output";
+  std::filesystem::create_directories(output);  // the interrupted build's
   const pid_t leftover = ::fork();
   ASSERT_GE(leftover, 0);
   if (leftover == 0) {

@@ -27,7 +27,8 @@ Submitter::Submitter(SubmitterOptions options, ProgressStore* store, AddFunction
     : options_(std::move(options)), store_(store), add_(std::move(add)) {
   absl::MutexLock lock(&mu_);
   backoff_ = options_.retry_min;
-  oldest_queued_ = absl::Now();
+  oldest_fresh_ = absl::Now();
+  fresh_ = pending.size();
   for (PendingStatement& statement : pending) {
     waiting_[statement.index] = std::move(statement.note);
   }
@@ -40,7 +41,7 @@ void Submitter::Start() { thread_ = std::thread([this] { Loop(); }); }
 
 void Submitter::Enqueue(PendingStatement statement) {
   absl::MutexLock lock(&mu_);
-  if (waiting_.empty()) oldest_queued_ = absl::Now();
+  if (fresh_++ == 0) oldest_fresh_ = absl::Now();
   waiting_[statement.index] = std::move(statement.note);
   stats_.pending = waiting_.size();
   changed_.SignalAll();
@@ -76,6 +77,8 @@ std::vector<PendingStatement> Submitter::TakeBatch() {
     ++it;
   }
   if (!batch.empty()) next_start_ = batch.back().index + 1;
+  // What is left behind was queued before this batch went: it is due.
+  fresh_ = 0;
   return batch;
 }
 
@@ -119,7 +122,6 @@ absl::Status Submitter::Send(const std::vector<PendingStatement>& batch) {
     }
   }
   stats_.pending = waiting_.size();
-  if (waiting_.empty()) oldest_queued_ = absl::Now();
   if (trouble.ok()) {
     backoff_ = options_.retry_min;
     retry_at_ = absl::InfinitePast();
@@ -144,8 +146,12 @@ void Submitter::Loop() {
         const absl::Time now = absl::Now();
         absl::Time due = absl::InfiniteFuture();
         if (!waiting_.empty()) {
-          due = waiting_.size() >= options_.batch_size ? now
-                                                        : oldest_queued_ + options_.batch_delay;
+          // A full batch goes now; statements left from earlier batches
+          // (retries, overflow) go when the back-off allows; newly queued
+          // ones wait up to batch_delay for company.
+          due = waiting_.size() >= options_.batch_size || fresh_ == 0
+                    ? now
+                    : oldest_fresh_ + options_.batch_delay;
           due = std::max(due, retry_at_);
         }
         if (due <= now) break;

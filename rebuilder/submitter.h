@@ -140,7 +140,11 @@ class Submitter {
   mutable absl::Mutex mu_;
   absl::CondVar changed_;  // a statement queued or left, or Stop
   std::map<uint64_t, std::string> waiting_ ABSL_GUARDED_BY(mu_);
-  absl::Time oldest_queued_ ABSL_GUARDED_BY(mu_);  // since waiting_ became non-empty
+  // Statements queued since the last batch was taken, and when the first
+  // of them came: a batch waits batch_delay from that first one, even when
+  // statements arrived while the previous batch was being sent.
+  size_t fresh_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time oldest_fresh_ ABSL_GUARDED_BY(mu_);
   uint64_t next_start_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration backoff_ ABSL_GUARDED_BY(mu_);
   absl::Time retry_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "client/log_client.h"
 #include "common/status_matchers.h"
@@ -254,6 +255,46 @@ TEST_F(SubmitterTest, ALoneStatementWaitsForTheBatchDelayOnly) {
   EXPECT_GE(absl::Now() - queued, absl::Milliseconds(300));
   EXPECT_EQ(submitter->stats().logged_new, 1u);
   submitter->Stop(false);
+}
+
+// Statements queued while a batch is being sent still wait for company:
+// under a steady trickle, batches fill instead of going one or two at a
+// time (bench/RESULTS.md, issue 15: 2 statements per Add before).
+TEST_F(SubmitterTest, StatementsQueuedDuringASendWaitForTheirOwnBatch) {
+  ScriptedLog log;
+  absl::Notification first_call_started;
+  absl::Notification release_first_call;
+  std::vector<size_t> sizes;  // guarded by log.mu
+  AddFunction scripted = log.Add();
+  AddFunction add = [&](absl::Span<const std::string> notes) {
+    {
+      absl::MutexLock lock(&log.mu);
+      sizes.push_back(notes.size());
+    }
+    if (!first_call_started.HasBeenNotified()) {
+      first_call_started.Notify();
+      release_first_call.WaitForNotification();
+    }
+    return scripted(notes);
+  };
+  SubmitterOptions options = FastOptions();
+  options.batch_size = 10;
+  options.batch_delay = absl::Milliseconds(200);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Submitter> submitter,
+                       Submitter::Create(options, progress_.get(), add));
+  submitter->Start();
+  submitter->Enqueue(Persist(1));
+  first_call_started.WaitForNotification();
+  for (uint64_t index = 2; index <= 6; ++index) submitter->Enqueue(Persist(index));
+  release_first_call.Notify();
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (submitter->stats().pending > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(submitter->stats().logged_new, 6u);
+  submitter->Stop(false);
+  absl::MutexLock lock(&log.mu);
+  EXPECT_EQ(sizes, (std::vector<size_t>{1, 5}));
 }
 
 TEST_F(SubmitterTest, WaitForRoomReturnsOnceAnswersLeave) {

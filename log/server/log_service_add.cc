@@ -41,6 +41,7 @@
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/internal/service_util.h"
 #include "log/server/log_service.h"
+#include "log/serving/bundles.h"
 
 namespace vitrine::server {
 
@@ -171,9 +172,9 @@ struct LogService::AddCall {
                       request->statements(static_cast<int>(i)));
         status = leaf.status();
         if (status.ok()) {
-          status = internal::FillBundle(store, *added.state, added.index,
-                                        *std::move(leaf),
-                                        result->mutable_bundle());
+          status = serving::FillBundle(store, internal::HeadOf(*added.state),
+                                       added.index, *std::move(leaf),
+                                       result->mutable_bundle());
         }
         result->set_duplicate(added.duplicate);
       }

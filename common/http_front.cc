@@ -339,7 +339,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // done): a cached tile shared by many connections is never copied.
     const std::string& payload =
         answer_.shared_body != nullptr ? *answer_.shared_body : answer_.body;
-    reply_.content_length(payload.size());
+    // A 304 has no content, and its Content-Length could only be the 200's
+    // (RFC 9110 8.6), which the handler did not compute: none is sent.
+    if (answer_.status != 304) reply_.content_length(payload.size());
     if (!head) reply_.body() = {payload.data(), payload.size()};
     stream_.expires_after(ToChrono(rep_->options.write_timeout));
     auto self = shared_from_this();

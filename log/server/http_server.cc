@@ -9,14 +9,13 @@
 #include "absl/time/clock.h"
 #include "common/http_front.h"
 #include "common/status_macros.h"
-#include "log/server/internal/immutable_cache.h"
-#include "log/server/internal/tiles_handler.h"
+#include "log/serving/tiles_http.h"
 
 namespace vitrine::server {
 namespace {
 
-using internal::HttpReply;
-using internal::TextReply;
+using serving::HttpReply;
+using serving::TextReply;
 
 constexpr absl::string_view kMetricsContentType = "text/plain; version=0.0.4";
 
@@ -35,7 +34,6 @@ absl::string_view PathKind(absl::string_view path) {
 
 struct HttpServer::Rep {
   HttpOptions options;
-  internal::TileCaching caching;
   storage::Store* store;
   sequencer::Sequencer* sequencer;
   const WitnessedHead* witnessed;  // null: no witnesses
@@ -48,8 +46,8 @@ struct HttpServer::Rep {
   Gauge* disk_reserve;
   Gauge* disk_writable;
 
+  std::unique_ptr<serving::TilesHttp> tiles;
   std::unique_ptr<HttpFront> front;
-  std::unique_ptr<internal::ImmutableCache> immutable;
 
   HttpReply Route(absl::string_view path);
   HttpReply Metrics();
@@ -62,36 +60,14 @@ HttpReply HttpServer::Rep::Route(absl::string_view path) {
   std::shared_ptr<const sequencer::PublishedState> state =
       sequencer->Published();
   if (state == nullptr) return TextReply(503, "no published checkpoint yet");
-  const uint64_t size = state->checkpoint.size;
-  // Paths below are matched whole; the tile parsers see them without the
-  // leading slash, as tlog-tiles writes them.
-  if (path == "/checkpoint") {
+  if (serving::TilesHttp::Serves(path)) {
+    // Tiles up to the latest log checkpoint; /checkpoint the witnessed one
+    // when there is one (a prefix of it: see the header).
     std::shared_ptr<const sequencer::PublishedState> witnessed_state =
         witnessed != nullptr ? witnessed->Latest() : nullptr;
-    return internal::CheckpointReply(
-        witnessed_state != nullptr ? *witnessed_state : *state, caching);
-  }
-  if (absl::StartsWith(path, "/tile/")) {
-    // A full tile's bytes never change: served from memory once read.
-    if (std::shared_ptr<const std::string> cached = immutable->Get(path)) {
-      HttpReply reply;
-      reply.content_type = std::string(internal::kBinaryContentType);
-      reply.cache_control = std::string(internal::kImmutableCaching);
-      reply.shared_body = std::move(cached);
-      return reply;
-    }
-    HttpReply reply =
-        absl::StartsWith(path, "/tile/entries/")
-            ? internal::EntryBundleReply(path.substr(1), size, *store, caching)
-            : internal::TileReply(path.substr(1), size, *store, caching);
-    if (reply.status == 200 &&
-        reply.cache_control == internal::kImmutableCaching) {
-      reply.shared_body =
-          std::make_shared<const std::string>(std::move(reply.body));
-      reply.body.clear();
-      immutable->Put(path, reply.shared_body);
-    }
-    return reply;
+    const sequencer::PublishedState& served =
+        witnessed_state != nullptr ? *witnessed_state : *state;
+    return tiles->Reply(path, {state->checkpoint.size, served.signed_note});
   }
   if (path == "/metrics") return Metrics();
   if (path == "/healthz") return Health();
@@ -138,15 +114,7 @@ void HttpServer::Rep::Handle(const HttpRequest& request,
   }
   // A request with a body never gets here (the front answers it 400), and
   // the front never compresses, so no answer varies by Accept-Encoding.
-  response.status = reply.status;
-  response.SetHeader("Cache-Control", reply.cache_control);
-  // Error bodies echo the path: never let a browser sniff them into HTML.
-  // (The logger in Start also tells Handle's answers by this field.)
-  response.SetHeader("X-Content-Type-Options", "nosniff");
-  response.SetHeader("Content-Type", reply.content_type);
-  // Moved, not copied: a bundle is up to 4 MiB.
-  response.body = std::move(reply.body);
-  response.shared_body = std::move(reply.shared_body);
+  serving::WriteReply(std::move(reply), request, response);
   // Counted before the reply is sent, so a client that reads /metrics next
   // sees its own request there whichever connection it uses.
   Count(request, response);
@@ -182,10 +150,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   auto rep = std::make_unique<Rep>();
   rep->options = options;
-  rep->caching.checkpoint_max_age = options.checkpoint_max_age;
-  rep->caching.partial_max_age = options.partial_max_age;
-  rep->immutable =
-      std::make_unique<internal::ImmutableCache>(options.immutable_cache_bytes);
+  serving::TilesHttpOptions tiles_options;
+  tiles_options.checkpoint_max_age = options.checkpoint_max_age;
+  tiles_options.partial_max_age = options.partial_max_age;
+  tiles_options.immutable_cache_bytes = options.immutable_cache_bytes;
+  rep->tiles = std::make_unique<serving::TilesHttp>(store, tiles_options);
   rep->store = store;
   rep->sequencer = sequencer;
   rep->witnessed = witnessed;

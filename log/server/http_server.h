@@ -22,6 +22,11 @@
 // up to the latest log checkpoint either way (a witnessed tree is a prefix
 // of it: narrower partial tiles are prefixes of wider ones).
 //
+// The tiles and /checkpoint answers, with their cache headers (immutable
+// full tiles, short-lived checkpoint and partials, strong ETags and 304s,
+// errors never cached), are log/serving/tiles_http.h's, shared with
+// vitrine-monitor's mirror so that both serve the same bytes.
+//
 // Everything served comes from the sequencer's last published state, so
 // readers never wait for the writer and never see a tree no signed
 // checkpoint covers. HEAD works wherever GET does; other methods get 405;

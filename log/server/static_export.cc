@@ -9,7 +9,7 @@
 #include "common/status_macros.h"
 #include "log/merkle/tile.h"
 #include "log/sequencer/resume.h"
-#include "log/server/internal/tiles_handler.h"
+#include "log/serving/internal/tiles_handler.h"
 
 namespace vitrine::server {
 namespace {
@@ -38,9 +38,9 @@ class Exporter {
   // slash); a full tile or bundle of the right size already there is kept.
   absl::Status Export(const std::string& path, bool full, bool bundle) {
     const std::string file = absl::StrCat(to_, "/", path);
-    internal::HttpReply reply =
-        bundle ? internal::EntryBundleReply(path, size_, store_, caching_)
-               : internal::TileReply(path, size_, store_, caching_);
+    serving::internal::HttpReply reply =
+        bundle ? serving::internal::EntryBundleReply(path, size_, store_, caching_)
+               : serving::internal::TileReply(path, size_, store_, caching_);
     if (reply.status != 200) {
       return absl::DataLossError(absl::StrCat(
           "reading ", path, " for tree size ", size_, ": ", reply.body));
@@ -68,7 +68,7 @@ class Exporter {
   const storage::Store& store_;
   const uint64_t size_;
   const std::string to_;
-  const internal::TileCaching caching_;
+  const serving::internal::TileCaching caching_;
   ExportStats stats_;
 };
 
@@ -97,11 +97,9 @@ absl::StatusOr<ExportStats> ExportStaticTiles(storage::Store& store,
                                             tile.full(), /*bundle=*/true));
   }
   // Last: the checkpoint vouches for files that are all in place.
-  sequencer::PublishedState state;
-  state.checkpoint = resumed.checkpoint;
-  state.signed_note = resumed.signed_note;
-  const internal::HttpReply checkpoint =
-      internal::CheckpointReply(state, internal::TileCaching());
+  const serving::internal::HttpReply checkpoint =
+      serving::internal::CheckpointReply(resumed.signed_note,
+                                         serving::internal::TileCaching());
   VITRINE_RETURN_IF_ERROR(
       exporter.Write(absl::StrCat(to, "/checkpoint"), checkpoint.body));
   return exporter.stats();

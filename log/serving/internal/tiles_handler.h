@@ -1,6 +1,7 @@
 // The C2SP tlog-tiles read API (https://c2sp.org/tlog-tiles) as plain
 // functions from a request path and the published tree to a reply, with no
-// HTTP library in sight: http_server.cc only copies the reply onto the wire.
+// HTTP library in sight: log/serving/tiles_http.cc adds the cache
+// validators and copies the reply onto the wire.
 //
 //   HttpReply reply = TileReply("tile/0/x001/017.p/5", state->checkpoint.size,
 //                               *store, caching);
@@ -12,8 +13,8 @@
 // signed checkpoint vouches for.
 //
 // Functions are thread-safe (the Store's reads are).
-#ifndef VITRINE_LOG_SERVER_INTERNAL_TILES_HANDLER_H_
-#define VITRINE_LOG_SERVER_INTERNAL_TILES_HANDLER_H_
+#ifndef VITRINE_LOG_SERVING_INTERNAL_TILES_HANDLER_H_
+#define VITRINE_LOG_SERVING_INTERNAL_TILES_HANDLER_H_
 
 #include <cstdint>
 #include <memory>
@@ -22,10 +23,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "log/sequencer/sequencer.h"
 #include "log/storage/store.h"
 
-namespace vitrine::server::internal {
+namespace vitrine::serving::internal {
 
 inline constexpr absl::string_view kTextContentType =
     "text/plain; charset=utf-8";
@@ -46,6 +46,8 @@ struct HttpReply {
   std::string body;
   // When set, the body instead (bytes shared with a cache).
   std::shared_ptr<const std::string> shared_body;
+  // The strong ETag (quoted) of a 200's body; empty: none is sent.
+  std::string etag;
 };
 
 // How long the mutable and short-lived resources may be cached.
@@ -60,8 +62,8 @@ struct TileCaching {
 // Returns a text reply (no-store) with `status` and `message` plus a newline.
 HttpReply TextReply(int status, absl::string_view message);
 
-// Returns the signed checkpoint note of `state` (tlog-tiles "Checkpoints").
-HttpReply CheckpointReply(const sequencer::PublishedState& state,
+// Returns `signed_note`, the checkpoint served (tlog-tiles "Checkpoints").
+HttpReply CheckpointReply(absl::string_view signed_note,
                           const TileCaching& caching);
 
 // Returns the first W hashes of the tile named by `path` ("tile/<L>/<N>
@@ -83,6 +85,6 @@ HttpReply EntryBundleReply(absl::string_view path, uint64_t tree_size,
 // a tile the tree does not have.
 uint16_t TileWidthInTree(uint8_t level, uint64_t index, uint64_t tree_size);
 
-}  // namespace vitrine::server::internal
+}  // namespace vitrine::serving::internal
 
-#endif  // VITRINE_LOG_SERVER_INTERNAL_TILES_HANDLER_H_
+#endif  // VITRINE_LOG_SERVING_INTERNAL_TILES_HANDLER_H_

@@ -1,10 +1,10 @@
-#include "log/server/internal/immutable_cache.h"
+#include "log/serving/internal/immutable_cache.h"
 
 #include <utility>
 
-namespace vitrine::server::internal {
+namespace vitrine::serving::internal {
 
-std::shared_ptr<const std::string> ImmutableCache::Get(
+std::shared_ptr<const CachedBody> ImmutableCache::Get(
     absl::string_view key) const {
   absl::MutexLock lock(&mu_);
   auto it = map_.find(key);
@@ -12,15 +12,15 @@ std::shared_ptr<const std::string> ImmutableCache::Get(
 }
 
 void ImmutableCache::Put(absl::string_view key,
-                         std::shared_ptr<const std::string> bytes) {
-  if (bytes == nullptr || bytes->size() > max_bytes_) return;
+                         std::shared_ptr<const CachedBody> body) {
+  if (body == nullptr || body->bytes.size() > max_bytes_) return;
   absl::MutexLock lock(&mu_);
-  if (!map_.try_emplace(key, bytes).second) return;
+  if (!map_.try_emplace(key, body).second) return;
   order_.emplace_back(key);
-  bytes_ += bytes->size();
+  bytes_ += body->bytes.size();
   while (bytes_ > max_bytes_ && !order_.empty()) {
     auto it = map_.find(order_.front());
-    bytes_ -= it->second->size();
+    bytes_ -= it->second->bytes.size();
     map_.erase(it);
     order_.pop_front();
   }
@@ -31,4 +31,4 @@ size_t ImmutableCache::bytes() const {
   return bytes_;
 }
 
-}  // namespace vitrine::server::internal
+}  // namespace vitrine::serving::internal

@@ -1,4 +1,4 @@
-#include "log/server/internal/tiles_handler.h"
+#include "log/serving/internal/tiles_handler.h"
 
 #include <cstdio>
 #include <string>
@@ -10,7 +10,7 @@
 #include "log/merkle/hash.h"
 #include "log/merkle/tile.h"
 
-namespace vitrine::server::internal {
+namespace vitrine::serving::internal {
 namespace {
 
 std::string CacheControl(absl::Duration max_age) {
@@ -73,11 +73,11 @@ uint16_t TileWidthInTree(uint8_t level, uint64_t index, uint64_t tree_size) {
   return 0;
 }
 
-HttpReply CheckpointReply(const sequencer::PublishedState& state,
+HttpReply CheckpointReply(absl::string_view signed_note,
                           const TileCaching& caching) {
   HttpReply reply;
   reply.cache_control = CacheControl(caching.checkpoint_max_age);
-  reply.body = state.signed_note;
+  reply.body = std::string(signed_note);
   return reply;
 }
 
@@ -124,4 +124,4 @@ HttpReply EntryBundleReply(absl::string_view path, uint64_t tree_size,
   return BinaryReply(*std::move(bundle), tile->full(), caching);
 }
 
-}  // namespace vitrine::server::internal
+}  // namespace vitrine::serving::internal

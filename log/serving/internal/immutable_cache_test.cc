@@ -1,15 +1,16 @@
-#include "log/server/internal/immutable_cache.h"
+#include "log/serving/internal/immutable_cache.h"
 
 #include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace vitrine::server::internal {
+namespace vitrine::serving::internal {
 namespace {
 
-std::shared_ptr<const std::string> Bytes(size_t n, char c) {
-  return std::make_shared<const std::string>(n, c);
+std::shared_ptr<const CachedBody> Bytes(size_t n, char c) {
+  return std::make_shared<const CachedBody>(
+      CachedBody{std::string(n, c), std::string(1, c)});
 }
 
 TEST(ImmutableCacheTest, KeepsWithinItsBudgetOldestOut) {
@@ -17,7 +18,8 @@ TEST(ImmutableCacheTest, KeepsWithinItsBudgetOldestOut) {
   cache.Put("a", Bytes(40, 'a'));
   cache.Put("b", Bytes(40, 'b'));
   ASSERT_NE(cache.Get("a"), nullptr);
-  EXPECT_EQ(*cache.Get("a"), std::string(40, 'a'));
+  EXPECT_EQ(cache.Get("a")->bytes, std::string(40, 'a'));
+  EXPECT_EQ(cache.Get("a")->etag, "a");
   cache.Put("c", Bytes(40, 'c'));  // 120 > 100: "a" goes
   EXPECT_EQ(cache.Get("a"), nullptr);
   EXPECT_NE(cache.Get("b"), nullptr);
@@ -26,7 +28,7 @@ TEST(ImmutableCacheTest, KeepsWithinItsBudgetOldestOut) {
   cache.Put("huge", Bytes(101, 'h'));  // larger than the budget: not kept
   EXPECT_EQ(cache.Get("huge"), nullptr);
   cache.Put("b", Bytes(10, 'x'));  // a key keeps its first bytes
-  EXPECT_EQ(*cache.Get("b"), std::string(40, 'b'));
+  EXPECT_EQ(cache.Get("b")->bytes, std::string(40, 'b'));
   EXPECT_EQ(cache.bytes(), 80u);
 }
 
@@ -37,4 +39,4 @@ TEST(ImmutableCacheTest, ZeroKeepsNothing) {
 }
 
 }  // namespace
-}  // namespace vitrine::server::internal
+}  // namespace vitrine::serving::internal

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "log/server/internal/checkpoint_hub.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/internal/service_util.h"
+#include "log/serving/checkpoint_hub.h"
 #include "log/serving/origin.h"
 
 namespace vitrine::server {
@@ -42,9 +42,10 @@ LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
           "vitrine_add_disk_refusals_total",
           "Add calls refused because the data disk's free-space reserve "
           "was reached.")),
-      hub_(std::make_shared<internal::CheckpointHub>(
-          internal::WatchLimits{limits.max_watch_streams,
-                                limits.max_watch_streams_per_connection},
+      hub_(std::make_shared<serving::CheckpointHub>(
+          serving::WatchLimits{limits.max_watch_streams,
+                               limits.max_watch_streams_per_connection},
+          "the log",
           &metrics->GetGauge("vitrine_watch_streams",
                              "WatchCheckpoints streams open."))),
       executor_(limits.completion_threads) {
@@ -52,7 +53,7 @@ LogService::LogService(storage::Store* store, sequencer::Sequencer* sequencer,
   // after the service is gone, and then finds no subscriber.
   sequencer_->Watch(
       [hub = hub_](std::shared_ptr<const sequencer::PublishedState> state) {
-        hub->Publish(std::move(state));
+        hub->Publish(internal::CheckpointMessage(*state));
       });
 }
 

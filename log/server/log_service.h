@@ -59,10 +59,13 @@
 #include "log/storage/store.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
 
+namespace vitrine::serving {
+class CheckpointHub;
+}  // namespace vitrine::serving
+
 namespace vitrine::server {
 
 namespace internal {
-class CheckpointHub;
 class RpcMetrics;
 enum class Method : int;
 }  // namespace internal
@@ -180,7 +183,7 @@ class LogService final : public vitrine::v1::Log::CallbackService {
   Counter& budget_refusals_;
   // vitrine_add_disk_refusals_total: Adds refused for the disk reserve.
   Counter& disk_refusals_;
-  std::shared_ptr<internal::CheckpointHub> hub_;
+  std::shared_ptr<serving::CheckpointHub> hub_;
   // Set by Shutdown; read by every read handler and GetEntries stream.
   std::atomic<bool> shutting_down_{false};
   // Last member: destroyed first, so queued Add completions still find the

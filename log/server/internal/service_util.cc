@@ -18,6 +18,14 @@ serving::Head HeadOf(const sequencer::PublishedState& state) {
                        "the log's size"};
 }
 
+std::shared_ptr<const vitrine::v1::Checkpoint> CheckpointMessage(
+    const sequencer::PublishedState& state) {
+  auto checkpoint = std::make_shared<vitrine::v1::Checkpoint>();
+  checkpoint->set_note(state.signed_note);
+  checkpoint->set_size(state.checkpoint.size);
+  return checkpoint;
+}
+
 absl::StatusOr<std::shared_ptr<const sequencer::PublishedState>>
 WitnessedState(const WitnessedHead* head) {
   if (head == nullptr) {

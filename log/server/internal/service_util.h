@@ -14,6 +14,7 @@
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/witnessed_head.h"
 #include "log/serving/proofs.h"
+#include "proto/vitrine/v1/log.pb.h"
 
 namespace vitrine::server::internal {
 
@@ -25,6 +26,11 @@ void FinishUnary(grpc::ServerUnaryReactor* reactor, RpcMetrics& metrics,
 // Returns the view of `state` that log/serving's answers prove against
 // (valid while `state` is).
 serving::Head HeadOf(const sequencer::PublishedState& state);
+
+// Returns `state` as the message WatchCheckpoints streams: built once per
+// publication and shared by every stream (log/serving/checkpoint_hub.h).
+std::shared_ptr<const vitrine::v1::Checkpoint> CheckpointMessage(
+    const sequencer::PublishedState& state);
 
 // Returns the latest witnessed checkpoint of `head`; FailedPrecondition,
 // each with its own message, when `head` is null (no witnesses configured)

@@ -1,24 +1,25 @@
-#include "log/server/internal/checkpoint_hub.h"
+#include "log/serving/checkpoint_hub.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
-namespace vitrine::server::internal {
+namespace vitrine::serving {
 
-CheckpointHub::CheckpointHub(WatchLimits limits, Gauge* streams)
-    : limits_(limits), streams_(streams) {}
+CheckpointHub::CheckpointHub(WatchLimits limits, std::string who,
+                             Gauge* streams)
+    : limits_(limits), who_(std::move(who)), streams_(streams) {}
 
 absl::Status CheckpointHub::Subscribe(CheckpointSubscriber* subscriber,
                                       absl::string_view peer) {
   absl::MutexLock lock(&mu_);
   if (closed_) {
     return absl::UnavailableError(
-        "the log is shutting down; reconnect with after_size");
+        absl::StrCat(who_, " is shutting down; reconnect with after_size"));
   }
   if (subscribers_.size() >= limits_.max_streams) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "the log serves at most ", limits_.max_streams,
+        who_, " serves at most ", limits_.max_streams,
         " WatchCheckpoints streams at once (max_watch_streams); retry later"));
   }
   auto connection = per_connection_.find(peer);
@@ -52,10 +53,10 @@ void CheckpointHub::RemoveLocked(CheckpointSubscriber* subscriber) {
 }
 
 void CheckpointHub::Publish(
-    std::shared_ptr<const sequencer::PublishedState> state) {
+    std::shared_ptr<const vitrine::v1::Checkpoint> checkpoint) {
   absl::MutexLock lock(&mu_);
   for (const auto& [subscriber, peer] : subscribers_) {
-    subscriber->OnCheckpoint(state);
+    subscriber->OnCheckpoint(checkpoint);
   }
 }
 
@@ -76,4 +77,4 @@ size_t CheckpointHub::size() const {
   return subscribers_.size();
 }
 
-}  // namespace vitrine::server::internal
+}  // namespace vitrine::serving

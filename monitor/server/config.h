@@ -61,6 +61,12 @@ struct MonitorConfig {
   // HTTP (/metrics, /healthz); loopback by default.
   std::string grpc_listen = "127.0.0.1:7500";
   std::string http_listen = "127.0.0.1:7580";
+  // Mirror mode on the HTTP port: serve each followed log's verified copy
+  // over the C2SP tlog-tiles API (/checkpoint, /tile/...), at the root for
+  // one log, under /<origin> for several (mirror_http.h). On by default: a
+  // copy the monitor verified is read capacity, and every byte of it is
+  // checkable against the log's key.
+  bool mirror_http = true;
   // The largest request the gRPC port accepts, in bytes; gRPC refuses a
   // larger one RESOURCE_EXHAUSTED before any handler sees it. A witness
   // push is at most a 1 MiB note and 63 proof hashes; gossip of canonical

@@ -30,6 +30,7 @@
 #include "monitor/gossip/gossiper.h"
 #include "monitor/mirror/mirror_read_service.h"
 #include "monitor/server/monitor_metrics.h"
+#include "monitor/server/mirror_http.h"
 #include "monitor/server/status_http.h"
 #include "monitor/witness/witness.h"
 #include "monitor/witness/witness_service.h"
@@ -138,6 +139,9 @@ struct MonitorServer::Rep {
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_host;
   int grpc_port = 0;
+  // The verified copies over tlog-tiles (config.mirror_http); null when
+  // off. Outlives http, whose threads call it.
+  std::unique_ptr<MirrorHttp> mirror_http;
   std::unique_ptr<StatusHttp> http;
   std::string http_host;
   std::unique_ptr<MonitorMetrics> metrics;
@@ -359,6 +363,14 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
     }
     return health;
   };
+  if (config.mirror_http) {
+    std::vector<const VerifiedCopy*> served;
+    for (const std::unique_ptr<VerifiedCopy>& copy : rep->copies) served.push_back(copy.get());
+    rep->mirror_http = std::make_unique<MirrorHttp>(std::move(served));
+    handlers.mirror = [r](const HttpRequest& request, HttpResponse& response) {
+      return r->mirror_http->Handle(request, response);
+    };
+  }
   VITRINE_ASSIGN_OR_RETURN(rep->http,
                            StatusHttp::Start(http_address.host, http_address.port, handlers));
   rep->http_host = http_address.host;
@@ -413,6 +425,7 @@ void MonitorServer::Shutdown() {
   rep_->gossip_service.reset();
   rep_->witness_service.reset();
   rep_->mirror_service.reset();
+  rep_->mirror_http.reset();  // http's threads are joined: no more calls
   rep_->logs.clear();
   rep_->copies.clear();
   rep_->witness.reset();

@@ -23,6 +23,7 @@ struct StatusHttp::Rep {
   std::unique_ptr<HttpFront> front;
 
   void Handle(const HttpRequest& request, HttpResponse& response) {
+    if (handlers.mirror && handlers.mirror(request, response)) return;
     response.SetHeader("Cache-Control", "no-store");
     if (request.method != "GET" && request.method != "HEAD") {
       response.status = 405;
@@ -54,7 +55,9 @@ absl::StatusOr<std::unique_ptr<StatusHttp>> StatusHttp::Start(const std::string&
   HttpFrontOptions options;
   options.host = host;
   options.port = port;
-  options.threads = 2;  // Prometheus and an operator
+  // Prometheus and an operator; a mirror's tile readers want a few more
+  // (behind a cache, which carries the bulk of tile traffic).
+  options.threads = rep->handlers.mirror ? 4 : 2;
   VITRINE_ASSIGN_OR_RETURN(
       rep->front,
       HttpFront::Start(options, [r](const HttpRequest& request, HttpResponse& response) {

@@ -1,8 +1,10 @@
-// vitrine-monitor's HTTP port: operators and Prometheus read it.
+// vitrine-monitor's HTTP port: operators and Prometheus read it, and in
+// mirror mode tlog-tiles clients (mirror_http.h).
 //
 //   GET /metrics   Prometheus text format 0.0.4 (render() below)
 //   GET /healthz   200 "ok\n" and one line per log, or 503 and why: an
 //                  alarm (evidence against a log) is loud on purpose
+//   /checkpoint, /tile/...  the mirror, when Handlers::mirror is set
 //
 //   StatusHttp::Handlers handlers{
 //       .metrics = [&] { return registry.RenderPrometheus(); },
@@ -36,6 +38,9 @@ class StatusHttp {
   struct Handlers {
     std::function<std::string()> metrics;
     std::function<Health()> health;
+    // When set, asked first about every request: true when it answered
+    // (MirrorHttp::Handle). Unset: the port serves no tiles.
+    std::function<bool(const HttpRequest&, HttpResponse&)> mirror;
   };
 
   // Binds host:port (0 picks a port) and serves on a few threads.

@@ -1,0 +1,65 @@
+#include "monitor/server/mirror_http.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace vitrine::monitor {
+
+MirrorHttp::MirrorHttp(std::vector<const VerifiedCopy*> copies,
+                       serving::TilesHttpOptions options) {
+  if (!copies.empty()) options.immutable_cache_bytes /= copies.size();
+  const bool at_root = copies.size() == 1;
+  for (const VerifiedCopy* copy : copies) {
+    served_.push_back(
+        {copy, at_root ? std::string() : absl::StrCat("/", copy->origin()),
+         std::make_unique<serving::TilesHttp>(&copy->store(), options)});
+  }
+  // "/a/log/2/tile/..." must reach "a/log/2", not "a/log" (whose rest,
+  // "/2/tile/...", is no tiles path anyway, but "/a/log/tile/x" with an
+  // origin "a/log/tile" would be).
+  std::stable_sort(served_.begin(), served_.end(),
+                   [](const Served& a, const Served& b) {
+                     return a.prefix.size() > b.prefix.size();
+                   });
+}
+
+std::string MirrorHttp::PrefixOf(const std::string& origin) const {
+  for (const Served& served : served_) {
+    if (served.copy->origin() == origin) return served.prefix;
+  }
+  return "";
+}
+
+bool MirrorHttp::Handle(const HttpRequest& request,
+                        HttpResponse& response) const {
+  for (const Served& served : served_) {
+    absl::string_view path = request.path;
+    if (!absl::ConsumePrefix(&path, served.prefix)) continue;
+    if (!serving::TilesHttp::Serves(path)) continue;
+    serving::HttpReply reply;
+    if (request.method != "GET" && request.method != "HEAD") {
+      // vitrine-log's answer, word for word.
+      reply = serving::TextReply(405, "method not allowed: the API is read-only");
+      response.SetHeader("Allow", "GET, HEAD");
+    } else {
+      // One snapshot per request: the note and the tree it vouches for.
+      std::shared_ptr<const VerifiedHead> head = served.copy->Latest();
+      if (head->signed_note.empty()) {
+        reply = serving::TextReply(503, "no verified checkpoint yet");
+      } else {
+        reply = served.tiles->Reply(
+            path, {head->checkpoint.size, head->signed_note});
+      }
+    }
+    serving::WriteReply(std::move(reply), request, response);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace vitrine::monitor

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/internal/failover.h"
 #include "client/internal/log_stub.h"
 #include "client/verifier.h"
 #include "common/status_macros.h"
@@ -66,8 +67,25 @@ absl::StatusOr<std::vector<merkle::Hash>> HashesOf(
 absl::StatusOr<std::unique_ptr<LogClient>> LogClient::Create(
     const std::string& target, absl::string_view log_vkey,
     LogClientOptions options) {
+  return Create(std::vector<std::string>{target}, log_vkey, std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<LogClient>> LogClient::Create(
+    const std::vector<std::string>& targets, absl::string_view log_vkey,
+    LogClientOptions options) {
   if (options.deadline <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("LogClient: deadline must be positive");
+  }
+  if (targets.empty()) {
+    return absl::InvalidArgumentError("LogClient: no endpoint address");
+  }
+  for (size_t i = 0; i < targets.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (targets[i] == targets[j]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("LogClient: endpoint ", targets[i], " given twice"));
+      }
+    }
   }
   VITRINE_ASSIGN_OR_RETURN(note::VerifierKey log_key,
                            note::ParseVerifierKey(log_vkey));
@@ -84,11 +102,17 @@ absl::StatusOr<std::unique_ptr<LogClient>> LogClient::Create(
         "LogClient: witness quorum ", options.witness_quorum, " but only ",
         witness_keys.size(), " witness keys"));
   }
-  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<internal::LogStub> stub,
-                           internal::LogStub::Create(target, options));
-  std::unique_ptr<LogClient> client(
-      new LogClient(log_key.name, std::move(log_keys), std::move(witness_keys),
-                    std::move(options), std::move(stub)));
+  std::vector<std::unique_ptr<internal::LogStub>> stubs;
+  for (const std::string& target : targets) {
+    VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<internal::LogStub> stub,
+                             internal::LogStub::Create(target, options));
+    stubs.push_back(std::move(stub));
+  }
+  auto failover =
+      std::make_unique<internal::Failover>(targets, options.on_failover);
+  std::unique_ptr<LogClient> client(new LogClient(
+      log_key.name, std::move(log_keys), std::move(witness_keys),
+      std::move(options), std::move(stubs), std::move(failover)));
   if (client->options_.state != nullptr) {
     absl::MutexLock lock(&client->mu_);
     client->last_seen_ = client->options_.state->Get(client->origin_);
@@ -98,14 +122,29 @@ absl::StatusOr<std::unique_ptr<LogClient>> LogClient::Create(
 
 LogClient::LogClient(std::string origin, note::VerifierSet log_keys,
                      note::VerifierSet witness_keys, LogClientOptions options,
-                     std::unique_ptr<internal::LogStub> stub)
+                     std::vector<std::unique_ptr<internal::LogStub>> stubs,
+                     std::unique_ptr<internal::Failover> failover)
     : origin_(std::move(origin)),
       log_keys_(std::move(log_keys)),
       witness_keys_(std::move(witness_keys)),
       options_(std::move(options)),
-      stub_(std::move(stub)) {}
+      stubs_(std::move(stubs)),
+      failover_(std::move(failover)) {}
 
 LogClient::~LogClient() = default;
+
+const std::string& LogClient::ReadEndpoint() const {
+  return failover_->ReadEndpoint();
+}
+
+absl::Status LogClient::OnEndpoints(
+    absl::string_view method, bool write,
+    absl::FunctionRef<absl::Status(internal::LogStub&)> attempt) {
+  return failover_->Run(
+      method,
+      write ? internal::Failover::Use::kWrite : internal::Failover::Use::kRead,
+      [&](size_t i) { return attempt(*stubs_[i]); });
+}
 
 std::optional<note::Checkpoint> LogClient::LastSeen() const {
   absl::MutexLock lock(&mu_);
@@ -141,14 +180,15 @@ absl::StatusOr<note::VerifiedCheckpoint> LogClient::OpenFromLog(
 }
 
 absl::StatusOr<std::vector<merkle::Hash>> LogClient::ProveConsistency(
-    const note::Checkpoint& older, const note::Checkpoint& newer) {
+    internal::LogStub& stub, const note::Checkpoint& older,
+    const note::Checkpoint& newer) {
   std::vector<merkle::Hash> proof;
   if (older.size > 0 && older.size < newer.size) {
     vitrine::v1::GetConsistencyProofRequest request;
     request.set_old_size(older.size);
     request.set_new_size(newer.size);
     VITRINE_ASSIGN_OR_RETURN(vitrine::v1::GetConsistencyProofResponse response,
-                             stub_->GetConsistencyProof(request));
+                             stub.GetConsistencyProof(request));
     VITRINE_ASSIGN_OR_RETURN(proof,
                              HashesOf(response.proof(), "consistency proof"));
   }
@@ -172,7 +212,8 @@ uint64_t LogClient::LastSeenSize() const {
   return last_seen_.has_value() ? last_seen_->size : 0;
 }
 
-absl::Status LogClient::Reconcile(const note::VerifiedCheckpoint& verified,
+absl::Status LogClient::Reconcile(internal::LogStub& stub,
+                                  const note::VerifiedCheckpoint& verified,
                                   uint64_t min_size) {
   const note::Checkpoint& checkpoint = verified.checkpoint;
   absl::MutexLock reconciling(&reconcile_mu_);
@@ -189,9 +230,9 @@ absl::Status LogClient::Reconcile(const note::VerifiedCheckpoint& verified,
     if (checkpoint.size < last->size) {
       // An older checkpoint (a bundle's, or an answer overtaken by a
       // concurrent call): fine when the tree seen since extends it.
-      return ProveConsistency(checkpoint, *last).status();
+      return ProveConsistency(stub, checkpoint, *last).status();
     }
-    VITRINE_RETURN_IF_ERROR(ProveConsistency(*last, checkpoint).status());
+    VITRINE_RETURN_IF_ERROR(ProveConsistency(stub, *last, checkpoint).status());
   }
   if (options_.state != nullptr) {
     VITRINE_RETURN_IF_ERROR(options_.state->Update(verified));
@@ -202,37 +243,58 @@ absl::Status LogClient::Reconcile(const note::VerifiedCheckpoint& verified,
 }
 
 absl::StatusOr<note::VerifiedCheckpoint> LogClient::VerifyLogBundle(
-    const vitrine::v1::Bundle& bundle, bool witnessed) {
+    internal::LogStub& stub, const vitrine::v1::Bundle& bundle,
+    bool witnessed) {
   VITRINE_ASSIGN_OR_RETURN(note::VerifiedCheckpoint checkpoint,
                            OpenFromLog(bundle.checkpoint(), witnessed));
   VITRINE_RETURN_IF_ERROR(CheckInclusion(bundle, checkpoint.checkpoint));
-  VITRINE_RETURN_IF_ERROR(Reconcile(checkpoint, /*min_size=*/0));
+  VITRINE_RETURN_IF_ERROR(Reconcile(stub, checkpoint, /*min_size=*/0));
   return checkpoint;
 }
 
 absl::StatusOr<note::VerifiedCheckpoint> LogClient::GetCheckpoint(
     bool witnessed) {
+  std::optional<note::VerifiedCheckpoint> head;
+  VITRINE_RETURN_IF_ERROR(
+      OnEndpoints("GetCheckpoint", false, [&](internal::LogStub& stub) {
+        return internal::KeepAnswer(CheckpointFrom(stub, witnessed), head);
+      }));
+  return *std::move(head);
+}
+
+absl::StatusOr<note::VerifiedCheckpoint> LogClient::CheckpointFrom(
+    internal::LogStub& stub, bool witnessed) {
   const uint64_t seen = LastSeenSize();
   vitrine::v1::GetCheckpointRequest request;
   request.set_witnessed(witnessed);
   VITRINE_ASSIGN_OR_RETURN(vitrine::v1::GetCheckpointResponse response,
-                           stub_->GetCheckpoint(request));
+                           stub.GetCheckpoint(request));
   VITRINE_ASSIGN_OR_RETURN(
       note::VerifiedCheckpoint checkpoint,
       OpenFromLog(response.checkpoint().note(), witnessed));
   // The witnessed checkpoint lags the log's latest (witnesses cosign after
   // the log signs): smaller than one seen is no rollback, so it is only
   // proven consistent with it, as a bundle's checkpoint is.
-  VITRINE_RETURN_IF_ERROR(Reconcile(checkpoint, witnessed ? 0 : seen));
+  VITRINE_RETURN_IF_ERROR(Reconcile(stub, checkpoint, witnessed ? 0 : seen));
   return checkpoint;
 }
 
 absl::StatusOr<std::vector<AddOutcome>> LogClient::Add(
     absl::Span<const std::string> statements) {
+  std::optional<std::vector<AddOutcome>> outcomes;
+  VITRINE_RETURN_IF_ERROR(
+      OnEndpoints("Add", true, [&](internal::LogStub& stub) {
+        return internal::KeepAnswer(AddTo(stub, statements), outcomes);
+      }));
+  return *std::move(outcomes);
+}
+
+absl::StatusOr<std::vector<AddOutcome>> LogClient::AddTo(
+    internal::LogStub& stub, absl::Span<const std::string> statements) {
   vitrine::v1::AddRequest request;
   for (const std::string& s : statements) request.add_statements(s);
   VITRINE_ASSIGN_OR_RETURN(vitrine::v1::AddResponse response,
-                           stub_->Add(request));
+                           stub.Add(request));
   if (response.results_size() != static_cast<int>(statements.size())) {
     return MakeRefusal(Refusal::kBundleMalformed,
                        absl::StrCat("Add: ", response.results_size(),
@@ -263,7 +325,8 @@ absl::StatusOr<std::vector<AddOutcome>> LogClient::Add(
       // One checkpoint usually covers the whole batch: Reconcile sees the
       // same size again and only compares roots.
       VITRINE_RETURN_IF_ERROR(
-          VerifyLogBundle(result.bundle(), /*witnessed=*/false).status());
+          VerifyLogBundle(stub, result.bundle(), /*witnessed=*/false)
+              .status());
       outcome.bundle = std::move(*result.mutable_bundle());
     }
     outcomes.push_back(std::move(outcome));
@@ -272,11 +335,11 @@ absl::StatusOr<std::vector<AddOutcome>> LogClient::Add(
 }
 
 absl::StatusOr<vitrine::v1::Bundle> LogClient::FetchBundle(
-    const vitrine::v1::GetBundleRequest& request) {
+    internal::LogStub& stub, const vitrine::v1::GetBundleRequest& request) {
   VITRINE_ASSIGN_OR_RETURN(vitrine::v1::Bundle bundle,
-                           stub_->GetBundle(request));
+                           stub.GetBundle(request));
   VITRINE_RETURN_IF_ERROR(
-      VerifyLogBundle(bundle, request.witnessed()).status());
+      VerifyLogBundle(stub, bundle, request.witnessed()).status());
   return bundle;
 }
 
@@ -285,13 +348,20 @@ absl::StatusOr<vitrine::v1::Bundle> LogClient::GetBundle(uint64_t leaf_index,
   vitrine::v1::GetBundleRequest request;
   request.set_leaf_index(leaf_index);
   request.set_witnessed(witnessed);
-  VITRINE_ASSIGN_OR_RETURN(vitrine::v1::Bundle bundle, FetchBundle(request));
-  if (bundle.leaf_index() != leaf_index) {
-    return MakeRefusal(Refusal::kBundleMalformed,
-                       absl::StrCat("GetBundle: asked for leaf ", leaf_index,
-                                    ", got leaf ", bundle.leaf_index()));
-  }
-  return bundle;
+  std::optional<vitrine::v1::Bundle> bundle;
+  VITRINE_RETURN_IF_ERROR(
+      OnEndpoints("GetBundle", false, [&](internal::LogStub& stub) {
+        VITRINE_RETURN_IF_ERROR(
+            internal::KeepAnswer(FetchBundle(stub, request), bundle));
+        if (bundle->leaf_index() != leaf_index) {
+          return MakeRefusal(
+              Refusal::kBundleMalformed,
+              absl::StrCat("GetBundle: asked for leaf ", leaf_index,
+                           ", got leaf ", bundle->leaf_index()));
+        }
+        return absl::OkStatus();
+      }));
+  return *std::move(bundle);
 }
 
 absl::StatusOr<vitrine::v1::Bundle> LogClient::GetBundleByLeafHash(
@@ -299,25 +369,42 @@ absl::StatusOr<vitrine::v1::Bundle> LogClient::GetBundleByLeafHash(
   vitrine::v1::GetBundleRequest request;
   request.set_leaf_hash(std::string(leaf_hash.AsStringView()));
   request.set_witnessed(witnessed);
-  VITRINE_ASSIGN_OR_RETURN(vitrine::v1::Bundle bundle, FetchBundle(request));
-  if (merkle::HashLeaf(bundle.statement()) != leaf_hash) {
-    return MakeRefusal(Refusal::kBundleMalformed,
-                       "GetBundle: the bundle holds another leaf");
-  }
-  return bundle;
+  std::optional<vitrine::v1::Bundle> bundle;
+  VITRINE_RETURN_IF_ERROR(
+      OnEndpoints("GetBundle", false, [&](internal::LogStub& stub) {
+        VITRINE_RETURN_IF_ERROR(
+            internal::KeepAnswer(FetchBundle(stub, request), bundle));
+        if (merkle::HashLeaf(bundle->statement()) != leaf_hash) {
+          return MakeRefusal(Refusal::kBundleMalformed,
+                             "GetBundle: the bundle holds another leaf");
+        }
+        return absl::OkStatus();
+      }));
+  return *std::move(bundle);
 }
 
 absl::StatusOr<InclusionProof> LogClient::GetInclusionProof(
     const merkle::Hash& leaf_hash) {
+  std::optional<InclusionProof> proof;
+  VITRINE_RETURN_IF_ERROR(
+      OnEndpoints("GetInclusionProof", false, [&](internal::LogStub& stub) {
+        return internal::KeepAnswer(InclusionProofFrom(stub, leaf_hash),
+                                    proof);
+      }));
+  return *std::move(proof);
+}
+
+absl::StatusOr<InclusionProof> LogClient::InclusionProofFrom(
+    internal::LogStub& stub, const merkle::Hash& leaf_hash) {
   const uint64_t seen = LastSeenSize();
   vitrine::v1::GetInclusionProofRequest request;
   request.set_leaf_hash(std::string(leaf_hash.AsStringView()));
   VITRINE_ASSIGN_OR_RETURN(vitrine::v1::GetInclusionProofResponse response,
-                           stub_->GetInclusionProof(request));
+                           stub.GetInclusionProof(request));
   InclusionProof result;
   VITRINE_ASSIGN_OR_RETURN(
       result.checkpoint, OpenFromLog(response.checkpoint().note(), false));
-  VITRINE_RETURN_IF_ERROR(Reconcile(result.checkpoint, seen));
+  VITRINE_RETURN_IF_ERROR(Reconcile(stub, result.checkpoint, seen));
   VITRINE_ASSIGN_OR_RETURN(result.proof,
                            HashesOf(response.proof(), "inclusion proof"));
   result.leaf_index = response.leaf_index();
@@ -338,15 +425,24 @@ absl::StatusOr<ConsistencyProof> LogClient::GetConsistencyProof(
         absl::StrCat("GetConsistencyProof: a checkpoint of ",
                      old_checkpoint.origin, ", this log is ", origin_));
   }
-  ConsistencyProof result;
-  VITRINE_ASSIGN_OR_RETURN(result.new_checkpoint, GetCheckpoint());
-  VITRINE_RETURN_IF_ERROR(
-      CheckNotBehind(result.new_checkpoint.checkpoint, old_checkpoint));
-  VITRINE_ASSIGN_OR_RETURN(
-      result.proof,
-      ProveConsistency(old_checkpoint, result.new_checkpoint.checkpoint));
-  result.old_checkpoint = old_checkpoint;
-  return result;
+  // The checkpoint and the proof from one endpoint: a lying one is left
+  // as a whole.
+  std::optional<ConsistencyProof> result;
+  VITRINE_RETURN_IF_ERROR(OnEndpoints(
+      "GetConsistencyProof", false, [&](internal::LogStub& stub) {
+        ConsistencyProof proof;
+        VITRINE_ASSIGN_OR_RETURN(proof.new_checkpoint,
+                                 CheckpointFrom(stub, false));
+        VITRINE_RETURN_IF_ERROR(
+            CheckNotBehind(proof.new_checkpoint.checkpoint, old_checkpoint));
+        VITRINE_ASSIGN_OR_RETURN(
+            proof.proof, ProveConsistency(stub, old_checkpoint,
+                                          proof.new_checkpoint.checkpoint));
+        proof.old_checkpoint = old_checkpoint;
+        result = std::move(proof);
+        return absl::OkStatus();
+      }));
+  return *std::move(result);
 }
 
 }  // namespace vitrine::client

@@ -49,6 +49,25 @@
 //
 // Every call sets a deadline (options.deadline from its start).
 //
+// Several endpoints (issue 16): a log can be read through mirrors (a
+// vitrine-monitor serving its verified copy) as well as from itself. Given
+// a list ("log first, mirrors after", or any order), each call runs whole -
+// fetch and every check above - against one endpoint, and moves on to the
+// next when that endpoint is down (UNAVAILABLE, DEADLINE_EXCEEDED), lacks
+// the call (UNIMPLEMENTED), is overloaded (RESOURCE_EXHAUSTED, reads), or
+// answers with something that fails verification (any Refusal: a forged
+// proof, a checkpoint not signed by the pinned key, a rollback below what
+// this client saw, a fork). Writes (Add) move on from an endpoint that
+// does not take them (a mirror's FAILED_PRECONDITION naming the log).
+// Other answers (NOT_FOUND, OUT_OF_RANGE, ...) are returned as the
+// endpoint gave them: absence cannot be verified, and a mirror that lags
+// the log may not hold the newest entries yet. A call starts at the
+// endpoint that last answered (reads and writes each keep their own), so a
+// dead log costs one failed attempt, not one per call. When every
+// endpoint fails, the status lists each with its reason; its code and
+// Refusal are those of the first refusal if any (client/internal/
+// failover.h has the exact rule). One endpoint behaves exactly as before.
+//
 // Thread-safe: calls may run concurrently from many threads; consistency
 // checks are serialised so the last-seen checkpoint only moves forward.
 #ifndef VITRINE_CLIENT_LOG_CLIENT_H_
@@ -63,6 +82,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -82,7 +102,8 @@ class GetBundleRequest;
 namespace vitrine::client {
 
 namespace internal {
-class LogStub;  // Hides the gRPC stub and channel from this header.
+class LogStub;   // Hides the gRPC stub and channel from this header.
+class Failover;  // Which endpoint a call goes to (internal/failover.h).
 }  // namespace internal
 
 struct LogClientOptions {
@@ -110,6 +131,12 @@ struct LogClientOptions {
   // proof per entry; longer ranges are refused (InvalidArgument) rather
   // than costing thousands of calls. Ranges from 0 have no limit here.
   uint64_t max_entries_checked_one_by_one = 1024;
+  // With several endpoints: told of each one a call moved on from, with
+  // its failure (a Refusal for a lying mirror), on the calling thread - a
+  // mirror that lies is news even when the next endpoint answered. Unset:
+  // such failures show only when every endpoint fails.
+  std::function<void(const std::string& endpoint, const absl::Status& failure)>
+      on_failover;
 };
 
 // One statement's answer from Add.
@@ -150,9 +177,20 @@ class LogClient {
   static absl::StatusOr<std::unique_ptr<LogClient>> Create(
       const std::string& target, absl::string_view log_vkey,
       LogClientOptions options = {});
+  // The same for one log served at several endpoints (the log and its
+  // mirrors, "host:port" each, tried as the header comment says), all
+  // verified against `log_vkey`. InvalidArgument for an empty list, an
+  // empty or repeated address.
+  static absl::StatusOr<std::unique_ptr<LogClient>> Create(
+      const std::vector<std::string>& targets, absl::string_view log_vkey,
+      LogClientOptions options = {});
   ~LogClient();
 
   const std::string& origin() const { return origin_; }
+
+  // Returns the endpoint the next read starts at: the one that last
+  // answered a read (the first given, before any).
+  const std::string& ReadEndpoint() const;
 
   // Returns the log's latest checkpoint (witnessed: the latest with the
   // witness quorum), verified and consistent with the last seen.
@@ -217,7 +255,9 @@ class LogClient {
   // each is verified and consistency-checked before `on_checkpoint` sees it.
   // Returns OK when `on_checkpoint` returns false, the status of the stream
   // when it ends (UNAVAILABLE when the log shuts down), the first
-  // verification failure, or DeadlineExceeded at `until`.
+  // verification failure, or DeadlineExceeded at `until`. With several
+  // endpoints, a stream that fails (the log went away, a mirror lied) goes
+  // on at the next endpoint, after the last size delivered.
   absl::Status WatchCheckpoints(
       uint64_t after_size, absl::Time until,
       const std::function<bool(const note::VerifiedCheckpoint&)>&
@@ -229,7 +269,25 @@ class LogClient {
  private:
   LogClient(std::string origin, note::VerifierSet log_keys,
             note::VerifierSet witness_keys, LogClientOptions options,
-            std::unique_ptr<internal::LogStub> stub);
+            std::vector<std::unique_ptr<internal::LogStub>> stubs,
+            std::unique_ptr<internal::Failover> failover);
+
+  // Runs `attempt` (a whole verified call) on one endpoint after another
+  // (internal/failover.h); `write` for Add.
+  absl::Status OnEndpoints(
+      absl::string_view method, bool write,
+      absl::FunctionRef<absl::Status(internal::LogStub&)> attempt);
+  // The calls on one endpoint.
+  absl::StatusOr<note::VerifiedCheckpoint> CheckpointFrom(
+      internal::LogStub& stub, bool witnessed);
+  absl::StatusOr<std::vector<AddOutcome>> AddTo(
+      internal::LogStub& stub, absl::Span<const std::string> statements);
+  absl::StatusOr<InclusionProof> InclusionProofFrom(
+      internal::LogStub& stub, const merkle::Hash& leaf_hash);
+  absl::StatusOr<std::vector<vitrine::v1::Bundle>> FindByDigestFrom(
+      internal::LogStub& stub, const merkle::Hash& artifact_sha256);
+  absl::StatusOr<Entries> EntriesFrom(internal::LogStub& stub, uint64_t start,
+                                      uint64_t end);
 
   // Verifies a checkpoint note from the log (signature, origin, and the
   // witness quorum when `witnessed`).
@@ -237,29 +295,35 @@ class LogClient {
       absl::string_view signed_note, bool witnessed) const;
   // Fetches and verifies the consistency proof between two checkpoints.
   absl::StatusOr<std::vector<merkle::Hash>> ProveConsistency(
-      const note::Checkpoint& older, const note::Checkpoint& newer);
+      internal::LogStub& stub, const note::Checkpoint& older,
+      const note::Checkpoint& newer);
   // Makes `checkpoint` consistent with the last seen (rules above). A
   // checkpoint smaller than `min_size` is a rollback: callers of the
   // latest checkpoint pass the last seen size from before their call
   // (a concurrent call may have moved it since, which is no rollback).
-  absl::Status Reconcile(const note::VerifiedCheckpoint& checkpoint,
+  absl::Status Reconcile(internal::LogStub& stub,
+                         const note::VerifiedCheckpoint& checkpoint,
                          uint64_t min_size);
   // Returns the size of the last checkpoint seen, 0 if none.
   uint64_t LastSeenSize() const;
   // Verifies a bundle from the log; returns its opened checkpoint.
   absl::StatusOr<note::VerifiedCheckpoint> VerifyLogBundle(
-      const vitrine::v1::Bundle& bundle, bool witnessed);
+      internal::LogStub& stub, const vitrine::v1::Bundle& bundle,
+      bool witnessed);
   absl::StatusOr<vitrine::v1::Bundle> FetchBundle(
-      const vitrine::v1::GetBundleRequest& request);
+      internal::LogStub& stub, const vitrine::v1::GetBundleRequest& request);
   // Checks entries against `head` (GetEntries' two methods).
-  absl::Status CheckEntries(uint64_t start, absl::Span<const std::string> leaves,
+  absl::Status CheckEntries(internal::LogStub& stub, uint64_t start,
+                            absl::Span<const std::string> leaves,
                             const note::VerifiedCheckpoint& head);
 
   const std::string origin_;
   const note::VerifierSet log_keys_;
   const note::VerifierSet witness_keys_;
   const LogClientOptions options_;
-  const std::unique_ptr<internal::LogStub> stub_;
+  // One per endpoint, in the order given; never empty.
+  const std::vector<std::unique_ptr<internal::LogStub>> stubs_;
+  const std::unique_ptr<internal::Failover> failover_;
 
   // Held across the consistency-proof call of Reconcile so that the last
   // seen checkpoint moves forward one verified step at a time.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/internal/failover.h"
 #include "client/internal/log_stub.h"
 #include "client/log_client.h"
 #include "client/verifier.h"
@@ -146,10 +147,21 @@ absl::StatusOr<vitrine::v1::Bundle> ReleaseBundleWithRebuilds(
 
 absl::StatusOr<std::vector<vitrine::v1::Bundle>> LogClient::FindByDigest(
     const merkle::Hash& artifact_sha256) {
+  std::optional<std::vector<vitrine::v1::Bundle>> found;
+  VITRINE_RETURN_IF_ERROR(
+      OnEndpoints("FindByDigest", false, [&](internal::LogStub& stub) {
+        return internal::KeepAnswer(FindByDigestFrom(stub, artifact_sha256),
+                                    found);
+      }));
+  return *std::move(found);
+}
+
+absl::StatusOr<std::vector<vitrine::v1::Bundle>> LogClient::FindByDigestFrom(
+    internal::LogStub& stub, const merkle::Hash& artifact_sha256) {
   vitrine::v1::FindByDigestRequest request;
   request.set_sha256(std::string(artifact_sha256.AsStringView()));
   VITRINE_ASSIGN_OR_RETURN(vitrine::v1::FindByDigestResponse response,
-                           stub_->FindByDigest(request));
+                           stub.FindByDigest(request));
   std::vector<Found> found;
   for (const vitrine::v1::Bundle& bundle : response.bundles()) {
     absl::StatusOr<Found> parsed = ParseFound(bundle.statement());
@@ -163,7 +175,7 @@ absl::StatusOr<std::vector<vitrine::v1::Bundle>> LogClient::FindByDigest(
   VITRINE_RETURN_IF_ERROR(CheckFoundBelong(found, artifact_sha256));
   std::vector<vitrine::v1::Bundle> bundles;
   for (vitrine::v1::Bundle& bundle : *response.mutable_bundles()) {
-    VITRINE_RETURN_IF_ERROR(VerifyLogBundle(bundle, false).status());
+    VITRINE_RETURN_IF_ERROR(VerifyLogBundle(stub, bundle, false).status());
     bundles.push_back(std::move(bundle));
   }
   if (bundles.empty()) {

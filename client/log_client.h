@@ -53,12 +53,13 @@
 // vitrine-monitor serving its verified copy) as well as from itself. Given
 // a list ("log first, mirrors after", or any order), each call runs whole -
 // fetch and every check above - against one endpoint, and moves on to the
-// next when that endpoint is down (UNAVAILABLE, DEADLINE_EXCEEDED), lacks
-// the call (UNIMPLEMENTED), is overloaded (RESOURCE_EXHAUSTED, reads), or
-// answers with something that fails verification (any Refusal: a forged
-// proof, a checkpoint not signed by the pinned key, a rollback below what
-// this client saw, a fork). Writes (Add) move on from an endpoint that
-// does not take them (a mirror's FAILED_PRECONDITION naming the log).
+// next when that endpoint is down (UNAVAILABLE, DEADLINE_EXCEEDED), does
+// not serve the call (UNIMPLEMENTED; FAILED_PRECONDITION, a mirror's
+// answer to Add, naming the log, or to a witnessed checkpoint it lacks),
+// is overloaded (RESOURCE_EXHAUSTED, reads only), or answers with
+// something that fails verification (any Refusal: a forged proof, a
+// checkpoint not signed by the pinned key, a rollback below what this
+// client saw, a fork).
 // Other answers (NOT_FOUND, OUT_OF_RANGE, ...) are returned as the
 // endpoint gave them: absence cannot be verified, and a mirror that lags
 // the log may not hold the newest entries yet. A call starts at the

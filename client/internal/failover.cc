@@ -10,11 +10,10 @@ namespace {
 
 // Whether the failure only says that this endpoint does not serve the call
 // (a mirror asked for a write, or for an RPC it lacks).
-bool NotServedHere(const absl::Status& status, Failover::Use use) {
+bool NotServedHere(const absl::Status& status) {
   if (GetRefusal(status) != Refusal::kNone) return false;
   return status.code() == absl::StatusCode::kUnimplemented ||
-         (use == Failover::Use::kWrite &&
-          status.code() == absl::StatusCode::kFailedPrecondition);
+         status.code() == absl::StatusCode::kFailedPrecondition;
 }
 
 }  // namespace
@@ -47,7 +46,7 @@ absl::Status Failover::Run(absl::string_view method, Use use,
     if (on_move_on_ != nullptr) on_move_on_(targets_[i], status);
     failures.emplace_back(targets_[i], std::move(status));
   }
-  return AllFailed(method, use, failures);
+  return AllFailed(method, failures);
 }
 
 bool MovesOn(const absl::Status& status, Failover::Use use) {
@@ -56,18 +55,17 @@ bool MovesOn(const absl::Status& status, Failover::Use use) {
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kUnimplemented:
+    case absl::StatusCode::kFailedPrecondition:
       return true;
     case absl::StatusCode::kResourceExhausted:
       return use == Failover::Use::kRead;
-    case absl::StatusCode::kFailedPrecondition:
-      return use == Failover::Use::kWrite;
     default:
       return false;
   }
 }
 
 absl::Status AllFailed(
-    absl::string_view method, Failover::Use use,
+    absl::string_view method,
     const std::vector<std::pair<std::string, absl::Status>>& failures) {
   const absl::Status* chosen = nullptr;
   for (const auto& [target, status] : failures) {
@@ -77,7 +75,7 @@ absl::Status AllFailed(
     }
   }
   for (const auto& [target, status] : failures) {
-    if (chosen == nullptr && !NotServedHere(status, use)) chosen = &status;
+    if (chosen == nullptr && !NotServedHere(status)) chosen = &status;
   }
   if (chosen == nullptr) chosen = &failures.front().second;
 

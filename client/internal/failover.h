@@ -14,11 +14,14 @@
 //     writes keep one each, so a mirror serving reads does not cost every
 //     Add a refused round trip), then tries the others in list order;
 //   - it moves on when an endpoint cannot answer (UNAVAILABLE,
-//     DEADLINE_EXCEEDED, UNIMPLEMENTED; RESOURCE_EXHAUSTED for reads only:
-//     a write's back-pressure comes from the one log there is), when its
-//     answer fails verification (a client::Refusal: a forged proof, a
-//     checkpoint not signed by the log key, a rollback, a fork), and, for
-//     writes, on FAILED_PRECONDITION (a mirror naming the log to submit to);
+//     DEADLINE_EXCEEDED; RESOURCE_EXHAUSTED for reads only: a write's
+//     back-pressure comes from the one log there is), does not serve the
+//     call (UNIMPLEMENTED; FAILED_PRECONDITION, which a mirror answers to
+//     Add, naming the log, and to what it does not hold, such as a
+//     witnessed checkpoint - the log's own read RPCs never answer it), or
+//     answers with something that fails verification (a client::Refusal:
+//     a forged proof, a checkpoint not signed by the log key, a rollback, a
+//     fork);
 //   - any other answer (NOT_FOUND, OUT_OF_RANGE, INVALID_ARGUMENT, ...) is
 //     the endpoint's answer and is returned as is; so is the one failure of
 //     a single endpoint, exactly as before there were several;
@@ -26,7 +29,7 @@
 //     reason; its code (and Refusal payload) is the first refusal's if any
 //     - a lying endpoint is news even when another was only down - else
 //     the first failure that is not "this endpoint does not do that"
-//     (UNIMPLEMENTED, or a write's FAILED_PRECONDITION), else the first.
+//     (UNIMPLEMENTED, FAILED_PRECONDITION), else the first.
 //
 // Thread-safe: Run may be called from many threads at once; the sticky
 // endpoints are atomics (a race only decides which one is tried first).
@@ -84,7 +87,7 @@ bool MovesOn(const absl::Status& status, Failover::Use use);
 // Returns the status for a call of `method` that failed on every endpoint:
 // `failures` holds (endpoint, its failure) in the order tried.
 absl::Status AllFailed(
-    absl::string_view method, Failover::Use use,
+    absl::string_view method,
     const std::vector<std::pair<std::string, absl::Status>>& failures);
 
 // Moves the value of an attempt's answer into `out` and returns its status:

@@ -90,10 +90,13 @@ TEST(FailoverTest, WritesSkipMirrorsAndKeepTheirOwnEndpoint) {
   EXPECT_EQ(failover.ReadEndpoint(), "m1:2");
   write = RunWith(failover, Use::kWrite, {mirror, absl::OkStatus()});
   EXPECT_EQ(write.tried, (std::vector<size_t>{1}));
-  // A read's FAILED_PRECONDITION is an answer.
-  Outcome read = RunWith(failover, Use::kRead, {mirror, absl::OkStatus()});
-  EXPECT_THAT(read.status, StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_EQ(read.tried, (std::vector<size_t>{0}));
+  // A read the mirror does not serve (a witnessed checkpoint) moves on too.
+  Outcome read = RunWith(
+      failover, Use::kRead,
+      {absl::FailedPreconditionError("no witnessed checkpoint here"),
+       absl::OkStatus()});
+  EXPECT_OK(read.status);
+  EXPECT_EQ(read.tried, (std::vector<size_t>{0, 1}));
 }
 
 TEST(FailoverTest, TheCombinedCodeSaysWhatWentWrongNotWhatWasNotServed) {
@@ -136,7 +139,7 @@ TEST(FailoverTest, MovesOnFollowsTheRules) {
   EXPECT_TRUE(MovesOn(absl::ResourceExhaustedError(""), Use::kRead));
   EXPECT_FALSE(MovesOn(absl::ResourceExhaustedError(""), Use::kWrite));
   EXPECT_TRUE(MovesOn(absl::FailedPreconditionError(""), Use::kWrite));
-  EXPECT_FALSE(MovesOn(absl::FailedPreconditionError(""), Use::kRead));
+  EXPECT_TRUE(MovesOn(absl::FailedPreconditionError(""), Use::kRead));
   EXPECT_FALSE(MovesOn(absl::NotFoundError(""), Use::kRead));
   EXPECT_FALSE(MovesOn(absl::InvalidArgumentError(""), Use::kWrite));
   EXPECT_FALSE(MovesOn(absl::PermissionDeniedError(""), Use::kRead));

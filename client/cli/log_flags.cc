@@ -1,6 +1,9 @@
 #include "client/cli/log_flags.h"
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "client/cli/command.h"
 #include "client/verifier.h"
@@ -35,11 +38,40 @@ absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags) {
     options.witness_vkeys = policy->witness_vkeys();
     options.witness_quorum = policy->witness_quorum();
   }
+  VITRINE_ASSIGN_OR_RETURN(std::vector<std::string> endpoints,
+                           ParseLogEndpoints(flags.Get("log")));
+  // A mirror that lies is news even when the next endpoint answers; one
+  // that is down is not.
+  options.on_failover = [](const std::string& endpoint,
+                           const absl::Status& failure) {
+    const client::Refusal refusal = client::GetRefusal(failure);
+    if (refusal == client::Refusal::kNone) return;
+    std::fprintf(stderr, "vitrine: %s\n",
+                 EscapeForTerminal(absl::StrCat(
+                     endpoint, ": refused: ", client::RefusalName(refusal),
+                     ": ", failure.message(), ", trying the next endpoint"))
+                     .c_str());
+  };
   VITRINE_ASSIGN_OR_RETURN(
       connection.client,
-      client::LogClient::Create(flags.Get("log"),
-                                absl::StripAsciiWhitespace(log_vkey), options));
+      client::LogClient::Create(endpoints, absl::StripAsciiWhitespace(log_vkey),
+                                options));
   return connection;
+}
+
+absl::StatusOr<std::vector<std::string>> ParseLogEndpoints(
+    absl::string_view value) {
+  std::vector<std::string> endpoints;
+  for (absl::string_view part : absl::StrSplit(value, ',')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (part.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--log: an empty address in \"", EscapeForTerminal(value),
+          "\" (host:port, or several separated by commas)"));
+    }
+    endpoints.emplace_back(part);
+  }
+  return endpoints;
 }
 
 int LogFailure(absl::string_view command, const absl::Status& status) {

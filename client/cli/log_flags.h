@@ -13,6 +13,8 @@
 #define VITRINE_CLIENT_CLI_LOG_FLAGS_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,8 +25,12 @@
 
 namespace vitrine::cli {
 
-inline constexpr FlagSpec kLogFlag{"log", "127.0.0.1:7400",
-                                   "the log's gRPC address host:port"};
+inline constexpr FlagSpec kLogFlag{
+    "log", "127.0.0.1:7400",
+    "the log's gRPC address host:port, or a comma-separated list of the "
+    "log's endpoints (the log and its mirrors, e.g. "
+    "log.example:7400,mirror.example:7401): a call moves on to the next when "
+    "one is down or refused, and stays with the one that answered"};
 inline constexpr FlagSpec kLogKeyFlag{
     "log_key", "", "file holding the log's verifier key (required; e.g. DATA/log.vkey)"};
 inline constexpr FlagSpec kStateFlag{
@@ -46,8 +52,16 @@ struct LogConnection {
 };
 
 // Reads --log_key, opens --state when given, takes the witness keys and
-// quorum of --policy when given, and creates the client.
+// quorum of --policy when given, and creates the client on the endpoints of
+// --log. With several endpoints, each one refused on the way (a mirror
+// that lied) is reported on stderr as "vitrine: <endpoint>: refused:
+// <reason>: <message>, trying the next endpoint".
 absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags);
+
+// Returns the endpoints of a --log value: comma-separated host:port
+// addresses, surrounding spaces ignored. InvalidArgument for an empty one.
+absl::StatusOr<std::vector<std::string>> ParseLogEndpoints(
+    absl::string_view value);
 
 // Returns the exit code for a failed call: a verification failure (a
 // client::Refusal) is printed as "refused: <name>: <reason>" and is exit 1;

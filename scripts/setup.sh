@@ -19,6 +19,7 @@ PACKAGES=(
   android-libboringssl-dev     # --config=boringssl builds of the pure cores
   git ca-certificates
   bubblewrap               # optional sandbox of vitrine-rebuilder's recipes
+  nginx                    # tests/cache: the shipped cache config, run for real
 )
 
 missing=()

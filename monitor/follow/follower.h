@@ -101,7 +101,17 @@ class LogConnection;  // Hides the gRPC channel and stub from this header.
 }  // namespace internal
 
 struct FollowerOptions {
-  // The log's gRPC address ("host:port"). Required.
+  // The log's gRPC address ("host:port"), or a mirror's: another
+  // vitrine-monitor serving its verified copy of the log (issue 16). Every
+  // checkpoint is verified against log_vkey and every entry against it
+  // whoever relays them, so a mirror can delay but not deceive; what the
+  // follower asks of it is GetCheckpoint (with at_most_size for large
+  // gaps), GetConsistencyProof and GetEntries, and WatchCheckpoints when
+  // served (else it polls). Evidence names this address as its source.
+  // One address, not a list with failover: a checkpoint smaller than the
+  // verified head is taken as the log going back (ROLLBACK evidence,
+  // above), which two sources at different sizes would raise falsely.
+  // Required.
   std::string target;
   // The log's verifier key (C2SP vkey); must be the copy's. Required.
   std::string log_vkey;

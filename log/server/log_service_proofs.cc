@@ -7,10 +7,12 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "common/status_macros.h"
 #include "log/server/internal/rpc_metrics.h"
 #include "log/server/internal/service_util.h"
 #include "log/server/log_service.h"
 #include "log/serving/bundles.h"
+#include "log/serving/origin.h"
 #include "log/serving/proofs.h"
 
 namespace vitrine::server {
@@ -29,6 +31,8 @@ absl::Status BundleAnswer(const storage::Store& store,
                           const WitnessedHead* witnessed,
                           const vitrine::v1::GetBundleRequest& request,
                           vitrine::v1::Bundle& bundle) {
+  VITRINE_RETURN_IF_ERROR(
+      serving::CheckOrigin(request.origin(), latest->checkpoint.origin));
   if (request.witnessed()) {
     absl::StatusOr<std::shared_ptr<const PublishedState>> state =
         internal::WitnessedState(witnessed);
@@ -48,6 +52,13 @@ grpc::ServerUnaryReactor* LogService::GetInclusionProof(
   if (RefusedWhileShuttingDown(reactor, Method::kGetInclusionProof)) return reactor;
   // Held for the call: the head below is a view of it.
   const std::shared_ptr<const PublishedState> state = sequencer_->Published();
+  // Another log's name: NOT_FOUND, as a server of several logs answers it.
+  if (absl::Status mine = serving::CheckOrigin(request->origin(),
+                                               state->checkpoint.origin);
+      !mine.ok()) {
+    FinishUnary(reactor, *metrics_, Method::kGetInclusionProof, mine);
+    return reactor;
+  }
   FinishUnary(reactor, *metrics_, Method::kGetInclusionProof,
               serving::InclusionProofAnswer(
                   *store_, HeadOf(*state), *request,
@@ -63,6 +74,13 @@ grpc::ServerUnaryReactor* LogService::GetConsistencyProof(
   if (RefusedWhileShuttingDown(reactor, Method::kGetConsistencyProof)) return reactor;
   // Held for the call: the head below is a view of it.
   const std::shared_ptr<const PublishedState> state = sequencer_->Published();
+  // Another log's name: NOT_FOUND, as a server of several logs answers it.
+  if (absl::Status mine = serving::CheckOrigin(request->origin(),
+                                               state->checkpoint.origin);
+      !mine.ok()) {
+    FinishUnary(reactor, *metrics_, Method::kGetConsistencyProof, mine);
+    return reactor;
+  }
   FinishUnary(reactor, *metrics_, Method::kGetConsistencyProof,
               serving::ConsistencyProofAnswer(
                   *store_, HeadOf(*state), *request,
@@ -78,6 +96,13 @@ grpc::ServerUnaryReactor* LogService::FindByDigest(
   if (RefusedWhileShuttingDown(reactor, Method::kFindByDigest)) return reactor;
   // Held for the call: the head below is a view of it.
   const std::shared_ptr<const PublishedState> state = sequencer_->Published();
+  // Another log's name: NOT_FOUND, as a server of several logs answers it.
+  if (absl::Status mine = serving::CheckOrigin(request->origin(),
+                                               state->checkpoint.origin);
+      !mine.ok()) {
+    FinishUnary(reactor, *metrics_, Method::kFindByDigest, mine);
+    return reactor;
+  }
   FinishUnary(reactor, *metrics_, Method::kFindByDigest,
               serving::FindByDigestAnswer(
                   *store_, HeadOf(*state),

@@ -55,12 +55,19 @@ grpc::ServerWriteReactor<vitrine::v1::Entry>* LogService::GetEntries(
 grpc::ServerWriteReactor<vitrine::v1::Checkpoint>* LogService::WatchCheckpoints(
     grpc::CallbackServerContext* context,
     const vitrine::v1::WatchCheckpointsRequest* request) {
+  const std::shared_ptr<const sequencer::PublishedState> published =
+      sequencer_->Published();
+  auto on_done = [metrics = metrics_.get()](const grpc::Status& status) {
+    metrics->RecordRpc(Method::kWatchCheckpoints, status);
+  };
+  if (absl::Status mine = serving::CheckOrigin(request->origin(),
+                                               published->checkpoint.origin);
+      !mine.ok()) {
+    return serving::RefuseCheckpoints(mine, std::move(on_done));
+  }
   return serving::StreamCheckpoints(
       hub_, context->peer(), request->after_size(),
-      internal::CheckpointMessage(*sequencer_->Published()), "the log",
-      [metrics = metrics_.get()](const grpc::Status& status) {
-        metrics->RecordRpc(Method::kWatchCheckpoints, status);
-      });
+      internal::CheckpointMessage(*published), "the log", std::move(on_done));
 }
 
 }  // namespace vitrine::server

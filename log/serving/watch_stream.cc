@@ -180,4 +180,26 @@ grpc::ServerWriteReactor<vitrine::v1::Checkpoint>* StreamCheckpoints(
   return reactor;
 }
 
+grpc::ServerWriteReactor<vitrine::v1::Checkpoint>* RefuseCheckpoints(
+    const absl::Status& status,
+    std::function<void(const grpc::Status&)> on_done) {
+  // A stream that ends before its first message: Finish is its only call.
+  class Refused final : public grpc::ServerWriteReactor<vitrine::v1::Checkpoint> {
+   public:
+    Refused(grpc::Status status, std::function<void(const grpc::Status&)> on_done)
+        : status_(std::move(status)), on_done_(std::move(on_done)) {
+      Finish(status_);
+    }
+    void OnDone() override {
+      if (on_done_) on_done_(status_);
+      delete this;
+    }
+
+   private:
+    const grpc::Status status_;
+    const std::function<void(const grpc::Status&)> on_done_;
+  };
+  return new Refused(ToGrpcStatus(status), std::move(on_done));
+}
+
 }  // namespace vitrine::serving

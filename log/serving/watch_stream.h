@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
 #include "log/serving/checkpoint_hub.h"
@@ -39,6 +40,12 @@ grpc::ServerWriteReactor<vitrine::v1::Checkpoint>* StreamCheckpoints(
     std::shared_ptr<CheckpointHub> hub, absl::string_view peer,
     uint64_t after_size, std::shared_ptr<const vitrine::v1::Checkpoint> latest,
     absl::string_view who, std::function<void(const grpc::Status&)> on_done);
+
+// Returns the reactor of a WatchCheckpoints call refused with `status`
+// (not OK) before any message, e.g. NOT_FOUND for another log's origin.
+grpc::ServerWriteReactor<vitrine::v1::Checkpoint>* RefuseCheckpoints(
+    const absl::Status& status,
+    std::function<void(const grpc::Status&)> on_done);
 
 }  // namespace vitrine::serving
 

@@ -270,9 +270,19 @@ absl::Status VerifiedCopy::StopWrites(absl::Status status) {
 
 void VerifiedCopy::Publish(std::shared_ptr<const VerifiedHead> head,
                            absl::Status write_failure) {
-  absl::MutexLock lock(&head_mu_);
-  if (head != nullptr) head_ = std::move(head);
-  write_failure_ = std::move(write_failure);
+  {
+    absl::MutexLock lock(&head_mu_);
+    if (head != nullptr) head_ = head;
+    write_failure_ = std::move(write_failure);
+  }
+  if (head == nullptr) return;
+  absl::MutexLock lock(&watch_mu_);
+  for (const HeadWatcher& watcher : watchers_) watcher(head);
+}
+
+void VerifiedCopy::Watch(HeadWatcher watcher) const {
+  absl::MutexLock lock(&watch_mu_);
+  watchers_.push_back(std::move(watcher));
 }
 
 absl::Status VerifiedCopy::WriteFailure() const {

@@ -50,6 +50,7 @@
 #define VITRINE_MONITOR_FOLLOW_VERIFIED_COPY_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -129,6 +130,15 @@ class VerifiedCopy : public VerifiedLog {
   // otherwise. Never waits for an Append.
   absl::Status WriteFailure() const;
 
+  // Calls `watcher` with each head published from now on (a verified batch
+  // committed, or a commit found to have landed at recovery), after
+  // Latest() returns it, in order, on the appending thread: it must not
+  // block (the mirror's WatchCheckpoints streams are fed this way). There
+  // is no unregistering, as with sequencer::Sequencer::Watch: register one
+  // watcher that forwards to something streams can leave.
+  using HeadWatcher = std::function<void(std::shared_ptr<const VerifiedHead>)>;
+  void Watch(HeadWatcher watcher) const;
+
   // VerifiedLog.
   const std::string& origin() const override { return origin_; }
   const std::string& log_vkey() const override { return log_vkey_; }
@@ -184,6 +194,11 @@ class VerifiedCopy : public VerifiedLog {
   mutable absl::Mutex head_mu_;  // held only to copy or swap these
   std::shared_ptr<const VerifiedHead> head_ ABSL_GUARDED_BY(head_mu_);
   absl::Status write_failure_ ABSL_GUARDED_BY(head_mu_);  // WriteFailure()
+
+  // Called under watch_mu_, after head_mu_ is released (a watcher may read
+  // Latest()).
+  mutable absl::Mutex watch_mu_;
+  mutable std::vector<HeadWatcher> watchers_ ABSL_GUARDED_BY(watch_mu_);
 };
 
 }  // namespace vitrine::monitor

@@ -7,35 +7,42 @@
 //   MirrorReadService mirror(MirroredLogs({{copy.get(), "log.example:7400"}}));
 //   builder.RegisterService(&mirror);
 //   ...
-//   mirror.Shutdown();          // ends GetEntries streams UNAVAILABLE
+//   mirror.Shutdown();          // ends GetEntries and watch streams UNAVAILABLE
 //   server->Shutdown(deadline); // then destroy the service, the copies
 //
-// What it answers (log selected by the request's origin where it has one,
-// mirrored_logs.h; a request for a log not served is NOT_FOUND):
+// Every read is answered by the log's own code over the copy's store
+// (log/serving: entries_stream.h, proofs.h, bundles.h, watch_stream.h), so
+// for the same request and the same head a mirror's answer is byte for byte
+// the log's; only the head differs: the latest checkpoint this monitor
+// verified, which may be behind the log's. The notes served are the log's
+// as the monitor stored them (with the cosignatures they carried when it
+// fetched them); the monitor's own cosignature is not appended yet.
+//
+// What it answers (log selected by the request's origin, mirrored_logs.h;
+// a request for a log not served is NOT_FOUND):
 //   GetCheckpoint  the latest verified checkpoint, or with at_most_size the
 //                  stored one of the largest size <= it (CheckpointOf);
 //                  NOT_FOUND before the copy verified any;
-//                  FAILED_PRECONDITION for witnessed (not served by a
-//                  monitor yet: ask the log);
-//   GetEntries     the leaves [start, end) of the copy, streamed with the
-//                  log's own code (log/serving/entries_stream.h): at most
-//                  max_entries_per_call (INVALID_ARGUMENT beyond),
-//                  INVALID_ARGUMENT for start > end, OUT_OF_RANGE for an
-//                  end beyond the size the monitor verified;
-//   Add            FAILED_PRECONDITION, naming the log's address;
-//   GetInclusionProof, GetConsistencyProof, FindByDigest, GetBundle,
-//   WatchCheckpoints  UNIMPLEMENTED, naming the log's address: issue 16
-//                  ("mirror mode") serves them from the copy too - each is
-//                  a read of the copy's store as the log's handlers read
-//                  theirs, to be shared through log/serving as GetEntries
-//                  is, not copied.
-// After Shutdown every call is UNAVAILABLE.
+//   GetEntries     the leaves [start, end) of the copy, with the log's
+//                  limits and codes (OUT_OF_RANGE beyond the verified size);
+//   GetInclusionProof, GetConsistencyProof, FindByDigest, GetBundle
+//                  proved against the latest verified head: OUT_OF_RANGE
+//                  beyond its size, INVALID_ARGUMENT and NOT_FOUND as the
+//                  log answers them; NOT_FOUND before any head;
+//   WatchCheckpoints  each new verified head of the copy (VerifiedCopy::
+//                  Watch), the log's stream and caps (max_watch_streams,
+//                  per connection; counted per log served);
+//   GetCheckpoint(witnessed), GetBundle(witnessed)  FAILED_PRECONDITION
+//                  naming the log: which checkpoints the log's witness
+//                  quorum cosigned is the log's knowledge, not a monitor's;
+//   Add            FAILED_PRECONDITION, naming the log's address.
+// After Shutdown every call is UNAVAILABLE and watch streams end so.
 //
 // Work per call is bounded as the log bounds it: a checkpoint is one
-// pointer copy or one store read; entries go out one message at a time
-// under the client's flow control, read 256 at a time, so a slow reader
-// holds one chunk and no thread. Nothing is verified per request (the
-// copy was verified when it grew), so no peer budget is needed.
+// pointer copy or one store read; a proof O(log n) hash reads; entries go
+// out one message at a time under the client's flow control. Nothing is
+// verified per request (the copy was verified when it grew), so no peer
+// budget is needed.
 //
 // Thread-safety: thread-safe, as gRPC requires. The copies must outlive the
 // service, and the service the gRPC server.
@@ -43,10 +50,17 @@
 #define VITRINE_MONITOR_MIRROR_MIRROR_READ_SERVICE_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "log/serving/checkpoint_hub.h"
 #include "log/serving/entries_stream.h"
+#include "log/serving/proofs.h"
 #include "monitor/mirror/mirrored_logs.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
 
@@ -56,15 +70,24 @@ struct MirrorReadOptions {
   // Entries per GetEntries call, the log's own limit (log.proto): a client
   // written against the log works unchanged against a mirror.
   uint64_t max_entries_per_call = serving::kMaxEntriesPerCall;
+  // Bundles per FindByDigest answer, the log's default (ServiceLimits).
+  size_t max_bundles_per_find = 1000;
+  // WatchCheckpoints streams at once, per log served and per connection:
+  // the log's defaults (ServiceLimits), for the same reasons.
+  serving::WatchLimits watch;
 };
 
 class MirrorReadService final : public vitrine::v1::Log::CallbackService {
  public:
+  // Registers a head watcher with each copy (VerifiedCopy::Watch); the
+  // copies may outlive the service.
   explicit MirrorReadService(MirroredLogs logs, MirrorReadOptions options = {});
+  ~MirrorReadService() override;
 
   // Ends each GetEntries stream UNAVAILABLE after its write in flight
-  // (naming where to resume) and answers UNAVAILABLE from now on, so that
-  // grpc::Server::Shutdown need not wait for slow readers. Idempotent.
+  // (naming where to resume) and each WatchCheckpoints stream at once, and
+  // answers UNAVAILABLE from now on, so that grpc::Server::Shutdown need
+  // not wait for slow readers. Idempotent; the destructor calls it.
   void Shutdown();
 
   grpc::ServerUnaryReactor* Add(grpc::CallbackServerContext* context,
@@ -78,7 +101,6 @@ class MirrorReadService final : public vitrine::v1::Log::CallbackService {
       grpc::CallbackServerContext* context,
       const vitrine::v1::GetEntriesRequest* request) override;
 
-  // Not served yet (issue 16): UNIMPLEMENTED, naming the log to ask.
   grpc::ServerUnaryReactor* GetInclusionProof(
       grpc::CallbackServerContext* context,
       const vitrine::v1::GetInclusionProofRequest* request,
@@ -105,11 +127,27 @@ class MirrorReadService final : public vitrine::v1::Log::CallbackService {
                                           const absl::Status& status);
   // Unavailable once Shutdown began, else OK.
   absl::Status Serving() const;
-  // The UNIMPLEMENTED answer of `method`.
-  absl::Status NotYet(absl::string_view method) const;
+  // A log served and the head its reads are answered against (held for
+  // the call: view() points into it).
+  struct Served {
+    const MirroredLog* log;
+    std::shared_ptr<const VerifiedHead> head;
+    serving::Head view() const;
+  };
+  // Returns the log `origin` names and its latest verified head:
+  // UNAVAILABLE after Shutdown, the codes of MirroredLogs::Find, NOT_FOUND
+  // before the copy verified a checkpoint.
+  absl::StatusOr<Served> Serve(absl::string_view origin) const;
+  // The FAILED_PRECONDITION answer to a witnessed request for `log`.
+  static absl::Status NotWitnessed(const MirroredLog& log);
+  // Returns `head` as the message WatchCheckpoints streams.
+  static std::shared_ptr<const vitrine::v1::Checkpoint> CheckpointMessage(
+      const VerifiedHead& head);
 
   const MirroredLogs logs_;
   const MirrorReadOptions options_;
+  // One per logs_.logs() entry, same order; shared with the copy's watcher.
+  std::vector<std::shared_ptr<serving::CheckpointHub>> hubs_;
   std::atomic<bool> shutting_down_{false};
 };
 

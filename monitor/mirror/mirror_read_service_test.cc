@@ -6,6 +6,8 @@
 #include "monitor/mirror/mirror_read_service.h"
 
 #include <memory>
+#include <ostream>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "common/status_matchers.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "log/merkle/hash.h"
 #include "log/note/checkpoint.h"
 #include "log/server/log_service_testing.h"
 #include "monitor/follow/follower.h"
@@ -255,12 +258,12 @@ TEST_F(MirrorReadServiceTest, Codes) {
   ReadEntries(*mirror_stub_, 0, 1, &status, "example.com/other-log");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 
-  // Witnessed: not served by a monitor yet.
+  // Witnessed: the log's quorum, not a monitor's.
   vitrine::v1::GetCheckpointRequest witnessed;
   witnessed.set_witnessed(true);
   status = Checkpoint(*mirror_stub_, witnessed, &checkpoint);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_TRUE(absl::StrContains(status.error_message(), "not served by a monitor yet"))
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "not served by a monitor"))
       << status.error_message();
 
   // Ranges: as the log answers them.
@@ -287,52 +290,211 @@ TEST_F(MirrorReadServiceTest, Codes) {
   EXPECT_EQ(TreeSize(), 12u);  // nothing reached the log
 }
 
-TEST_F(MirrorReadServiceTest, OtherReadsAreUnimplementedForNow) {
+// One unary call's answer: its code, message and response wire bytes.
+struct Answer {
+  grpc::StatusCode code;
+  std::string message;
+  std::string wire;
+  bool operator==(const Answer& o) const {
+    return code == o.code && wire == o.wire;
+  }
+};
+std::ostream& operator<<(std::ostream& out, const Answer& a) {
+  return out << a.code << " " << a.message << " (" << a.wire.size() << " bytes)";
+}
+
+// Calls `method` of `stub` with `request` and returns what it answered.
+template <typename Request, typename Response>
+Answer Call(vitrine::v1::Log::Stub& stub,
+            grpc::Status (vitrine::v1::Log::Stub::*method)(grpc::ClientContext*,
+                                                          const Request&,
+                                                          Response*),
+            const Request& request) {
+  Response response;
+  const grpc::Status status = (stub.*method)(ClientContext().get(), request, &response);
+  return Answer{status.error_code(), status.error_message(),
+                response.SerializeAsString()};
+}
+
+class MirrorAnswersTest : public MirrorReadServiceTest {
+ protected:
+  // Both sides answer `request` to `method`: the same code and the same
+  // bytes; returns the mirror's answer.
+  template <typename Request, typename Response>
+  Answer Same(grpc::Status (vitrine::v1::Log::Stub::*method)(
+                  grpc::ClientContext*, const Request&, Response*),
+              const Request& request) {
+    const Answer log = Call(*stub_, method, request);
+    const Answer mirror = Call(*mirror_stub_, method, request);
+    EXPECT_EQ(mirror, log) << request.ShortDebugString();
+    return mirror;
+  }
+};
+
+using Stub = vitrine::v1::Log::Stub;
+
+TEST_F(MirrorAnswersTest, ProofsAndBundlesAreTheLogsByteForByte) {
+  // The copy verifies 250 then 300, the two sizes the log signs here: a
+  // size the copy skipped would be answered without its checkpoint (the
+  // copy holds a subset of the log's checkpoints, mirrored_logs.h).
+  AddStatements(250);
+  FollowTo(250);
+  AddStatements(50);
+  FollowTo(300);  // the log's latest too: both prove against the same head
+  const std::string leaf = ReadEntries(*stub_, 7, 8, new grpc::Status)[0].leaf();
+  const merkle::Hash leaf_hash = merkle::HashLeaf(leaf);
+  for (const auto& [index, tree_size] : std::vector<std::pair<uint64_t, uint64_t>>{
+           {0, 0}, {150, 0}, {299, 300}, {100, 250}, {3, 101}}) {
+    vitrine::v1::GetInclusionProofRequest request;
+    request.set_leaf_index(index);
+    request.set_tree_size(tree_size);
+    EXPECT_EQ(Same(&Stub::GetInclusionProof, request).code, grpc::StatusCode::OK);
+  }
+  vitrine::v1::GetInclusionProofRequest by_hash;
+  by_hash.set_leaf_hash(std::string(leaf_hash.AsStringView()));
+  by_hash.set_origin(std::string(kOrigin));
+  EXPECT_EQ(Same(&Stub::GetInclusionProof, by_hash).code, grpc::StatusCode::OK);
+  for (const auto& [old_size, new_size] : std::vector<std::pair<uint64_t, uint64_t>>{
+           {1, 0}, {100, 300}, {250, 300}, {0, 0}, {37, 250}}) {
+    vitrine::v1::GetConsistencyProofRequest request;
+    request.set_old_size(old_size);
+    request.set_new_size(new_size);
+    EXPECT_EQ(Same(&Stub::GetConsistencyProof, request).code, grpc::StatusCode::OK);
+  }
+  vitrine::v1::GetBundleRequest bundle;
+  bundle.set_leaf_index(7);
+  const Answer by_index = Same(&Stub::GetBundle, bundle);
+  EXPECT_EQ(by_index.code, grpc::StatusCode::OK);
+  bundle.set_leaf_hash(std::string(leaf_hash.AsStringView()));
+  EXPECT_EQ(Same(&Stub::GetBundle, bundle).wire, by_index.wire);
+  // Statements name (tool-N, 1.0); each digest is named once.
+  vitrine::v1::FindByDigestRequest find;
+  find.set_sha256(std::string(server::testing::ArtifactDigest("tool-7", "1.0").AsStringView()));
+  const Answer found = Same(&Stub::FindByDigest, find);
+  EXPECT_EQ(found.code, grpc::StatusCode::OK);
+  vitrine::v1::FindByDigestResponse bundles;
+  ASSERT_TRUE(bundles.ParseFromString(found.wire));
+  ASSERT_EQ(bundles.bundles_size(), 1);
+  EXPECT_EQ(bundles.bundles(0).statement(), leaf);
+}
+
+TEST_F(MirrorAnswersTest, BadInputGetsTheLogsCodes) {
+  AddStatements(12);
+  FollowTo(12);
+  const auto inclusion = [](uint64_t index, uint64_t tree_size) {
+    vitrine::v1::GetInclusionProofRequest request;
+    request.set_leaf_index(index);
+    request.set_tree_size(tree_size);
+    return request;
+  };
+  EXPECT_EQ(Same(&Stub::GetInclusionProof, inclusion(12, 0)).code,
+            grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(Same(&Stub::GetInclusionProof, inclusion(0, 13)).code,
+            grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(Same(&Stub::GetInclusionProof, vitrine::v1::GetInclusionProofRequest()).code,
+            grpc::StatusCode::INVALID_ARGUMENT);
+  vitrine::v1::GetInclusionProofRequest short_hash;
+  short_hash.set_leaf_hash("12345");
+  EXPECT_EQ(Same(&Stub::GetInclusionProof, short_hash).code,
+            grpc::StatusCode::INVALID_ARGUMENT);
+  vitrine::v1::GetInclusionProofRequest unknown;
+  unknown.set_leaf_hash(std::string(32, 'x'));
+  EXPECT_EQ(Same(&Stub::GetInclusionProof, unknown).code, grpc::StatusCode::NOT_FOUND);
+
+  vitrine::v1::GetConsistencyProofRequest backwards;
+  backwards.set_old_size(5);
+  backwards.set_new_size(3);
+  EXPECT_EQ(Same(&Stub::GetConsistencyProof, backwards).code,
+            grpc::StatusCode::INVALID_ARGUMENT);
+  backwards.set_new_size(13);
+  EXPECT_EQ(Same(&Stub::GetConsistencyProof, backwards).code,
+            grpc::StatusCode::OUT_OF_RANGE);
+
+  vitrine::v1::FindByDigestRequest find;
+  find.set_sha256("abc");
+  EXPECT_EQ(Same(&Stub::FindByDigest, find).code, grpc::StatusCode::INVALID_ARGUMENT);
+  find.set_sha256(std::string(32, 'a'));
+  EXPECT_EQ(Same(&Stub::FindByDigest, find).code, grpc::StatusCode::NOT_FOUND);
+
+  EXPECT_EQ(Same(&Stub::GetBundle, vitrine::v1::GetBundleRequest()).code,
+            grpc::StatusCode::INVALID_ARGUMENT);
+  vitrine::v1::GetBundleRequest beyond;
+  beyond.set_leaf_index(12);
+  EXPECT_EQ(Same(&Stub::GetBundle, beyond).code, grpc::StatusCode::OUT_OF_RANGE);
+
+  // Another log's name: NOT_FOUND from both (messages differ: the monitor
+  // lists the logs it serves).
+  vitrine::v1::GetBundleRequest other;
+  other.set_leaf_index(0);
+  other.set_origin("example.com/other-log");
+  EXPECT_EQ(Call(*stub_, &Stub::GetBundle, other).code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(*mirror_stub_, &Stub::GetBundle, other).code,
+            grpc::StatusCode::NOT_FOUND);
+  vitrine::v1::GetConsistencyProofRequest other_proof;
+  other_proof.set_origin("example.com/other-log");
+  EXPECT_EQ(Call(*stub_, &Stub::GetConsistencyProof, other_proof).code,
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(*mirror_stub_, &Stub::GetConsistencyProof, other_proof).code,
+            grpc::StatusCode::NOT_FOUND);
+
+  // Witnessed bundles: the log's quorum is the log's to serve.
+  vitrine::v1::GetBundleRequest witnessed;
+  witnessed.set_leaf_index(0);
+  witnessed.set_witnessed(true);
+  const Answer refused = Call(*mirror_stub_, &Stub::GetBundle, witnessed);
+  EXPECT_EQ(refused.code, grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(refused.message,
+            absl::StrCat("witnessed checkpoints are not served by a monitor (it "
+                         "does not hold the log's witness quorum): ask the log "
+                         "\"example.com/test-log\" at ",
+                         address_));
+}
+
+TEST_F(MirrorAnswersTest, WatchStreamsEachNewVerifiedHead) {
+  AddStatements(10);
+  FollowTo(10);
+  auto context = ClientContext();
+  vitrine::v1::WatchCheckpointsRequest request;
+  request.set_after_size(10);
+  auto reader = mirror_stub_->WatchCheckpoints(context.get(), request);
+  AddStatements(5);
+  FollowTo(15);
+  vitrine::v1::Checkpoint streamed;
+  ASSERT_TRUE(reader->Read(&streamed));
+  EXPECT_EQ(streamed.size(), 15u);
+  vitrine::v1::GetCheckpointRequest at;
+  at.set_at_most_size(15);
+  vitrine::v1::Checkpoint logs;
+  ASSERT_TRUE(Checkpoint(*stub_, at, &logs).ok());
+  EXPECT_EQ(streamed.SerializeAsString(), logs.SerializeAsString());
+
+  // Shutdown ends the stream UNAVAILABLE, naming the monitor.
+  mirror_->Shutdown();
+  EXPECT_FALSE(reader->Read(&streamed));
+  const grpc::Status ended = reader->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(ended.error_message(),
+            "the monitor is shutting down; reconnect with after_size");
+}
+
+TEST_F(MirrorAnswersTest, WatchKeepsTheLogsCapPerConnection) {
   AddStatements(3);
   FollowTo(3);
-  std::vector<grpc::Status> answers;
-  {
-    vitrine::v1::GetInclusionProofRequest request;
-    request.set_leaf_index(0);
-    vitrine::v1::GetInclusionProofResponse response;
-    answers.push_back(mirror_stub_->GetInclusionProof(ClientContext().get(), request, &response));
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<vitrine::v1::Checkpoint>>> readers;
+  vitrine::v1::Checkpoint checkpoint;
+  for (int i = 0; i < 16; ++i) {
+    contexts.push_back(ClientContext());
+    readers.push_back(mirror_stub_->WatchCheckpoints(contexts.back().get(), {}));
+    ASSERT_TRUE(readers.back()->Read(&checkpoint));  // the latest head
+    EXPECT_EQ(checkpoint.size(), 3u);
   }
-  {
-    vitrine::v1::GetConsistencyProofRequest request;
-    request.set_old_size(1);
-    vitrine::v1::GetConsistencyProofResponse response;
-    answers.push_back(
-        mirror_stub_->GetConsistencyProof(ClientContext().get(), request, &response));
-  }
-  {
-    vitrine::v1::FindByDigestRequest request;
-    request.set_sha256(std::string(32, 'a'));
-    vitrine::v1::FindByDigestResponse response;
-    answers.push_back(mirror_stub_->FindByDigest(ClientContext().get(), request, &response));
-  }
-  {
-    vitrine::v1::GetBundleRequest request;
-    request.set_leaf_index(0);
-    vitrine::v1::Bundle response;
-    answers.push_back(mirror_stub_->GetBundle(ClientContext().get(), request, &response));
-  }
-  {
-    auto context = ClientContext();
-    auto reader = mirror_stub_->WatchCheckpoints(context.get(), {});
-    vitrine::v1::Checkpoint checkpoint;
-    EXPECT_FALSE(reader->Read(&checkpoint));
-    answers.push_back(reader->Finish());
-  }
-  for (const grpc::Status& status : answers) {
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-    EXPECT_TRUE(absl::StrContains(
-        status.error_message(),
-        absl::StrCat("is not served by a monitor yet (it serves GetCheckpoint and "
-                     "GetEntries from its verified copy): ask the log "
-                     "\"example.com/test-log\" at ",
-                     address_)))
-        << status.error_message();
-  }
+  auto context = ClientContext();
+  auto refused = mirror_stub_->WatchCheckpoints(context.get(), {});
+  EXPECT_FALSE(refused->Read(&checkpoint));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  for (auto& c : contexts) c->TryCancel();
+  for (auto& r : readers) r->Finish();
 }
 
 TEST_F(MirrorReadServiceTest, ShutdownAnswersUnavailable) {

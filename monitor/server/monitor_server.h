@@ -11,12 +11,10 @@
 //            (monitor/witness/witness_service.h);
 //   Gossip   checkpoint exchange with peer monitors;
 //   Log      reads from the verified copies, the log picked by origin
-//            (monitor/mirror/mirror_read_service.h): GetCheckpoint (latest
-//            verified, or at_most_size) and GetEntries as the log answers
-//            them; Add is FAILED_PRECONDITION naming the log's address,
-//            GetCheckpoint(witnessed) FAILED_PRECONDITION, and the proofs,
-//            FindByDigest, GetBundle and WatchCheckpoints UNIMPLEMENTED
-//            until mirror mode (issue 16).
+//            (monitor/mirror/mirror_read_service.h): every read RPC with
+//            the log's own code (log/serving), against the latest
+//            checkpoint verified; Add and the witnessed reads are
+//            FAILED_PRECONDITION naming the log's address.
 //
 //   VITRINE_RETURN_IF_ERROR(InitMonitorData(config).status());  // first start
 //   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<MonitorServer> monitor,

@@ -67,9 +67,16 @@ grpc::ServerUnaryReactor* MirrorReadService::GetCheckpoint(
   absl::StatusOr<const MirroredLog*> log = logs_.Find(request->origin());
   if (!log.ok()) return Finish(context, log.status());
   if (request->witnessed()) return Finish(context, NotWitnessed(**log));
+  const std::shared_ptr<const VerifiedHead> head = (*log)->copy->Latest();
   absl::StatusOr<vitrine::v1::Checkpoint> checkpoint =
       CheckpointOf(*(*log)->copy, request->at_most_size());
-  if (checkpoint.ok()) *response->mutable_checkpoint() = *std::move(checkpoint);
+  if (checkpoint.ok()) {
+    // The latest one carries this monitor's cosignature, once it made it.
+    if (checkpoint->note() == head->signed_note) {
+      checkpoint->set_note(ServedNote(**log, *head));
+    }
+    *response->mutable_checkpoint() = *std::move(checkpoint);
+  }
   return Finish(context, checkpoint.status());
 }
 
@@ -97,7 +104,8 @@ absl::StatusOr<MirrorReadService::Served> MirrorReadService::Serve(
     absl::string_view origin) const {
   VITRINE_RETURN_IF_ERROR(Serving());
   VITRINE_ASSIGN_OR_RETURN(const MirroredLog* log, logs_.Find(origin));
-  Served served{log, log->copy->Latest()};
+  Served served{log, log->copy->Latest(), ""};
+  served.note = ServedNote(*log, *served.head);
   if (served.head->signed_note.empty()) {
     return absl::NotFoundError(
         absl::StrCat("this monitor has verified no checkpoint of ",
@@ -107,7 +115,7 @@ absl::StatusOr<MirrorReadService::Served> MirrorReadService::Serve(
 }
 
 serving::Head MirrorReadService::Served::view() const {
-  return serving::Head{head->checkpoint.size, head->signed_note,
+  return serving::Head{head->checkpoint.size, note,
                        "the size this monitor verified"};
 }
 

@@ -16,7 +16,11 @@
 // the log's; only the head differs: the latest checkpoint this monitor
 // verified, which may be behind the log's. The notes served are the log's
 // as the monitor stored them (with the cosignatures they carried when it
-// fetched them); the monitor's own cosignature is not appended yet.
+// fetched them), plus, for the latest head, this monitor's own
+// cosignature once its witness made it (mirrored_logs.h ServedNote; the
+// log's bytes stay a prefix). Checkpoints streamed by WatchCheckpoints
+// are published as the copy commits them, before the witness cosigns, so
+// they carry the log's lines only.
 //
 // What it answers (log selected by the request's origin, mirrored_logs.h;
 // a request for a log not served is NOT_FOUND):
@@ -52,6 +56,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -132,7 +137,8 @@ class MirrorReadService final : public vitrine::v1::Log::CallbackService {
   struct Served {
     const MirroredLog* log;
     std::shared_ptr<const VerifiedHead> head;
-    serving::Head view() const;
+    std::string note;  // ServedNote: the log's, plus this monitor's cosignature
+    serving::Head view() const;  // valid while this Served is
   };
   // Returns the log `origin` names and its latest verified head:
   // UNAVAILABLE after Shutdown, the codes of MirroredLogs::Find, NOT_FOUND

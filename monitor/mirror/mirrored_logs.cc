@@ -48,6 +48,38 @@ std::string MirroredLogs::Origins() const {
   });
 }
 
+std::string WithCosignatures(absl::string_view log_note,
+                             absl::string_view cosigned) {
+  const size_t log_blank = log_note.find("\n\n");
+  const size_t cosigned_blank = cosigned.find("\n\n");
+  if (log_blank == absl::string_view::npos ||
+      cosigned_blank == absl::string_view::npos ||
+      log_note.substr(0, log_blank) != cosigned.substr(0, cosigned_blank) ||
+      log_note.back() != '\n') {
+    return std::string(log_note);
+  }
+  // Whole signature lines of `cosigned` the log's note does not carry.
+  const absl::string_view log_lines = log_note.substr(log_blank + 1);
+  std::string served(log_note);
+  for (absl::string_view rest = cosigned.substr(cosigned_blank + 2); !rest.empty();) {
+    const size_t end = rest.find('\n');
+    if (end == absl::string_view::npos) break;  // not a note's last line
+    const absl::string_view line = rest.substr(0, end + 1);
+    rest.remove_prefix(end + 1);
+    if (log_lines.find(absl::StrCat("\n", line)) == absl::string_view::npos) {
+      served.append(line.data(), line.size());
+    }
+  }
+  return served;
+}
+
+std::string ServedNote(const MirroredLog& log, const VerifiedHead& head) {
+  if (!log.cosigned || head.signed_note.empty()) return head.signed_note;
+  const std::optional<std::string> cosigned = log.cosigned(log.copy->origin());
+  if (!cosigned.has_value()) return head.signed_note;
+  return WithCosignatures(head.signed_note, *cosigned);
+}
+
 absl::StatusOr<vitrine::v1::Checkpoint> CheckpointOf(const VerifiedCopy& copy,
                                                      uint64_t at_most_size) {
   const std::shared_ptr<const VerifiedHead> head = copy.Latest();

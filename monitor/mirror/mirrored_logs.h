@@ -21,6 +21,8 @@
 #define VITRINE_MONITOR_MIRROR_MIRRORED_LOGS_H_
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,12 +33,20 @@
 
 namespace vitrine::monitor {
 
+// Returns this monitor's witness's latest cosigned note for a log (C2SP
+// tlog-cosignature; monitor/witness Witness::Latest), or nullopt when it
+// cosigned none or must not vouch for the log (halted by evidence).
+using CosignedNoteFn =
+    std::function<std::optional<std::string>(absl::string_view origin)>;
+
 struct MirroredLog {
   // The verified copy served; never null, outlives the MirroredLogs.
   const VerifiedCopy* copy = nullptr;
   // The log's own gRPC address (the follower's target): where writes go,
   // named in the answers a monitor cannot give.
   std::string log_address;
+  // The witness's cosigned notes; empty: notes are served as stored.
+  CosignedNoteFn cosigned;
 };
 
 class MirroredLogs {
@@ -59,6 +69,20 @@ class MirroredLogs {
 
   const std::vector<MirroredLog> logs_;
 };
+
+// Returns `log_note` (a checkpoint note exactly as the log signed it) with
+// the signature lines of `cosigned` that it lacks appended, when
+// `cosigned` is a note of the same checkpoint text; `log_note` unchanged
+// otherwise. The log's bytes stay a prefix, so whoever checks only the
+// log's signature sees the log's note, and a witness policy naming this
+// monitor finds its cosignature (the issue: "the log's own signed
+// checkpoints plus the cosignatures the mirror holds").
+std::string WithCosignatures(absl::string_view log_note,
+                             absl::string_view cosigned);
+
+// Returns the note a mirror serves for `head` of `log`: WithCosignatures
+// of the head's note and the witness's latest cosigned note, if any.
+std::string ServedNote(const MirroredLog& log, const VerifiedHead& head);
 
 // Returns the checkpoint `copy` serves, exactly as the log signed it: the
 // latest verified one when at_most_size is 0 or at least its size, else the

@@ -113,4 +113,24 @@ TEST_F(MirroredLogsTest, CheckpointsAreTheLogsAsVerified) {
 }
 
 }  // namespace
+// The mirror serves the log's note byte for byte, with only the lines of
+// its own witness's note for the same checkpoint that the log's lacks.
+TEST(WithCosignaturesTest, AppendsOnlyMissingLinesOfTheSameCheckpoint) {
+  const std::string log_note =
+      "example.com/log\n7\nroot=\n\n\xe2\x80\x94 example.com/log AAAA\n";
+  const std::string cosigned =
+      "example.com/log\n7\nroot=\n\n\xe2\x80\x94 example.com/log AAAA\n"
+      "\xe2\x80\x94 m.test/witness BBBB\n";
+  EXPECT_EQ(WithCosignatures(log_note, cosigned),
+            log_note + "\xe2\x80\x94 m.test/witness BBBB\n");
+  // Already there: nothing twice.
+  EXPECT_EQ(WithCosignatures(cosigned, cosigned), cosigned);
+  // Another checkpoint (another size): the log's note alone.
+  EXPECT_EQ(WithCosignatures(log_note,
+                             "example.com/log\n8\nroot=\n\n\xe2\x80\x94 m.test/witness BBBB\n"),
+            log_note);
+  // Not a note: the log's note alone.
+  EXPECT_EQ(WithCosignatures(log_note, "garbage"), log_note);
+}
+
 }  // namespace vitrine::monitor

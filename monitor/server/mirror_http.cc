@@ -11,7 +11,8 @@
 namespace vitrine::monitor {
 
 MirrorHttp::MirrorHttp(std::vector<const VerifiedCopy*> copies,
-                       serving::TilesHttpOptions options) {
+                       serving::TilesHttpOptions options, CosignedNoteFn cosigned)
+    : cosigned_(std::move(cosigned)) {
   if (!copies.empty()) options.immutable_cache_bytes /= copies.size();
   const bool at_root = copies.size() == 1;
   for (const VerifiedCopy* copy : copies) {
@@ -52,8 +53,13 @@ bool MirrorHttp::Handle(const HttpRequest& request,
       if (head->signed_note.empty()) {
         reply = serving::TextReply(503, "no verified checkpoint yet");
       } else {
-        reply = served.tiles->Reply(
-            path, {head->checkpoint.size, head->signed_note});
+        std::string note = head->signed_note;
+        if (cosigned_) {
+          if (std::optional<std::string> mine = cosigned_(served.copy->origin())) {
+            note = WithCosignatures(note, *mine);
+          }
+        }
+        reply = served.tiles->Reply(path, {head->checkpoint.size, note});
       }
     }
     serving::WriteReply(std::move(reply), request, response);

@@ -15,7 +15,8 @@
 //     /example.com/log/checkpoint; tlog-tiles allows any URL prefix. When
 //     one origin is a prefix of another, the longest matching one wins.
 // What is served is the copy's latest verified checkpoint, exactly as the
-// log signed it, and the tiles of that tree, nothing beyond: a copy only
+// log signed it (plus this monitor's cosignature line when it has one for
+// it), and the tiles of that tree, nothing beyond: a copy only
 // publishes a head once its tiles and entries are durable. Before the
 // first verified checkpoint: 503, as vitrine-log before its first one.
 //
@@ -30,6 +31,7 @@
 #include "common/http_front.h"
 #include "log/serving/tiles_http.h"
 #include "monitor/follow/verified_copy.h"
+#include "monitor/mirror/mirrored_logs.h"
 
 namespace vitrine::monitor {
 
@@ -37,8 +39,12 @@ class MirrorHttp {
  public:
   // Serves `copies` (non-null, outliving this) with `options`' caching;
   // the in-memory budget for immutable tiles is shared out among them.
+  // With `cosigned` set, /checkpoint carries this monitor's cosignature
+  // once its witness made one for that checkpoint (mirrored_logs.h
+  // WithCosignatures); the tiles never change.
   explicit MirrorHttp(std::vector<const VerifiedCopy*> copies,
-                      serving::TilesHttpOptions options = {});
+                      serving::TilesHttpOptions options = {},
+                      CosignedNoteFn cosigned = nullptr);
 
   // Answers `request` when its path is a tiles path of a served log (any
   // method: the API is read-only, so others get 405) and returns true;
@@ -55,6 +61,7 @@ class MirrorHttp {
     std::unique_ptr<serving::TilesHttp> tiles;
   };
   std::vector<Served> served_;  // longest prefix first
+  const CosignedNoteFn cosigned_;
 };
 
 }  // namespace vitrine::monitor

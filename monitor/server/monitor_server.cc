@@ -318,9 +318,15 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
                                                         rep->identity.name, gossip_options);
   rep->witness_service =
       std::make_unique<WitnessService>(rep->witness.get(), rep->witness_budget.get());
+  // A mirror's checkpoints carry this monitor's cosignature once it made
+  // one, except for a log it holds evidence against.
+  const CosignedNoteFn cosigned = [r](absl::string_view origin) -> std::optional<std::string> {
+    if (r->alarm->Halted(origin)) return std::nullopt;
+    return r->witness->Latest(origin);
+  };
   std::vector<MirroredLog> mirrored;
   for (size_t i = 0; i < followed.size(); ++i) {
-    mirrored.push_back({rep->copies[i].get(), followed[i].address});
+    mirrored.push_back({rep->copies[i].get(), followed[i].address, cosigned});
   }
   rep->mirror_service = std::make_unique<MirrorReadService>(MirroredLogs(std::move(mirrored)));
   if (!config.peers.empty()) {
@@ -366,7 +372,8 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
   if (config.mirror_http) {
     std::vector<const VerifiedCopy*> served;
     for (const std::unique_ptr<VerifiedCopy>& copy : rep->copies) served.push_back(copy.get());
-    rep->mirror_http = std::make_unique<MirrorHttp>(std::move(served));
+    rep->mirror_http = std::make_unique<MirrorHttp>(std::move(served),
+                                                    serving::TilesHttpOptions{}, cosigned);
     handlers.mirror = [r](const HttpRequest& request, HttpResponse& response) {
       return r->mirror_http->Handle(request, response);
     };

@@ -6,6 +6,7 @@
 // questions a log restored from a backup asks.
 #include "monitor/server/monitor_server.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -120,6 +121,29 @@ TEST_F(MonitorServerTest, ServesTheLogsReadsFromItsVerifiedCopy) {
   vitrine::v1::GetCheckpointResponse response;
   EXPECT_EQ(mirror_->GetCheckpoint(ClientContext().get(), other, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// The mirror's checkpoint is the log's note byte for byte, plus this
+// monitor's cosignature once its witness cosigned that checkpoint: an
+// endpoint whose policy names the monitor as a witness can use it.
+TEST_F(MonitorServerTest, MirroredCheckpointCarriesTheMonitorsCosignature) {
+  AwaitMirrored(40);
+  vitrine::v1::GetCheckpointResponse from_log;
+  ASSERT_TRUE(stub_->GetCheckpoint(ClientContext().get(), {}, &from_log).ok());
+  const std::string& log_note = from_log.checkpoint().note();
+  std::string served;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    vitrine::v1::GetCheckpointResponse response;
+    ASSERT_TRUE(mirror_->GetCheckpoint(ClientContext().get(), {}, &response).ok());
+    served = response.checkpoint().note();
+    if (served != log_note) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(served.substr(0, log_note.size()), log_note);
+  EXPECT_EQ(served.substr(log_note.size()).rfind("\xe2\x80\x94 monitor.test/m1 ", 0), 0u)
+      << served;
+  EXPECT_EQ(std::count(served.begin() + log_note.size(), served.end(), '\n'), 1);
 }
 
 TEST_F(MonitorServerTest, MetricsCountRebuildVerdictsAndMismatches) {

@@ -21,13 +21,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
-#include "log/merkle/entry_bundle.h"
-#include "log/merkle/hash.h"
-#include "log/merkle/tile.h"
-#include "log/merkle/tile_hash_reader.h"
-#include "log/note/checkpoint.h"
-#include "log/note/keys.h"
-#include "log/note/note.h"
+#include "tests/cache/tile_audit.h"
 #include "tests/client/cli_harness.h"
 #include "tests/monitor/monitor_harness.h"
 
@@ -124,74 +118,6 @@ Fetched Get(httplib::Client& client, const std::string& path) {
   return {r->status, r->body, r->get_header_value("Cache-Control")};
 }
 
-// The whole tree from one endpoint, checked as a monitor would: the
-// checkpoint under the log's key, every tile authenticated against its root
-// (merkle::TileHashReader), every entry against its level-0 hash.
-struct Audit {
-  std::string checkpoint;
-  uint64_t size = 0;
-  std::map<std::string, std::string> files;  // path -> bytes
-};
-
-class MapTiles : public merkle::TileReader {
- public:
-  explicit MapTiles(const std::map<std::string, std::string>* files)
-      : files_(files) {}
-  absl::StatusOr<std::vector<std::string>> ReadTiles(
-      absl::Span<const merkle::TileId> tiles) override {
-    std::vector<std::string> out;
-    for (const merkle::TileId& tile : tiles) {
-      auto it = files_->find("/" + merkle::TilePath(tile));
-      if (it == files_->end()) return absl::NotFoundError(merkle::TilePath(tile));
-      out.push_back(it->second);
-    }
-    return out;
-  }
-
- private:
-  const std::map<std::string, std::string>* files_;
-};
-
-void RunAudit(httplib::Client& client, const std::string& log_vkey,
-              Audit& audit) {
-  Fetched checkpoint = Get(client, "/checkpoint");
-  ASSERT_EQ(checkpoint.status, 200);
-  note::VerifierSet keys;
-  ASSERT_TRUE(keys.Add(note::NewVerifier(log_vkey).value()).ok());
-  absl::StatusOr<note::VerifiedCheckpoint> opened =
-      note::OpenCheckpoint(checkpoint.body, kOrigin, keys);
-  ASSERT_TRUE(opened.ok()) << opened.status();
-  audit.checkpoint = checkpoint.body;
-  audit.size = opened->checkpoint.size;
-  for (const merkle::TileId& tile : merkle::TilesForSize(audit.size)) {
-    const std::string path = "/" + merkle::TilePath(tile);
-    Fetched got = Get(client, path);
-    ASSERT_EQ(got.status, 200) << path;
-    audit.files[path] = got.body;
-  }
-  std::vector<merkle::NodeId> leaves;
-  std::vector<merkle::Hash> entry_hashes;
-  for (const merkle::TileId& bundle : merkle::EntryBundlesForSize(audit.size)) {
-    const std::string path = "/" + merkle::EntryBundlePath(bundle);
-    Fetched got = Get(client, path);
-    ASSERT_EQ(got.status, 200) << path;
-    audit.files[path] = got.body;
-    absl::StatusOr<std::vector<std::string>> entries =
-        merkle::DecodeEntryBundle(got.body, bundle.width);
-    ASSERT_TRUE(entries.ok()) << path << ": " << entries.status();
-    for (const std::string& entry : *entries) {
-      leaves.push_back({0, leaves.size()});
-      entry_hashes.push_back(merkle::HashLeaf(entry));
-    }
-  }
-  ASSERT_EQ(leaves.size(), audit.size);
-  MapTiles tiles(&audit.files);
-  merkle::TileHashReader reader(audit.size, opened->checkpoint.root, &tiles);
-  absl::StatusOr<std::vector<merkle::Hash>> hashes = reader.ReadHashes(leaves);
-  ASSERT_TRUE(hashes.ok()) << hashes.status();
-  EXPECT_EQ(*hashes, entry_hashes);
-}
-
 // The access log's lines for `path` ("GET <path> HTTP/1.1"), in order, each
 // reduced to its cache=... field.
 std::vector<std::string> CacheStatuses(const std::string& access_log,
@@ -249,9 +175,14 @@ TEST(NginxCacheTest, CachesTheTileApiAsItsHeadersSay) {
                          std::stoi(log.http_address().substr(colon + 1)));
 
   // The audit through nginx equals the audit direct, byte for byte.
-  Audit through, straight;
-  ASSERT_NO_FATAL_FAILURE(RunAudit(cached, data.log_vkey, through));
-  ASSERT_NO_FATAL_FAILURE(RunAudit(direct, data.log_vkey, straight));
+  absl::StatusOr<TileAudit> audited_through = AuditTiles(
+      absl::StrCat("127.0.0.1:", port), kOrigin, data.log_vkey);
+  ASSERT_TRUE(audited_through.ok()) << audited_through.status();
+  absl::StatusOr<TileAudit> audited_straight =
+      AuditTiles(log.http_address(), kOrigin, data.log_vkey);
+  ASSERT_TRUE(audited_straight.ok()) << audited_straight.status();
+  const TileAudit& through = *audited_through;
+  TileAudit& straight = *audited_straight;
   ASSERT_EQ(through.size, 600u);
   EXPECT_EQ(through.checkpoint, straight.checkpoint);
   EXPECT_EQ(through.files, straight.files);

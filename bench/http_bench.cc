@@ -20,12 +20,8 @@
 //
 // wrk, the servers and the flood share the machine's cores: the figures
 // are for one box, all three servers measured the same way.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,6 +52,7 @@
 #include "bench/internal/wrk.h"
 #include "bench/internal/load_phases.h"
 #include "bench/internal/log_child.h"
+#include "bench/internal/nginx_child.h"
 #include "common/http_front.h"
 #include "log/note/keys.h"
 #include "log/note/signer.h"
@@ -167,75 +164,6 @@ std::unique_ptr<HttpFront> StartFront(const std::map<std::string, std::string>* 
   if (!front.ok()) Die(front.status().ToString());
   return *std::move(front);
 }
-
-// Returns a port free now on 127.0.0.1 (for nginx's config).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    Die("no free port");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-// nginx serving `root` on 127.0.0.1:port from a generated config.
-class Nginx {
- public:
-  Nginx(const std::string& binary, const std::string& dir, const std::string& root) {
-    port_ = FreePort();
-    const std::string conf = dir + "/nginx.conf";
-    std::filesystem::create_directories(dir + "/temp");
-    std::ofstream out(conf);
-    out << "worker_processes auto;\n"
-        << "pid " << dir << "/nginx.pid;\n"
-        << "error_log " << dir << "/error.log warn;\n"
-        << "events { worker_connections 4096; }\n"
-        << "http {\n"
-        << "  access_log off;\n"
-        << "  sendfile on; tcp_nopush on; tcp_nodelay on;\n"
-        << "  keepalive_timeout 60; keepalive_requests 1000000;\n"
-        << "  open_file_cache max=10000 inactive=60s;\n"
-        << "  client_body_temp_path " << dir << "/temp;\n"
-        << "  default_type application/octet-stream;\n"
-        << "  server {\n"
-        << "    listen 127.0.0.1:" << port_ << " backlog=4096;\n"
-        << "    root " << root << ";\n"
-        << "    location / { add_header Cache-Control \"public, max-age=31536000, immutable\"; }\n"
-        << "  }\n"
-        << "}\n";
-    out.close();
-    pid_ = fork();
-    if (pid_ == 0) {
-      execl(binary.c_str(), binary.c_str(), "-p", dir.c_str(), "-e", (dir + "/error.log").c_str(),
-            "-c", conf.c_str(), "-g", "daemon off;", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!HttpClientConnection::Connect(port_).ok()) {
-      if (absl::Now() > deadline || waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        Die("nginx did not start; see " + dir + "/error.log");
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-  }
-  ~Nginx() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  int port() const { return port_; }
-
- private:
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
-
-
-
 
 // Reads every path from the new server; dies unless all are 200.
 std::map<std::string, std::string> ReadTiles(int port, const std::vector<std::string>& paths) {
@@ -357,7 +285,10 @@ int Main() {
   std::map<std::string, std::vector<double>> rates;
   {
     OldServer old(&tiles);
-    Nginx nginx(absl::GetFlag(FLAGS_nginx), dir, dir + "/www");
+    absl::StatusOr<std::unique_ptr<NginxChild>> started =
+        NginxChild::StartStatic(absl::GetFlag(FLAGS_nginx), dir, dir + "/www");
+    if (!started.ok()) Die(started.status().ToString());
+    NginxChild& nginx = **started;
     std::unique_ptr<HttpFront> front = StartFront(&tiles);
     CheckSameBytes("old", old.port(), tiles);
     CheckSameBytes("nginx", nginx.port(), tiles);

@@ -96,22 +96,35 @@ void Merge(PhaseResult& into, PhaseResult& from) {
                            from.latencies_ms.end());
 }
 
+// Checks that `leaf` is at `index` in the tree of the signed checkpoint
+// `signed_note` (opened under the log's key), by `proof` (RFC 9162 2.1.3).
+// `size`, when not 0, must be the checkpoint's.
+absl::Status VerifyInclusionInNote(absl::string_view signed_note, const std::string& origin,
+                                   const note::VerifierSet& log_keys, uint64_t size,
+                                   uint64_t index, const merkle::Hash& leaf,
+                                   const google::protobuf::RepeatedPtrField<std::string>& proof) {
+  absl::StatusOr<note::VerifiedCheckpoint> checkpoint =
+      note::OpenCheckpoint(signed_note, origin, log_keys);
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (size != 0 && checkpoint->checkpoint.size != size) {
+    return absl::InvalidArgumentError("proof for another size than its checkpoint");
+  }
+  std::vector<merkle::Hash> hashes;
+  for (const std::string& bytes : proof) {
+    absl::StatusOr<merkle::Hash> hash = merkle::Hash::FromBytes(bytes);
+    if (!hash.ok()) return hash.status();
+    hashes.push_back(*hash);
+  }
+  return merkle::VerifyInclusion(index, checkpoint->checkpoint.size, leaf, hashes,
+                                 checkpoint->checkpoint.root);
+}
+
 // Checks a bundle against the log's key: checkpoint signature, then the
 // inclusion proof of its statement to the checkpoint's root.
 absl::Status VerifyBundle(const vitrine::v1::Bundle& bundle, const note::VerifierSet& log_keys,
                           const std::string& origin) {
-  absl::StatusOr<note::VerifiedCheckpoint> checkpoint =
-      note::OpenCheckpoint(bundle.checkpoint(), origin, log_keys);
-  if (!checkpoint.ok()) return checkpoint.status();
-  std::vector<merkle::Hash> proof;
-  for (const std::string& bytes : bundle.inclusion_proof()) {
-    absl::StatusOr<merkle::Hash> hash = merkle::Hash::FromBytes(bytes);
-    if (!hash.ok()) return hash.status();
-    proof.push_back(*hash);
-  }
-  return merkle::VerifyInclusion(bundle.leaf_index(), checkpoint->checkpoint.size,
-                                 merkle::HashLeaf(bundle.statement()), proof,
-                                 checkpoint->checkpoint.root);
+  return VerifyInclusionInNote(bundle.checkpoint(), origin, log_keys, 0, bundle.leaf_index(),
+                               merkle::HashLeaf(bundle.statement()), bundle.inclusion_proof());
 }
 
 // One client of the Add phase: the call in flight and what it has seen.
@@ -269,13 +282,49 @@ PhaseResult RunAddPhase(LoadTarget& target, const std::vector<vitrine::v1::AddRe
   return total;
 }
 
+absl::StatusOr<std::vector<KnownLeaf>> FetchKnownLeaves(LoadTarget& target,
+                                                        const std::vector<uint64_t>& indexes) {
+  std::vector<KnownLeaf> leaves;
+  for (uint64_t index : indexes) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    vitrine::v1::GetEntriesRequest request;
+    request.set_start(index);
+    request.set_end(index + 1);
+    std::unique_ptr<grpc::ClientReader<vitrine::v1::Entry>> reader =
+        target.stubs[0]->GetEntries(&context, request);
+    vitrine::v1::Entry entry;
+    bool found = false;
+    while (reader->Read(&entry)) {
+      if (entry.index() == index) {
+        leaves.push_back({index, merkle::HashLeaf(entry.leaf())});
+        found = true;
+      }
+    }
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) {
+      return absl::UnavailableError(absl::StrCat("GetEntries: ", status.error_message()));
+    }
+    if (!found) return absl::InternalError(absl::StrCat("GetEntries gave no entry ", index));
+  }
+  return leaves;
+}
+
 PhaseResult RunProofPhase(LoadTarget& target, const ProofPhaseOptions& options) {
+  note::VerifierSet log_keys;
+  bool verify = options.verify_every > 0 && !options.log_key.empty() &&
+                !options.known_leaves.empty();
+  if (verify) {
+    absl::StatusOr<std::unique_ptr<note::Verifier>> verifier = note::NewVerifier(options.log_key);
+    verify = verifier.ok() && log_keys.Add(*std::move(verifier)).ok();
+  }
   struct ProofClient {
     std::unique_ptr<grpc::ClientContext> context;
     vitrine::v1::GetInclusionProofRequest request;
     vitrine::v1::GetInclusionProofResponse response;
     absl::Time start;
     absl::InsecureBitGen random;
+    const KnownLeaf* known = nullptr;  // set when this answer is verified
     PhaseResult result;
   };
   std::vector<ProofClient> clients(static_cast<size_t>(options.clients));
@@ -294,18 +343,33 @@ PhaseResult RunProofPhase(LoadTarget& target, const ProofPhaseOptions& options) 
                !client.response.has_checkpoint()) {
       ++result.errors["bad answer: proof"];
       ++result.items_failed;
+    } else if (client.known != nullptr &&
+               !VerifyInclusionInNote(client.response.checkpoint().note(), options.log_origin,
+                                      log_keys, client.response.tree_size(), client.known->index,
+                                      client.known->hash, client.response.proof())
+                    .ok()) {
+      ++result.errors["bad answer: proof does not verify"];
+      ++result.items_failed;
     } else {
       ++result.calls_ok;
       ++result.items_ok;
+      if (client.known != nullptr) ++result.bundles_verified;
     }
     loop_ptr->Next(c);
   };
-  auto start = [&](int c, uint64_t /*job*/) {
+  auto start = [&](int c, uint64_t job) {
     ProofClient& client = clients[c];
     client.context = std::make_unique<grpc::ClientContext>();
     client.context->set_deadline(std::chrono::system_clock::now() +
                                  absl::ToChronoSeconds(options.rpc_deadline));
-    client.request.set_leaf_index(absl::Uniform<uint64_t>(client.random, 0, options.tree_size));
+    client.known = nullptr;
+    if (verify && job % options.verify_every == 0) {
+      client.known = &options.known_leaves[(job / options.verify_every) %
+                                           options.known_leaves.size()];
+      client.request.set_leaf_index(client.known->index);
+    } else {
+      client.request.set_leaf_index(absl::Uniform<uint64_t>(client.random, 0, options.tree_size));
+    }
     client.request.set_tree_size(0);  // the latest checkpoint's size
     client.response.Clear();
     client.start = absl::Now();

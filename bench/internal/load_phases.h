@@ -27,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "log/merkle/hash.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
 
 namespace vitrine::bench {
@@ -64,7 +65,8 @@ struct PhaseResult {
   // "call <CODE>" or "statement <CODE>" -> count; "bad answer" for answers
   // that came back OK but did not check out.
   std::map<std::string, uint64_t> errors;
-  uint64_t bundles_verified = 0;  // sample checked with the log's key
+  // Sample checked with the log's key: bundles (adds) or proofs.
+  uint64_t bundles_verified = 0;
   double seconds = 0;             // first call started .. last call answered
   double client_cpu_seconds = 0;  // this process (getrusage) in the phase
   std::vector<double> latencies_ms;  // one per answered call
@@ -92,6 +94,19 @@ PhaseResult RunAddPhase(LoadTarget& target,
                         const std::vector<vitrine::v1::AddRequest>& requests,
                         const AddPhaseOptions& options);
 
+// A leaf the proof phase can check a proof of: its index and hash.
+struct KnownLeaf {
+  uint64_t index = 0;
+  merkle::Hash hash;
+};
+
+// Fetches the leaves at `indexes` with GetEntries (one call each, 30 s
+// deadline) and returns their hashes; the proof phase then checks proofs of
+// them against signed checkpoints, so a target that lies about either is
+// caught. Unavailable with gRPC's message, Internal for a missing entry.
+absl::StatusOr<std::vector<KnownLeaf>> FetchKnownLeaves(LoadTarget& target,
+                                                        const std::vector<uint64_t>& indexes);
+
 struct ProofPhaseOptions {
   int clients = 32;
   uint64_t rpcs = 100000;
@@ -100,6 +115,14 @@ struct ProofPhaseOptions {
   uint64_t tree_size = 0;
   absl::Duration limit = absl::Minutes(10);
   absl::Duration rpc_deadline = absl::Seconds(30);
+  // Every Nth call asks for a leaf of known_leaves (in turn) and its answer
+  // is verified: the checkpoint under log_key for log_origin, then
+  // merkle::VerifyInclusion to its root (~100 us of client CPU each).
+  // 0, no key or no known leaves: never.
+  uint64_t verify_every = 100;
+  std::string log_key;
+  std::string log_origin;
+  std::vector<KnownLeaf> known_leaves;
 };
 
 // Sends `rpcs` GetInclusionProof calls (or until the limit).

@@ -24,14 +24,27 @@ std::string FirstLine(const std::string& path) {
 
 double PerSecond(double count, double seconds) { return seconds > 0 ? count / seconds : 0; }
 
-std::string ErrorList(const PhaseResult& result) {
-  if (result.errors.empty()) return "none";
+std::string ErrorList(const PhaseResult& result) { return FormatErrors(result.errors); }
+
+}  // namespace
+
+std::string FormatErrors(const std::map<std::string, uint64_t>& errors) {
+  if (errors.empty()) return "none";
   std::vector<std::string> parts;
-  for (const auto& [what, count] : result.errors) parts.push_back(absl::StrCat(what, ": ", count));
+  for (const auto& [what, count] : errors) parts.push_back(absl::StrCat(what, ": ", count));
   return absl::StrJoin(parts, ", ");
 }
 
-}  // namespace
+std::string DescribeReadPhase(PhaseResult& result) {
+  const LatencySummary latency = Summarize(result.latencies_ms);
+  return absl::StrFormat(
+      "%.0f calls/s (%llu ok in %.1f s), p50 %.2f ms, p99 %.2f ms, %llu verified, errors: %s, "
+      "client CPU %.2f cores",
+      PerSecond(static_cast<double>(result.calls_ok), result.seconds),
+      static_cast<unsigned long long>(result.calls_ok), result.seconds, latency.p50_ms,
+      latency.p99_ms, static_cast<unsigned long long>(result.bundles_verified),
+      FormatErrors(result.errors), PerSecond(result.client_cpu_seconds, result.seconds));
+}
 
 MachineInfo DescribeMachine() {
   MachineInfo machine;

@@ -13,6 +13,7 @@
 #define VITRINE_BENCH_INTERNAL_LOAD_REPORT_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,13 @@ struct LoadReport {
 
 // Returns the report as an aligned text table, one column per phase.
 std::string FormatTable(const LoadReport& report);
+
+// Returns "what: count, ..." for a phase's errors, or "none".
+std::string FormatErrors(const std::map<std::string, uint64_t>& errors);
+
+// Returns one line for a read phase (proof RPCs): calls/s, p50/p99 latency,
+// proofs verified, errors and the client's CPU. Sorts the latencies.
+std::string DescribeReadPhase(PhaseResult& result);
 
 // Writes the report as JSON to `path`.
 absl::Status WriteJson(const LoadReport& report, const std::string& path);

@@ -240,6 +240,7 @@ int Main(const char* argv0) {
   const std::string monitor_binary = RunfilesBinary(argv0, "monitor/server/vitrine-monitor");
   int monitor_out = -1;
   const double log_cpu_0 = (*log)->CpuSeconds();
+  const double self_cpu_0 = CpuSecondsOf(getpid());
   const double busy_0 = MachineBusyCpuSeconds();
   const absl::Time catch_up_start = absl::Now();
   absl::StatusOr<pid_t> monitor = StartChild(
@@ -280,7 +281,7 @@ int Main(const char* argv0) {
               static_cast<unsigned long long>(*size), catch_up,
               static_cast<double>(*size) / catch_up, monitor_cpu,
               monitor_cpu * 1e6 / static_cast<double>(*size), log_cpu, busy / catch_up,
-              (busy - monitor_cpu - log_cpu - (CpuSecondsOf(getpid()))) / catch_up);
+              (busy - monitor_cpu - log_cpu - (CpuSecondsOf(getpid()) - self_cpu_0)) / catch_up);
   std::fflush(stdout);
 
   // 3. nginx in front, nginx static; warm passes, same bytes everywhere.
@@ -323,6 +324,7 @@ int Main(const char* argv0) {
     const double seconds = WarmPass(endpoint.name, endpoint.port, paths, reference);
     std::printf("warm pass %-12s %zu GETs in %.1f s, same bytes as the log's\n",
                 endpoint.name.c_str(), paths.size(), seconds);
+    std::fflush(stdout);
   }
   for (const auto& [path, body] : reference) bytes += body.size();
   reference.clear();

@@ -124,6 +124,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   switch (family) {
     case Cf::kEntries:
       cf.compression = EntryCompression();
+      // Entries are mostly read in runs (a tile's bundle of 256, GetEntries
+      // streams), and every block a run touches costs a block-cache lookup
+      // and, when cold, a read, checksum, decompression and cache insert:
+      // with RocksDB's 4 KiB default a bundle (~100 KiB) took ~26 blocks,
+      // most of a tile GET's CPU on a log larger than the block cache
+      // (bench/RESULTS.md, issue 16). 32 KiB blocks take ~4; a single
+      // entry's read decompresses 32 KiB (a few microseconds with LZ4).
+      // Applies to table files written from now on; older ones keep theirs.
+      table.block_size = 32 << 10;
       // Keys arrive in increasing order: remembering the last insert
       // position makes each memtable insert O(1) instead of a skiplist
       // search from the top.

@@ -39,3 +39,11 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "setup: installing ${missing[*]}"
 $SUDO apt-get update -q
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+
+# Installing Debian's nginx starts its default site on port 80. Vitrine's
+# tests and benchmarks run nginx instances of their own on loopback ports,
+# so the packaged service is stopped and kept from starting at boot.
+if [[ " ${missing[*]} " == *" nginx "* ]]; then
+  $SUDO systemctl disable --now nginx > /dev/null 2>&1 ||
+    $SUDO service nginx stop > /dev/null 2>&1 || true
+fi

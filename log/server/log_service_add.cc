@@ -69,6 +69,8 @@ class Screened {
       VITRINE_ASSIGN_OR_RETURN(
           screened.rebuild_,
           note::ScreenRebuildStatement(leaf, keys.rebuilders->verifiers));
+      screened.rebuilder_bucket_ =
+          absl::StrCat("rebuilder ", screened.rebuild_->statement.rebuilder);
     } else {
       VITRINE_ASSIGN_OR_RETURN(
           screened.release_,
@@ -94,10 +96,11 @@ class Screened {
   // The rate limiter's bucket: the vendor, or the rebuilder. Rebuilders get
   // buckets of their own, so that a rebuilder named like a vendor cannot
   // spend that vendor's budget (names hold no space).
-  std::string RateKey() const {
-    return rebuild_.has_value()
-               ? absl::StrCat("rebuilder ", rebuild_->statement.rebuilder)
-               : release_->statement.vendor;
+  // Built once, at screening, and only for rebuilders: a release's bucket
+  // is its vendor name as parsed, no copy on the Add path.
+  absl::string_view RateKey() const {
+    return rebuild_.has_value() ? absl::string_view(rebuilder_bucket_)
+                                : absl::string_view(release_->statement.vendor);
   }
 
   // The sequencer's request for `leaf`, with the keys FindByDigest finds it
@@ -118,6 +121,7 @@ class Screened {
  private:
   std::optional<note::ScreenedStatement> release_;
   std::optional<note::ScreenedRebuild> rebuild_;
+  std::string rebuilder_bucket_;  // "rebuilder <name>" for a rebuild
 };
 
 }  // namespace

@@ -69,6 +69,9 @@ absl::Status FindByDigestAnswer(const storage::Store& store, const Head& head,
                                             release->version, *release->source));
   }
   for (const merkle::Hash& key : release_keys) {
+    // A full answer scans no further: the work a keyless reader can ask
+    // for stays bounded by `limit` bundles, however many releases match.
+    if (leaves.size() >= limit) break;
     VITRINE_ASSIGN_OR_RETURN(const std::vector<uint64_t> rebuilds,
                              store.FindByDigest(key, limit));
     for (const uint64_t index : rebuilds) {

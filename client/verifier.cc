@@ -23,7 +23,7 @@ constexpr absl::string_view kRefusalPayload =
     "type.vitrine.dev/vitrine.client.Refusal";
 
 // The highest Refusal number: payloads beyond it are not ours.
-constexpr Refusal kLastRefusal = Refusal::kRebuildMismatch;
+constexpr Refusal kLastRefusal = Refusal::kNotLogged;
 
 using ProofHashes = google::protobuf::RepeatedPtrField<std::string>;
 
@@ -52,6 +52,8 @@ absl::StatusCode CodeOf(Refusal refusal) {
     case Refusal::kFork:
     case Refusal::kRebuildMismatch:
       return absl::StatusCode::kDataLoss;
+    case Refusal::kNotLogged:
+      return absl::StatusCode::kNotFound;
   }
   return absl::StatusCode::kUnknown;
 }
@@ -292,6 +294,7 @@ absl::string_view RefusalName(Refusal refusal) {
     case Refusal::kFork: return "fork";
     case Refusal::kRebuildMissing: return "rebuild-missing";
     case Refusal::kRebuildMismatch: return "rebuild-mismatch";
+    case Refusal::kNotLogged: return "not-logged";
   }
   return "unknown";
 }

@@ -72,6 +72,10 @@
 // verifiers that predate it; a bundle without rebuilds meets any policy
 // whose rebuild-quorum is 0.
 //
+// Looking an artifact up online (online_lookup.h) adds one reason, before
+// any bundle is read:
+//   kNotLogged                  NotFound            the log holds no release statement naming the digest
+//
 // Offline there is no consistency proof: with a client state, verification
 // refuses only a checkpoint smaller than the last one seen for that log
 // (rollback) or of the same size with another root (fork). A larger
@@ -120,6 +124,10 @@ enum class Refusal : int {
   kFork = 14,
   kRebuildMissing = 15,
   kRebuildMismatch = 16,
+  // Online only (client/online_lookup.h): the log holds no release
+  // statement naming the artifact's digest. NotFound: absence is the log's
+  // word, not a proof, but an endpoint must not install what it cannot find.
+  kNotLogged = 17,
 };
 
 // Returns a stable lower-case name: "artifact-mismatch", "proof-invalid"...

@@ -262,7 +262,7 @@ TEST_F(VerifierRefusalTest, RefusesEachTamperingWithOneReason) {
 }
 
 TEST(RefusalTest, NamesAndPayloadsRoundTrip) {
-  for (int i = 1; i <= static_cast<int>(Refusal::kRebuildMismatch); ++i) {
+  for (int i = 1; i <= static_cast<int>(Refusal::kNotLogged); ++i) {
     const Refusal r = static_cast<Refusal>(i);
     const absl::Status s = MakeRefusal(r, "why");
     EXPECT_FALSE(s.ok());
@@ -281,10 +281,15 @@ TEST(RefusalTest, NamesAndPayloadsRoundTrip) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(MakeRefusal(Refusal::kRebuildMismatch, "x"),
               StatusIs(absl::StatusCode::kDataLoss));
+  // The online lookup's refusal.
+  EXPECT_EQ(static_cast<int>(Refusal::kNotLogged), 17);
+  EXPECT_EQ(RefusalName(Refusal::kNotLogged), "not-logged");
+  EXPECT_THAT(MakeRefusal(Refusal::kNotLogged, "x"),
+              StatusIs(absl::StatusCode::kNotFound));
   // A number beyond the last refusal is not ours.
   absl::Status beyond = absl::InternalError("x");
   beyond.SetPayload("type.vitrine.dev/vitrine.client.Refusal",
-                    absl::Cord("17"));
+                    absl::Cord("18"));
   EXPECT_EQ(GetRefusal(beyond), Refusal::kNone);
 }
 

@@ -1,10 +1,17 @@
 #include "log/note/entry_digests.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "log/note/note.h"
 #include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 
 namespace vitrine::note {
+
+merkle::Hash VendorKey(absl::string_view vendor) {
+  // Names hold no newline (the grammar), so this encoding is injective.
+  return merkle::Sha256(absl::StrCat("vitrine/vendor/v1\n", vendor, "\n"));
+}
 
 EntryDigests DigestsOfText(absl::string_view text) {
   EntryDigests digests;
@@ -17,7 +24,10 @@ EntryDigests DigestsOfText(absl::string_view text) {
     return digests;
   }
   absl::StatusOr<Statement> release = ParseStatement(text);
-  if (release.ok()) digests.artifact = release->sha256;
+  if (release.ok()) {
+    digests.artifact = release->sha256;
+    digests.vendor_key = VendorKey(release->vendor);
+  }
   return digests;
 }
 

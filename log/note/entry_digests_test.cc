@@ -37,6 +37,10 @@ TEST(EntryDigestsTest, ReleaseIsFoundByItsArtifact) {
   const EntryDigests digests = DigestsOfEntry(leaf);
   EXPECT_EQ(digests.artifact, Release().sha256);
   EXPECT_EQ(digests.release_key, std::nullopt);
+  EXPECT_EQ(digests.vendor_key, VendorKey("example.com/acme"));
+  EXPECT_EQ(digests.vendor_key->ToHex(),
+            merkle::Sha256("vitrine/vendor/v1\nexample.com/acme\n").ToHex());
+  EXPECT_NE(VendorKey("example.com/acme"), VendorKey("example.com/acme2"));
 }
 
 TEST(EntryDigestsTest, RebuildIsFoundByWhatItProducedAndItsRelease) {
@@ -48,6 +52,9 @@ TEST(EntryDigestsTest, RebuildIsFoundByWhatItProducedAndItsRelease) {
   const EntryDigests digests = DigestsOfEntry(leaf);
   EXPECT_EQ(digests.artifact, produced);
   EXPECT_EQ(digests.release_key, ReleaseKey(rebuild));
+  // Listed under the rebuilder's name by nobody: the vendor index lists
+  // releases only.
+  EXPECT_EQ(digests.vendor_key, std::nullopt);
 }
 
 TEST(EntryDigestsTest, AnythingElseHasNone) {
@@ -58,6 +65,7 @@ TEST(EntryDigestsTest, AnythingElseHasNone) {
     const EntryDigests digests = DigestsOfEntry(leaf);
     EXPECT_EQ(digests.artifact, std::nullopt);
     EXPECT_EQ(digests.release_key, std::nullopt);
+    EXPECT_EQ(digests.vendor_key, std::nullopt);
   }
 }
 

@@ -83,6 +83,10 @@ absl::StatusOr<Statement> ParseStatement(absl::string_view text) {
   return statement;
 }
 
+absl::Status CheckVendorName(absl::string_view vendor) {
+  return WithField("vendor", internal::CheckValue(vendor, ValueKind::kKeyName));
+}
+
 absl::StatusOr<std::string> SignStatement(const Statement& statement,
                                           const Signer& vendor_signer) {
   VITRINE_RETURN_IF_ERROR(CheckVendorSigner(vendor_signer, "vendor"));

@@ -95,6 +95,12 @@ absl::StatusOr<std::string> FormatStatement(const Statement& statement);
 // (version): value holds white space at byte 3".
 absl::StatusOr<Statement> ParseStatement(absl::string_view text);
 
+// Returns OK when `vendor` may be a statement's vendor line (a key name:
+// 1..255 bytes of UTF-8, no control character, white space or '+');
+// InvalidArgument saying why otherwise. For readers that take a vendor
+// name from outside, e.g. the JSON read API's vendor listing.
+absl::Status CheckVendorName(absl::string_view vendor);
+
 // Returns the statement signed by its vendor as a complete note. The signer
 // must be a type 0x01 key named exactly like statement.vendor, else
 // InvalidArgument (the caller paired the wrong key with the statement).

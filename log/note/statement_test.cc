@@ -91,6 +91,23 @@ TEST(FormatStatementTest, RejectsValuesOutsideTheGrammar) {
   }
 }
 
+TEST(CheckVendorNameTest, AcceptsKeyNamesOnly) {
+  EXPECT_OK(CheckVendorName("example.com/acme"));
+  EXPECT_OK(CheckVendorName(std::string(255, 'v')));
+  EXPECT_THAT(CheckVendorName(""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "statement vendor: empty value"));
+  EXPECT_THAT(CheckVendorName("acme+evil"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "statement vendor: value holds '+'"));
+  EXPECT_THAT(CheckVendorName("two words"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "statement vendor: value holds white space"));
+  EXPECT_THAT(CheckVendorName(std::string(256, 'v')),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "statement vendor: value is 256 bytes"));
+}
+
 TEST(ParseStatementTest, RoundTrips) {
   ASSERT_OK_AND_ASSIGN(Statement parsed, ParseStatement(kText));
   EXPECT_EQ(parsed, BaseStatement());

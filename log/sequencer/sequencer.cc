@@ -257,7 +257,8 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> Sequencer::Rep::Extend(
     batch.AddEntry(old_size + k, leaves[k]->request.leaf, hashes[k],
                    leaves[k]->request.artifact_digest,
                    leaves[k]->request.statement_id,
-                   leaves[k]->request.release_key);
+                   leaves[k]->request.release_key,
+                   leaves[k]->request.vendor_key);
   }
   for (const ChangedTile& tile : next_edge.TakeChangedTiles()) {
     batch.PutTile(tile.id, tile.bytes);

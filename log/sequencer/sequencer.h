@@ -108,6 +108,9 @@ struct AddRequest {
   // For a rebuild statement, the ReleaseKey of the release it rebuilt
   // (note/entry_digests.h): FindByDigest finds it under that key too.
   std::optional<merkle::Hash> release_key;
+  // For a release statement, its vendor's VendorKey (note/entry_digests.h):
+  // the vendor index lists it there.
+  std::optional<merkle::Hash> vendor_key;
 };
 
 struct AddResult {

@@ -38,6 +38,7 @@
 #include "log/server/witness_pusher.h"
 #include "log/server/witnessed_head.h"
 #include "log/storage/store.h"
+#include "log/storage/vendor_backfill.h"
 
 namespace vitrine::server {
 namespace {
@@ -259,6 +260,14 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   if (indexed > 0) {
     fprintf(stderr, "vitrine-log: indexed the statement identities of %llu entries\n",
             static_cast<unsigned long long>(indexed));
+  }
+  // The JSON API lists a vendor's releases from the vendor index: a store
+  // from before it gets it once, here, before anything commits.
+  VITRINE_ASSIGN_OR_RETURN(const uint64_t listed,
+                           storage::IndexLoggedVendors(*rep->store));
+  if (listed > 0) {
+    fprintf(stderr, "vitrine-log: indexed the vendors of %llu entries\n",
+            static_cast<unsigned long long>(listed));
   }
 
   sequencer::SequencerOptions sequencer_options;

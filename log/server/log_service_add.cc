@@ -35,6 +35,7 @@
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
+#include "log/note/entry_digests.h"
 #include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
 #include "log/note/statement_admission.h"
@@ -103,8 +104,9 @@ class Screened {
                                 : absl::string_view(release_->statement.vendor);
   }
 
-  // The sequencer's request for `leaf`, with the keys FindByDigest finds it
-  // under (note/entry_digests.h).
+  // The sequencer's request for `leaf`, with the keys FindByDigest and the
+  // vendor listing find it under (note/entry_digests.h's rule, from the
+  // statement parsed at screening).
   sequencer::AddRequest Request(std::string leaf) const {
     sequencer::AddRequest request;
     request.leaf = std::move(leaf);
@@ -114,6 +116,7 @@ class Screened {
       request.release_key = note::ReleaseKey(rebuild_->statement);
     } else {
       request.artifact_digest = release_->statement.sha256;
+      request.vendor_key = note::VendorKey(release_->statement.vendor);
     }
     return request;
   }

@@ -45,6 +45,7 @@ const char* FamilyName(Cf family) {
     case Cf::kTileInteriors: return "tile interiors";
     case Cf::kWitnessed: return "witnessed checkpoint";
     case Cf::kStatementIndex: return "statement index";
+    case Cf::kVendorIndex: return "vendor index";
     case Cf::kCount: break;
   }
   return "?";
@@ -79,6 +80,7 @@ class Checker {
   absl::StatusOr<FsckReport> Run() {
     CheckCheckpoints();
     VITRINE_ASSIGN_OR_RETURN(coverage_, internal::ReadStatementCoverage(db_));
+    VITRINE_ASSIGN_OR_RETURN(vendor_coverage_, internal::ReadVendorCoverage(db_));
     CheckEntries();
     CheckWitnessed();
     CountKeys(Cf::kLeafIndex, leaf_keys_, "a leaf hash for each entry");
@@ -86,6 +88,7 @@ class Checker {
               "an (artifact digest, index) for each statement and a (release key, "
               "index) for each rebuild statement");
     CountKeys(Cf::kTiles, expected_tiles_, "the tiles of the tree");
+    CountVendorKeys();
     return std::move(report_);
   }
 
@@ -265,6 +268,8 @@ class Checker {
     std::vector<const EntryKeys*> id_owners;
     std::vector<std::string> digest_keys;
     std::vector<uint64_t> digest_owners;
+    std::vector<std::string> vendor_keys;
+    std::vector<uint64_t> vendor_owners;
     for (const EntryKeys& keys : chunk) {
       leaf_hashes.push_back(keys.leaf_hash);
       if (keys.statement_id.has_value() && keys.index < coverage_) {
@@ -277,9 +282,16 @@ class Checker {
         digest_keys.push_back(internal::DigestKey(*digest, keys.index));
         digest_owners.push_back(keys.index);
       }
+      if (keys.digests.vendor_key.has_value() &&
+          keys.index < vendor_coverage_) {
+        vendor_keys.push_back(
+            internal::DigestKey(*keys.digests.vendor_key, keys.index));
+        vendor_owners.push_back(keys.index);
+      }
     }
     leaf_keys_ += leaf_hashes.size();
     digest_keys_ += digest_keys.size();
+    vendor_keys_ += vendor_keys.size();
     const std::string range = absl::StrCat(
         "entries ", chunk.front().index, "-", chunk.back().index);
 
@@ -320,19 +332,61 @@ class Checker {
       }
     }
 
+    for (const size_t i : Missing(Cf::kDigestIndex, digest_keys, range)) {
+      Problem(absl::StrCat("digest index: entry ", digest_owners[i],
+                           "'s artifact digest or release key is missing"));
+    }
+    for (const size_t i : Missing(Cf::kVendorIndex, vendor_keys, range)) {
+      Problem(absl::StrCat("vendor index: entry ", vendor_owners[i],
+                           "'s release is not listed under its vendor"));
+    }
+  }
+
+  // Returns the positions in `keys` of those absent from `family` (one
+  // MultiGet; read failures are reported as problems and not returned).
+  std::vector<size_t> Missing(Cf family, const std::vector<std::string>& keys,
+                              absl::string_view range) {
     std::vector<rocksdb::Slice> slices;
-    for (const std::string& key : digest_keys) slices.push_back(ToSlice(key));
+    for (const std::string& key : keys) slices.push_back(ToSlice(key));
     std::vector<rocksdb::PinnableSlice> values(slices.size());
     std::vector<rocksdb::Status> statuses(slices.size());
-    db_.db->MultiGet(internal::VerifiedReadOptions(), db_.cf(Cf::kDigestIndex),
+    db_.db->MultiGet(internal::VerifiedReadOptions(), db_.cf(family),
                      slices.size(), slices.data(), values.data(),
                      statuses.data());
+    std::vector<size_t> missing;
     for (size_t i = 0; i < slices.size(); ++i) {
-      if (ReadFailed(statuses[i], Cf::kDigestIndex, range)) continue;
-      if (statuses[i].IsNotFound()) {
-        Problem(absl::StrCat("digest index: entry ", digest_owners[i],
-                             "'s artifact digest or release key is missing"));
+      if (ReadFailed(statuses[i], family, range)) continue;
+      if (statuses[i].IsNotFound()) missing.push_back(i);
+    }
+    return missing;
+  }
+
+  // The vendor index holds exactly one key per release below its coverage
+  // (plus the coverage key); a key at or beyond the coverage belongs to a
+  // backfill that has not reached it, and is not counted.
+  void CountVendorKeys() {
+    std::unique_ptr<rocksdb::Iterator> it = Iterate(Cf::kVendorIndex);
+    uint64_t count = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const absl::string_view key = ToView(it->key());
+      if (key == internal::kVendorCoverageKey) continue;
+      absl::StatusOr<uint64_t> index = internal::DecodeDigestKeyIndex(key);
+      if (!index.ok()) {
+        Problem(absl::StrCat("vendor index: a key of ", key.size(),
+                             " bytes is neither a listing nor the coverage"));
+      } else if (*index < vendor_coverage_) {
+        ++count;
       }
+    }
+    if (ReadFailed(it->status(), Cf::kVendorIndex, "counting keys")) return;
+    if (count != vendor_keys_) {
+      Problem(absl::StrCat("vendor index: ", count, " keys below its coverage ",
+                           vendor_coverage_, "; the entries want ",
+                           vendor_keys_, " (a vendor key for each release)"));
+    }
+    if (vendor_coverage_ > report_.entries) {
+      Problem(absl::StrCat("vendor index: covers ", vendor_coverage_,
+                           " entries of ", report_.entries));
     }
   }
 
@@ -358,11 +412,13 @@ class Checker {
   std::map<uint64_t, Hash> signed_roots_;
   uint64_t latest_signed_ = 0;
   uint64_t coverage_ = 0;
+  uint64_t vendor_coverage_ = 0;
   merkle::CompactRange range_;
   sequencer::TileEdge edge_;
   bool edge_failed_ = false;
   uint64_t leaf_keys_ = 0;
   uint64_t digest_keys_ = 0;
+  uint64_t vendor_keys_ = 0;
   uint64_t expected_tiles_ = 0;
 };
 

@@ -21,7 +21,9 @@
 //   - the leaf index holds HashLeaf(entry i) -> i for every i, and no other
 //     key; the digest index holds (sha256, i) for every statement, and no
 //     other key; the statement index maps each entry that is a note, below
-//     its coverage mark, to i or to an earlier entry of the same text.
+//     its coverage mark, to i or to an earlier entry of the same text; the
+//     vendor index holds (VendorKey, i) for every release statement below
+//     its coverage mark, and no other key there.
 // Problems are reported with their location ("tile 0/3: ...", "entry 17:
 // ...", "leaf index: ..."); the check goes on after each one. RocksDB
 // corruption (a checksum that fails) is a problem of its column family.

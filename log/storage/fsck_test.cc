@@ -16,6 +16,7 @@
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
 #include "log/merkle/hash.h"
+#include "log/note/entry_digests.h"
 #include "log/note/keys.h"
 #include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
@@ -78,6 +79,7 @@ class FsckTest : public sequencer::testing::SequencerFixture {
                                   std::nullopt};
         request.leaf = note::SignStatement(statement, *signer).value();
         request.artifact_digest = statement.sha256;
+        request.vendor_key = note::VendorKey(statement.vendor);
         request.statement_id = note::StatementId(
             note::ParseNote(request.leaf, note::StatementNoteLimits())->text);
       } else {
@@ -176,6 +178,18 @@ TEST_F(FsckTest, EachDamagedFamilyIsReportedWithItsLocation) {
              note::ReleaseKey(RebuildAt(kRebuildIndex)), kRebuildIndex);
          ASSERT_TRUE(db.db->Delete(rocksdb::WriteOptions(), db.cf(Cf::kDigestIndex), key).ok());
        }, "digest index: entry 599's artifact digest or release key is missing"},
+      {"vendor index, a key lost", [](internal::Db& db) {
+         const std::string key =
+             internal::DigestKey(note::VendorKey("example.com/vendor"), 42);
+         ASSERT_TRUE(db.db->Delete(rocksdb::WriteOptions(), db.cf(Cf::kVendorIndex), key).ok());
+       }, "vendor index: entry 42's release is not listed under its vendor"},
+      {"vendor index, a key too many", [](internal::Db& db) {
+         // The rebuild statement at 599 listed as if it were a release.
+         const std::string key =
+             internal::DigestKey(note::VendorKey("example.com/vendor"), kRebuildIndex);
+         ASSERT_TRUE(db.db->Put(rocksdb::WriteOptions(), db.cf(Cf::kVendorIndex), key, "").ok());
+       }, "vendor index: 600 keys below its coverage 610; the entries want 599 "
+          "(a vendor key for each release)"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

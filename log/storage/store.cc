@@ -59,6 +59,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   rep->entry_count.store(count);
   VITRINE_ASSIGN_OR_RETURN(uint64_t coverage, internal::ReadStatementCoverage(*db));
   rep->statement_coverage.store(coverage);
+  VITRINE_ASSIGN_OR_RETURN(uint64_t vendors, internal::ReadVendorCoverage(*db));
+  rep->vendor_coverage.store(vendors);
   rep->db = std::make_unique<internal::DbHolder>(std::move(db));
   rep->cache = std::make_unique<TileCache>(options.tile_cache_tiles,
                                            options.tile_cache_bytes);
@@ -92,6 +94,10 @@ absl::Status Store::Commit(const WriteBatch& batch) {
       s = write.Put(db.cf(Cf::kDigestIndex),
                     internal::DigestKey(*entry.release_key, entry.index), "");
     }
+    if (s.ok() && entry.vendor_key.has_value()) {
+      s = write.Put(db.cf(Cf::kVendorIndex),
+                    internal::DigestKey(*entry.vendor_key, entry.index), "");
+    }
     if (s.ok() && entry.statement_id.has_value()) {
       s = write.Put(db.cf(Cf::kStatementIndex),
                     internal::ToSlice(entry.statement_id->AsStringView()),
@@ -109,6 +115,16 @@ absl::Status Store::Commit(const WriteBatch& batch) {
   if (covered) {
     rocksdb::Status s = write.Put(db.cf(Cf::kStatementIndex),
                                   internal::ToSlice(internal::kStatementCoverageKey),
+                                  IndexKey(count + b.entries.size()));
+    if (!s.ok()) return FromRocksDb(s, "building the write batch");
+  }
+  // Every writer passes each release's vendor key (store.h, "Layout"), so
+  // the vendor index stays complete from wherever it was complete.
+  const bool vendors_covered =
+      !b.entries.empty() && rep_->vendor_coverage.load() == count;
+  if (vendors_covered) {
+    rocksdb::Status s = write.Put(db.cf(Cf::kVendorIndex),
+                                  internal::ToSlice(internal::kVendorCoverageKey),
                                   IndexKey(count + b.entries.size()));
     if (!s.ok()) return FromRocksDb(s, "building the write batch");
   }
@@ -135,6 +151,7 @@ absl::Status Store::Commit(const WriteBatch& batch) {
 
   rep_->entry_count.store(count + b.entries.size());
   if (covered) rep_->statement_coverage.store(count + b.entries.size());
+  if (vendors_covered) rep_->vendor_coverage.store(count + b.entries.size());
   // Write-through: the right-edge (partial) tiles are what every proof at the
   // new size reads, and a cached tile that grew must not be served narrow
   // for longer than needed. A new full tile replaces its cached partial
@@ -456,6 +473,8 @@ absl::Status Store::Recover() {
   VITRINE_ASSIGN_OR_RETURN(uint64_t coverage, internal::ReadStatementCoverage(*db));
   rep_->entry_count.store(count);
   rep_->statement_coverage.store(coverage);
+  VITRINE_ASSIGN_OR_RETURN(uint64_t vendors, internal::ReadVendorCoverage(*db));
+  rep_->vendor_coverage.store(vendors);
   return absl::OkStatus();
 }
 

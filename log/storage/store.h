@@ -1,5 +1,5 @@
-// The log's durable store: entries, C2SP hash tiles, the leaf-hash and
-// artifact-digest indexes and the signed checkpoints, in one embedded RocksDB
+// The log's durable store: entries, C2SP hash tiles, the leaf-hash,
+// artifact-digest and vendor indexes and the signed checkpoints, in one embedded RocksDB
 // with a column family each. Written by one writer (the sequencer) in atomic,
 // synced batches; read concurrently by any number of readers.
 //
@@ -35,6 +35,14 @@
 //                older store (or a monitor's copy, which passes none)
 //                stays behind until IndexStatements catches it up.
 //   digest_index artifact sha256 (32) || index (8)  -> empty
+//   vendor_index VendorKey(vendor) (32) || index (8) -> empty, for each
+//                release statement (note/entry_digests.h), plus the key
+//                "coverage" -> N (8): the releases among entries [0, N) are
+//                all indexed. Every writer gives each entry its vendor key
+//                (as its digests), so a Commit advances N whenever N was
+//                the entry count; a store from before this family gets it
+//                empty at N = 0 and stays behind until IndexVendors (the
+//                backfill, storage/vendor_backfill.h) catches it up.
 //   checkpoints  tree size (8)                      -> signed checkpoint note
 //                (one per size, never replaced: "never two heads for a size")
 //   witnessed    tree size (8)                      -> the latest witnessed
@@ -139,14 +147,16 @@ class WriteBatch {
   // Adds the leaf at `index` with its leaf hash (for the leaf index), when
   // the leaf names one its artifact's SHA-256 (for FindByDigest), when it
   // is a statement its identity (note/statement_admission.h; for
-  // FindStatements), and for a rebuild statement the ReleaseKey it is
-  // also found under (note/entry_digests.h). The caller deduplicates
-  // identities as it does leaves.
+  // FindStatements), for a rebuild statement the ReleaseKey it is also
+  // found under, and for a release statement its vendor's VendorKey (for
+  // VendorReleases; note/entry_digests.h gives all of them). The caller
+  // deduplicates identities as it does leaves.
   void AddEntry(uint64_t index, absl::string_view leaf,
                 const merkle::Hash& leaf_hash,
                 const std::optional<merkle::Hash>& artifact_digest,
                 const std::optional<merkle::Hash>& statement_id = std::nullopt,
-                const std::optional<merkle::Hash>& release_key = std::nullopt);
+                const std::optional<merkle::Hash>& release_key = std::nullopt,
+                const std::optional<merkle::Hash>& vendor_key = std::nullopt);
   // Writes the hashes of `tile` (its width says how many), replacing a
   // narrower version of the same tile.
   void PutTile(const merkle::TileId& tile, absl::string_view hashes);
@@ -283,6 +293,20 @@ class Store {
   // when none; bounded by `limit`).
   absl::StatusOr<std::vector<uint64_t>> FindByDigest(const merkle::Hash& sha256,
                                                      size_t limit = 1000) const;
+
+  // The indexes of the release statements listed under `vendor_key`
+  // (note::VendorKey) that are below `before`, newest (highest) first, at
+  // most `limit` of them. Complete only below VendorIndexCoverage().
+  absl::StatusOr<std::vector<uint64_t>> VendorReleases(
+      const merkle::Hash& vendor_key, uint64_t before, size_t limit) const;
+  // The number of leading entries whose releases are in the vendor index.
+  uint64_t VendorIndexCoverage() const;
+  // Lists the releases among entries [begin, begin + keys.size()) under
+  // their vendor keys (nullopt: an entry that is no release) and advances
+  // the coverage to their end; synced. FailedPrecondition unless begin is
+  // the current coverage and the range is stored. Serialised with Commit.
+  absl::Status IndexVendors(uint64_t begin,
+                            absl::Span<const std::optional<merkle::Hash>> keys);
 
   // The stored hashes of tile (level, index) with at least `min_width`
   // hashes, exactly as stored (32 * stored width bytes). Reads RocksDB, not

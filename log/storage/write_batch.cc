@@ -21,10 +21,11 @@ void WriteBatch::AddEntry(uint64_t index, absl::string_view leaf,
                           const Hash& leaf_hash,
                           const std::optional<Hash>& artifact_digest,
                           const std::optional<Hash>& statement_id,
-                          const std::optional<Hash>& release_key) {
+                          const std::optional<Hash>& release_key,
+                          const std::optional<Hash>& vendor_key) {
   rep_->contents.entries.push_back({index, std::string(leaf), leaf_hash,
                                     artifact_digest, statement_id,
-                                    release_key});
+                                    release_key, vendor_key});
   rep_->contents.bytes += leaf.size();
 }
 

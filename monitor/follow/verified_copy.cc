@@ -1,6 +1,7 @@
 #include "monitor/follow/verified_copy.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "log/note/keys.h"
 #include "log/note/entry_digests.h"
 #include "log/sequencer/resume.h"
+#include "log/storage/vendor_backfill.h"
 
 namespace vitrine::monitor {
 namespace {
@@ -82,6 +84,14 @@ absl::StatusOr<std::unique_ptr<VerifiedCopy>> VerifiedCopy::Open(
   store_options.path = std::move(path);
   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                            storage::Store::Open(store_options));
+  // A copy from before the vendor index gets it once, before it is served
+  // or appended to (the mirror's JSON API lists vendors from it).
+  VITRINE_ASSIGN_OR_RETURN(const uint64_t listed,
+                           storage::IndexLoggedVendors(*store));
+  if (listed > 0) {
+    std::fprintf(stderr, "vitrine-monitor: %s: indexed the vendors of %llu entries\n",
+                 key->name.c_str(), static_cast<unsigned long long>(listed));
+  }
   VITRINE_ASSIGN_OR_RETURN(
       sequencer::ResumedLog resumed,
       sequencer::ResumeLog(*store, key->name, log_keys,
@@ -157,7 +167,7 @@ absl::Status VerifiedCopy::Append(uint64_t start,
   for (size_t k = 0; k < leaves.size(); ++k) {
     batch.AddEntry(start + k, leaves[k], hashed.hashes[k],
                    hashed.digests[k].artifact, /*statement_id=*/std::nullopt,
-                   hashed.digests[k].release_key);
+                   hashed.digests[k].release_key, hashed.digests[k].vendor_key);
   }
   for (const sequencer::ChangedTile& tile : next_edge.TakeChangedTiles()) {
     batch.PutTile(tile.id, tile.bytes);

@@ -39,6 +39,7 @@ struct BatchContents {
     std::optional<merkle::Hash> digest;
     std::optional<merkle::Hash> statement_id;
     std::optional<merkle::Hash> release_key;  // a second digest-index key
+    std::optional<merkle::Hash> vendor_key;   // a release's vendor index key
   };
   struct Tile {
     merkle::TileId id;

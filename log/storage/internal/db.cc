@@ -27,7 +27,8 @@ namespace {
 constexpr const char* kCfNames[] = {"entries",     "tiles",
                                     "leaf_index",  "digest_index",
                                     "checkpoints", "tile_interiors",
-                                    "witnessed",   "statement_index"};
+                                    "witnessed",   "statement_index",
+                                    "vendor_index"};
 static_assert(sizeof(kCfNames) / sizeof(kCfNames[0]) ==
               static_cast<size_t>(Cf::kCount));
 
@@ -175,7 +176,11 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
       break;
     case Cf::kDigestIndex:
-      // Lookups are prefix seeks on the 32-byte digest: filter on prefixes.
+    case Cf::kVendorIndex:
+      // Lookups are prefix seeks on the 32-byte digest (or vendor key):
+      // filter on prefixes. The vendor index's coverage key, shorter than
+      // a prefix, is outside the extractor's domain: RocksDB then skips the
+      // filter for it and reads it as any key.
       cf.compression = rocksdb::kNoCompression;
       cf.prefix_extractor.reset(
           rocksdb::NewFixedPrefixTransform(merkle::kHashSize));
@@ -366,6 +371,16 @@ absl::StatusOr<std::vector<std::optional<uint64_t>>> MultiGetIndexes(
     found[i] = *index;
   }
   return found;
+}
+
+absl::StatusOr<uint64_t> ReadVendorCoverage(const Db& db) {
+  std::string value;
+  rocksdb::Status s =
+      db.db->Get(VerifiedReadOptions(), db.cf(Cf::kVendorIndex),
+                 ToSlice(kVendorCoverageKey), &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) return FromRocksDb(s, "reading the vendor index coverage");
+  return DecodeIndexKey(value);
 }
 
 absl::StatusOr<uint64_t> ReadStatementCoverage(const Db& db) {

@@ -46,6 +46,9 @@ enum class Cf : int {
   // Added with statement identities (issue 11): created empty on opening an
   // older store, whose entries the log then indexes once (store.h).
   kStatementIndex,
+  // Added with the vendor listing (issue 17): created empty on opening an
+  // older store, whose releases are then indexed once (store.h).
+  kVendorIndex,
   kCount,
 };
 
@@ -125,6 +128,8 @@ inline absl::string_view ToView(const rocksdb::Slice& slice) {
 // Returns N where the statement index covers entries [0, N) (store.h,
 // "Layout"): the stored coverage, or 0 when none was written.
 absl::StatusOr<uint64_t> ReadStatementCoverage(const Db& db);
+// The same for the vendor index.
+absl::StatusOr<uint64_t> ReadVendorCoverage(const Db& db);
 
 // Looks up 32-byte keys (leaf hashes, statement identities) in an index
 // family whose values are IndexKey(index), in one MultiGet: the index of

@@ -30,6 +30,9 @@ inline constexpr size_t kDigestKeySize = merkle::kHashSize + kIndexKeySize;
 // The statement index's one key that is not an identity (32 bytes): the
 // value is IndexKey(N), entries [0, N) being indexed.
 inline constexpr absl::string_view kStatementCoverageKey = "coverage";
+// The vendor index's one key that is not a DigestKey (40 bytes): the value
+// is IndexKey(N), the releases among entries [0, N) being indexed.
+inline constexpr absl::string_view kVendorCoverageKey = "coverage";
 
 // Returns the 8 big-endian bytes of `value`: keys of entries and checkpoints,
 // and values of the leaf index.

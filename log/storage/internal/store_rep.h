@@ -1,5 +1,5 @@
 // Store's private state (store.h), shared by the files that implement Store
-// (store.cc, statement_index.cc). Internal to log/storage.
+// (store.cc, statement_index.cc, vendor_index.cc). Internal to log/storage.
 #ifndef VITRINE_LOG_STORAGE_INTERNAL_STORE_REP_H_
 #define VITRINE_LOG_STORAGE_INTERNAL_STORE_REP_H_
 
@@ -31,6 +31,9 @@ struct Store::Rep {
   // Entries [0, statement_coverage) have their identities indexed; changed
   // under writer_mu (store.cc's Commit, statement_index.cc).
   std::atomic<uint64_t> statement_coverage{0};
+  // Entries [0, vendor_coverage) have their releases in the vendor index;
+  // changed under writer_mu (store.cc's Commit, vendor_index.cc).
+  std::atomic<uint64_t> vendor_coverage{0};
 };
 
 }  // namespace vitrine::storage

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "log/merkle/tile.h"
 #include "log/merkle/tile_interior.h"
+#include "log/note/entry_digests.h"
 
 namespace vitrine::storage::testing {
 
@@ -51,7 +52,10 @@ WriteBatch TestLog::Build(absl::Span<const std::string> entries,
     batch.AddEntry(begin + i, entries[i], leaf_hash,
                    digests.empty() ? std::nullopt : digests[i],
                    statement_ids_ ? std::optional<Hash>(merkle::Sha256(entries[i]))
-                                  : std::nullopt);
+                                  : std::nullopt,
+                   /*release_key=*/std::nullopt,
+                   vendor_keys_ ? note::DigestsOfEntry(entries[i]).vendor_key
+                                : std::nullopt);
   }
   for (const auto& [level, index] : dirty) {
     const std::vector<Hash>& hashes = next.tile_levels[level];

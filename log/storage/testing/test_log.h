@@ -53,6 +53,10 @@ class TestLog {
   // Whether entries carry a statement identity (SHA-256 of the entry), as
   // the log's do; default false, as a monitor's copy.
   void set_statement_ids(bool ids) { statement_ids_ = ids; }
+  // Whether release statements among the entries are listed under their
+  // vendor (note::DigestsOfEntry's vendor key), as the log and a monitor's
+  // copy do; default false (test entries are no statements anyway).
+  void set_vendor_keys(bool keys) { vendor_keys_ = keys; }
 
   // Returns the batch that appends `entries` at size(): each entry with its
   // leaf hash and digests[i] (when `digests` is not empty it must be as long
@@ -88,6 +92,7 @@ class TestLog {
   Store* store_;
   bool write_interiors_ = true;
   bool statement_ids_ = false;
+  bool vendor_keys_ = false;
   merkle::CompactRange range_;
   std::vector<std::vector<merkle::Hash>> tile_levels_;
   merkle::MemoryHashStore reference_;

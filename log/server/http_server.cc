@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/http_front.h"
 #include "common/status_macros.h"
+#include "log/serving/explorer_http.h"
 #include "log/serving/tiles_http.h"
 
 namespace vitrine::server {
@@ -27,6 +28,7 @@ absl::string_view PathKind(absl::string_view path) {
   if (absl::StartsWith(path, "/tile/")) return "tile";
   if (path == "/metrics") return "metrics";
   if (path == "/healthz") return "healthz";
+  if (serving::IsExplorerPath(path)) return "explorer";
   return "other";
 }
 
@@ -105,16 +107,21 @@ HttpReply HttpServer::Rep::Health() {
 void HttpServer::Rep::Handle(const HttpRequest& request,
                              HttpResponse& response) {
   const absl::Time start = absl::Now();
-  HttpReply reply;
-  if (request.method == "GET" || request.method == "HEAD") {
-    reply = Route(request.path);
+  if (serving::IsExplorerPath(request.path)) {
+    // The log explorer's page (log/serving/explorer_http.h), any method.
+    serving::WriteExplorerReply(request, request.path, response);
   } else {
-    reply = TextReply(405, "method not allowed: the API is read-only");
-    response.SetHeader("Allow", "GET, HEAD");
+    HttpReply reply;
+    if (request.method == "GET" || request.method == "HEAD") {
+      reply = Route(request.path);
+    } else {
+      reply = TextReply(405, "method not allowed: the API is read-only");
+      response.SetHeader("Allow", "GET, HEAD");
+    }
+    // A request with a body never gets here (the front answers it 400), and
+    // the front never compresses, so no answer varies by Accept-Encoding.
+    serving::WriteReply(std::move(reply), request, response);
   }
-  // A request with a body never gets here (the front answers it 400), and
-  // the front never compresses, so no answer varies by Accept-Encoding.
-  serving::WriteReply(std::move(reply), request, response);
   // Counted before the reply is sent, so a client that reads /metrics next
   // sees its own request there whichever connection it uses.
   Count(request, response);

@@ -24,6 +24,7 @@
 #include "log/sequencer/sequencer.h"
 #include "log/sequencer/sequencer_testing.h"
 #include "log/server/internal/http_test_fixture.h"
+#include "log/serving/explorer_http.h"
 #include "log/storage/store.h"
 
 namespace vitrine::server {
@@ -229,7 +230,8 @@ TEST_F(HttpServerTest, MalformedPathsAreNotFound) {
            "/tile/entries/0/000",  // a level has no place here
            "/checkpoint/",
            "/Checkpoint",
-           "/",
+           "/index.html",        // the explorer's page is at "/" only
+           "/explorer/nope.js",  // an asset the explorer does not have
            "/metrics/x",
            "/etc/passwd",
        }) {
@@ -239,6 +241,27 @@ TEST_F(HttpServerTest, MalformedPathsAreNotFound) {
   httplib::Result r = Get("/tile/0/000?x=1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+}
+
+// The log explorer's page (log/serving/explorer_http.h) is the root's.
+TEST_F(HttpServerTest, ServesTheExplorerAtTheRoot) {
+  AddLeaves(0, 3);
+  StartHttp();
+  httplib::Result page = Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(page->get_header_value("Content-Security-Policy"),
+            serving::kExplorerCsp);
+  EXPECT_EQ(page->get_header_value("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-cache");
+  EXPECT_NE(page->body.find("explorer/explorer.js"), std::string::npos);
+  httplib::Result script = Get("/explorer/verify.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_EQ(script->get_header_value("Content-Type"),
+            "text/javascript; charset=utf-8");
 }
 
 TEST_F(HttpServerTest, OnlyGetAndHeadAreAllowed) {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "log/serving/explorer_http.h"
 
 namespace vitrine::monitor {
 
@@ -41,6 +42,19 @@ bool MirrorHttp::Handle(const HttpRequest& request,
   for (const Served& served : served_) {
     absl::string_view path = request.path;
     if (!absl::ConsumePrefix(&path, served.prefix)) continue;
+    if (path.empty() && !served.prefix.empty()) {
+      // "/<origin>" -> "/<origin>/": the explorer's relative URLs resolve
+      // against the page's folder.
+      response.status = 301;
+      response.SetHeader("Location", absl::StrCat(served.prefix, "/"));
+      response.SetHeader("Cache-Control", "no-store");
+      return true;
+    }
+    if (serving::IsExplorerPath(path)) {
+      // The log explorer (log/serving/explorer_http.h), under the prefix.
+      serving::WriteExplorerReply(request, path, response);
+      return true;
+    }
     if (!serving::TilesHttp::Serves(path)) continue;
     serving::HttpReply reply;
     if (request.method != "GET" && request.method != "HEAD") {

@@ -20,6 +20,10 @@
 // publishes a head once its tiles and entries are durable. Before the
 // first verified checkpoint: 503, as vitrine-log before its first one.
 //
+// Each log's explorer page (log/serving/explorer_http.h) is served beside
+// its tiles: at "/" for one log, at "/<origin>/" for several ("/<origin>"
+// redirects there, so the page's relative URLs resolve under the prefix).
+//
 // Thread-safety: thread-safe; the copies must outlive it.
 #ifndef VITRINE_MONITOR_SERVER_MIRROR_HTTP_H_
 #define VITRINE_MONITOR_SERVER_MIRROR_HTTP_H_
@@ -46,7 +50,7 @@ class MirrorHttp {
                       serving::TilesHttpOptions options = {},
                       CosignedNoteFn cosigned = nullptr);
 
-  // Answers `request` when its path is a tiles path of a served log (any
+  // Answers `request` when its path is a tiles or explorer path of a served log (any
   // method: the API is read-only, so others get 405) and returns true;
   // returns false, leaving `response` alone, otherwise.
   bool Handle(const HttpRequest& request, HttpResponse& response) const;

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "log/merkle/compact_range.h"
 #include "log/merkle/hash.h"
+#include "log/serving/explorer_http.h"
 #include "log/note/checkpoint.h"
 #include "log/note/keys.h"
 #include "log/storage/testing/test_log.h"
@@ -197,6 +198,52 @@ TEST(MirrorHttpTest, SeveralLogsAreServedEachUnderItsOrigin) {
   auto root = client.Get("/checkpoint");
   ASSERT_TRUE(root);
   EXPECT_EQ(root->status, 404);
+}
+
+TEST(MirrorHttpTest, TheExplorerIsServedUnderEachLogsPrefix) {
+  std::unique_ptr<CopiedLog> a = NewLog("example.com/a");
+  std::unique_ptr<CopiedLog> b = NewLog("example.com/a/b");
+  MirrorHttp several({a->copy.get(), b->copy.get()});
+  std::unique_ptr<StatusHttp> http = Serve(several);
+  httplib::Client client("127.0.0.1", http->port());
+  const std::string page = serving::StrongEtag(
+      *[] {
+        HttpRequest request;
+        request.method = "GET";
+        request.path = "/";
+        HttpResponse response;
+        serving::WriteExplorerReply(request, "/", response);
+        return response.shared_body;
+      }());
+  for (const char* path : {"/example.com/a/", "/example.com/a/b/"}) {
+    auto got = client.Get(path);
+    ASSERT_TRUE(got) << path;
+    EXPECT_EQ(got->status, 200) << path;
+    EXPECT_EQ(got->get_header_value("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_EQ(got->get_header_value("ETag"), page);
+    EXPECT_EQ(got->get_header_value("Content-Security-Policy"),
+              serving::kExplorerCsp);
+  }
+  auto script = client.Get("/example.com/a/b/explorer/verify.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  // Relative URLs need the folder: "/<origin>" redirects to "/<origin>/".
+  auto bare = client.Get("/example.com/a/b");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 301);
+  EXPECT_EQ(bare->get_header_value("Location"), "/example.com/a/b/");
+  // No log is the root's.
+  auto root = client.Get("/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 404);
+
+  MirrorHttp one({a->copy.get()});
+  std::unique_ptr<StatusHttp> http_one = Serve(one);
+  httplib::Client client_one("127.0.0.1", http_one->port());
+  auto at_root = client_one.Get("/");
+  ASSERT_TRUE(at_root);
+  EXPECT_EQ(at_root->status, 200);
+  EXPECT_EQ(at_root->get_header_value("ETag"), page);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ void PrintUsage(std::FILE* out) {
                "\n"
                "commands:\n");
   for (const vitrine::cli::Command* command : vitrine::cli::AllCommands()) {
-    std::fprintf(out, "  %-11s %s\n", command->name, command->summary);
+    std::fprintf(out, "  %-16s %s\n", command->name, command->summary);
   }
   std::fprintf(out,
                "\n`vitrine <command> --help` describes one command.\n"

@@ -39,7 +39,8 @@ const std::vector<const Command*>& AllCommands() {
   static const auto* commands = new std::vector<const Command*>{
       &KeygenCommand(),     &StatementCommand(), &SubmitCommand(),
       &BundleCommand(),     &VerifyCommand(),    &CheckpointCommand(),
-      &ProofCommand(),      &EntriesCommand(),
+      &ProofCommand(),      &EntriesCommand(),   &AptHookCommand(),
+      &AptInstallHookCommand(),
   };
   return *commands;
 }

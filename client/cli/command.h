@@ -75,6 +75,8 @@ const Command& VerifyCommand();
 const Command& CheckpointCommand();
 const Command& ProofCommand();
 const Command& EntriesCommand();
+const Command& AptHookCommand();
+const Command& AptInstallHookCommand();
 
 }  // namespace vitrine::cli
 

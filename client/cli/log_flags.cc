@@ -1,8 +1,10 @@
 #include "client/cli/log_flags.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "client/cli/command.h"
@@ -14,9 +16,13 @@
 
 namespace vitrine::cli {
 
-absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags) {
-  VITRINE_ASSIGN_OR_RETURN(std::string key_path, flags.Require("log_key"));
-  VITRINE_ASSIGN_OR_RETURN(std::string log_vkey, note::ReadVerifierKeyFile(key_path));
+namespace {
+
+// Opens --state when given and creates the client on the endpoints of
+// --log, pinning `log_vkey`, with the witnesses of `policy` when not null.
+absl::StatusOr<LogConnection> Connect(const Flags& flags,
+                                      absl::string_view log_vkey,
+                                      const note::Policy* policy) {
   VITRINE_ASSIGN_OR_RETURN(uint64_t timeout, flags.GetUint64("timeout_seconds"));
   LogConnection connection;
   client::LogClientOptions options;
@@ -26,15 +32,7 @@ absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags) {
                              client::ClientState::Open(flags.Get("state")));
     options.state = connection.state.get();
   }
-  if (flags.Has("policy")) {
-    const std::string path = flags.Get("policy");
-    VITRINE_ASSIGN_OR_RETURN(std::string text,
-                             ReadSmallFile(path, kMaxInputFileSize));
-    absl::StatusOr<note::Policy> policy = note::ParsePolicy(text);
-    if (!policy.ok()) {
-      return absl::Status(policy.status().code(),
-                          absl::StrCat(path, ": ", policy.status().message()));
-    }
+  if (policy != nullptr) {
     options.witness_vkeys = policy->witness_vkeys();
     options.witness_quorum = policy->witness_quorum();
   }
@@ -57,6 +55,46 @@ absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags) {
       client::LogClient::Create(endpoints, absl::StripAsciiWhitespace(log_vkey),
                                 options));
   return connection;
+}
+
+}  // namespace
+
+absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags) {
+  VITRINE_ASSIGN_OR_RETURN(std::string key_path, flags.Require("log_key"));
+  VITRINE_ASSIGN_OR_RETURN(std::string log_vkey, note::ReadVerifierKeyFile(key_path));
+  std::optional<note::Policy> policy;
+  if (flags.Has("policy")) {
+    const std::string path = flags.Get("policy");
+    VITRINE_ASSIGN_OR_RETURN(std::string text,
+                             ReadSmallFile(path, kMaxInputFileSize));
+    absl::StatusOr<note::Policy> parsed = note::ParsePolicy(text);
+    if (!parsed.ok()) {
+      return absl::Status(parsed.status().code(),
+                          absl::StrCat(path, ": ", parsed.status().message()));
+    }
+    policy = *std::move(parsed);
+  }
+  return Connect(flags, log_vkey, policy.has_value() ? &*policy : nullptr);
+}
+
+absl::StatusOr<LogConnection> ConnectToPolicyLog(const Flags& flags,
+                                                 const note::Policy& policy) {
+  if (!flags.Get("log_key").empty()) {
+    VITRINE_ASSIGN_OR_RETURN(std::string log_vkey,
+                             note::ReadVerifierKeyFile(flags.Get("log_key")));
+    return Connect(flags, log_vkey, &policy);
+  }
+  if (policy.log_vkeys().size() != 1) {
+    std::vector<std::string> names;
+    for (const std::string& vkey : policy.log_vkeys()) {
+      names.push_back(vkey.substr(0, vkey.find('+')));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the policy trusts ", policy.log_vkeys().size(), " logs (",
+        absl::StrJoin(names, ", "),
+        "): name the one to ask with --log_key=FILE"));
+  }
+  return Connect(flags, policy.log_vkeys()[0], &policy);
 }
 
 absl::StatusOr<std::vector<std::string>> ParseLogEndpoints(

@@ -22,6 +22,7 @@
 #include "client/cli/flags.h"
 #include "client/client_state.h"
 #include "client/log_client.h"
+#include "log/note/policy.h"
 
 namespace vitrine::cli {
 
@@ -57,6 +58,14 @@ struct LogConnection {
 // that lied) is reported on stderr as "vitrine: <endpoint>: refused:
 // <reason>: <message>, trying the next endpoint".
 absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags);
+
+// Like ConnectToLog, for commands that judge artifacts under a policy
+// already read (verify --online, apt-hook): the log's key is --log_key when
+// given, else the policy's log key when it trusts exactly one log
+// (InvalidArgument naming them when several), and the witness keys and
+// quorum are the policy's.
+absl::StatusOr<LogConnection> ConnectToPolicyLog(const Flags& flags,
+                                                 const note::Policy& policy);
 
 // Returns the endpoints of a --log value: comma-separated host:port
 // addresses, surrounding spaces ignored. InvalidArgument for an empty one.

@@ -1,16 +1,18 @@
-// vitrine verify: the endpoint's decision, offline: may this artifact be
-// installed? Checks the artifact against its bundle under a policy
-// (client/verifier.h), optionally against the last checkpoint this client
-// saw (--state), which it then records.
+// vitrine verify: the endpoint's decision: may this artifact be installed?
+// Offline, checks the artifact against its bundle under a policy
+// (client/verifier.h); with --online, looks its SHA-256 up in the log
+// instead and judges what the log holds the same way
+// (client/online_lookup.h), optionally saving the accepted bundle. Either
+// way, optionally against the last checkpoint this client saw (--state).
+// The decision and its printed forms are artifact_decision.h's.
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "client/bundle_file.h"
+#include "client/cli/artifact_decision.h"
 #include "client/cli/command.h"
+#include "client/cli/log_flags.h"
 #include "client/client_state.h"
-#include "client/file_digest.h"
-#include "client/verifier.h"
 #include "common/file.h"
 #include "log/note/policy.h"
 
@@ -20,95 +22,113 @@ namespace {
 const FlagSpec kFlags[] = {
     {"policy", "", "the endpoint's policy file: log, witness, vendor, supervisor "
                    "and rebuilder keys"},
-    {"bundle", "", "the bundle file (default: ARTIFACT.vitrine.json)"},
+    {"bundle", "", "the bundle file (default: ARTIFACT.vitrine.json); with "
+                   "--online --save, where the bundle is written"},
     {"state", "", "client state folder: refuse a checkpoint older than the last "
                   "seen, then remember this one (optional)"},
+    {"online", "false", "look the artifact up in the log (FindByDigest) instead "
+                        "of reading its bundle", true},
+    {"save", "false", "with --online: write the accepted bundle to --bundle "
+                      "(default ARTIFACT.vitrine.json), for offline checks",
+     true},
+    {"json", "false", "print the decision as one JSON object on stdout (see the "
+                      "README); exit codes unchanged", true},
+    kLogFlag,
+    {"log_key", "", "with --online: the log's verifier key file (default: the "
+                    "policy's log key, when it trusts one log)"},
+    kTimeoutFlag,
 };
 
-// Prints which trusted rebuilders reproduced the artifact, under a policy
-// that lists rebuilders (others have nothing to say about them).
-void PrintRebuilders(const client::VerifiedBundle& verified,
-                     const note::Policy& policy) {
-  if (policy.rebuilder_vkeys().empty()) return;
-  std::printf("rebuilt by %zu trusted rebuilder%s (rebuild-quorum %zu)%s%s\n",
-              verified.rebuilders.size(),
-              verified.rebuilders.size() == 1 ? "" : "s",
-              policy.rebuild_quorum(), verified.rebuilders.empty() ? "" : ": ",
-              absl::StrJoin(verified.rebuilders, ", ").c_str());
+// Reads and parses the policy file; errors name the file.
+absl::StatusOr<note::Policy> ReadPolicy(const Flags& flags) {
+  absl::StatusOr<std::string> path = flags.Require("policy");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<std::string> text = ReadSmallFile(*path, kMaxInputFileSize);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<note::Policy> policy = note::ParsePolicy(*text);
+  if (!policy.ok()) {
+    return absl::Status(policy.status().code(),
+                        absl::StrCat(*path, ": ", policy.status().message()));
+  }
+  return policy;
+}
+
+// The flags only --online reads: given without it, they are a mistake the
+// user should hear of, not silently ignore.
+absl::Status CheckOnlineFlags(const Flags& flags) {
+  if (flags.GetBool("online")) return absl::OkStatus();
+  for (const char* name : {"save", "log", "log_key", "timeout_seconds"}) {
+    if (flags.Has(name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, " needs --online"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Decides online, then writes the accepted bundle when --save.
+ArtifactDecision DecideOnlineAndSave(const Flags& flags, const std::string& artifact,
+                                     const std::string& bundle_path,
+                                     const note::Policy& policy) {
+  absl::StatusOr<LogConnection> log = ConnectToPolicyLog(flags, policy);
+  if (!log.ok()) return ArtifactDecision{artifact, "online", {}, log.status()};
+  ArtifactDecision decision = DecideOnline(artifact, *log, policy);
+  if (decision.status.ok() && flags.GetBool("save")) {
+    decision.status = client::WriteBundleFile(bundle_path, *decision.judged);
+    if (decision.status.ok()) decision.saved = bundle_path;
+  }
+  return decision;
 }
 
 int Run(const Flags& flags) {
+  const bool json = flags.GetBool("json");
+  // Usage errors print as they always did, even with --json: there is no
+  // decision to describe.
   if (flags.positional().size() != 1) {
     return Fail("verify", absl::InvalidArgumentError("wants one ARTIFACT argument"));
   }
+  if (absl::Status s = CheckOnlineFlags(flags); !s.ok()) return Fail("verify", s);
   const std::string& artifact = flags.positional()[0];
-  absl::StatusOr<std::string> policy_path = flags.Require("policy");
-  if (!policy_path.ok()) return Fail("verify", policy_path.status());
-  absl::StatusOr<std::string> policy_text = ReadSmallFile(*policy_path, kMaxInputFileSize);
-  if (!policy_text.ok()) return Fail("verify", policy_text.status());
-  absl::StatusOr<note::Policy> policy = note::ParsePolicy(*policy_text);
-  if (!policy.ok()) {
-    return Fail("verify", absl::Status(policy.status().code(),
-                                       absl::StrCat(*policy_path, ": ",
-                                                    policy.status().message())));
-  }
+  absl::StatusOr<note::Policy> policy = ReadPolicy(flags);
+  if (!policy.ok()) return Fail("verify", policy.status());
   const std::string bundle_path =
       flags.Has("bundle") ? flags.Get("bundle") : client::BundlePathFor(artifact);
-  absl::StatusOr<v1::Bundle> bundle = client::ReadBundleFile(bundle_path);
-  if (!bundle.ok()) {
-    // A bundle that is there but does not parse is a bad bundle: refused.
-    if (absl::IsInvalidArgument(bundle.status())) {
-      return Refuse(client::MakeRefusal(client::Refusal::kBundleMalformed,
-                                        bundle.status().message()));
-    }
-    return Fail("verify", bundle.status());
-  }
-  absl::StatusOr<merkle::Hash> digest = client::HashFile(artifact);
-  if (!digest.ok()) return Fail("verify", digest.status());
 
-  std::unique_ptr<client::ClientState> state;
-  std::optional<note::Checkpoint> last_seen;
-  if (flags.Has("state")) {
-    absl::StatusOr<std::unique_ptr<client::ClientState>> opened =
-        client::ClientState::Open(flags.Get("state"));
-    if (!opened.ok()) return Fail("verify", opened.status());
-    state = *std::move(opened);
-  }
-  absl::StatusOr<client::VerifiedBundle> verified = client::VerifyBundle(
-      *digest, *bundle, *policy, nullptr);
-  if (verified.ok() && state != nullptr) {
-    // The state is keyed by origin, known only once the checkpoint opened:
-    // verify again against the last seen of that log.
-    last_seen = state->Get(verified->checkpoint.checkpoint.origin);
-    if (last_seen.has_value()) {
-      verified = client::VerifyBundle(*digest, *bundle, *policy, &*last_seen);
+  ArtifactDecision decision;
+  if (flags.GetBool("online")) {
+    decision = DecideOnlineAndSave(flags, artifact, bundle_path, *policy);
+  } else {
+    std::unique_ptr<client::ClientState> state;
+    if (flags.Has("state")) {
+      absl::StatusOr<std::unique_ptr<client::ClientState>> opened =
+          client::ClientState::Open(flags.Get("state"));
+      if (!opened.ok()) return Fail("verify", opened.status());
+      state = *std::move(opened);
     }
+    decision = DecideOffline(artifact, bundle_path, *policy, state.get());
   }
-  if (!verified.ok()) return Refuse(verified.status());
-  if (state != nullptr) {
-    if (absl::Status s = state->Update(verified->checkpoint); !s.ok()) {
-      return client::GetRefusal(s) != client::Refusal::kNone ? Refuse(s)
-                                                             : Fail("verify", s);
+  if (!json) {
+    const int code = PrintDecisionText("verify", decision, *policy);
+    if (decision.saved.has_value()) {
+      std::printf("saved the bundle to %s\n", decision.saved->c_str());
     }
+    return code;
   }
-  const note::Checkpoint& checkpoint = verified->checkpoint.checkpoint;
-  std::printf("OK: %s %s by %s is logged at index %llu of %s (size %llu)\n",
-              verified->statement.artifact.c_str(),
-              verified->statement.version.c_str(),
-              verified->statement.vendor.c_str(),
-              static_cast<unsigned long long>(verified->leaf_index),
-              checkpoint.origin.c_str(),
-              static_cast<unsigned long long>(checkpoint.size));
-  PrintRebuilders(*verified, *policy);
-  return kExitOk;
+  const std::string text = DecisionJson(decision, *policy);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return decision.ExitCode();
 }
 
 }  // namespace
 
 const Command& VerifyCommand() {
   static const Command command{
-      "verify", "offline: may this artifact be installed? (artifact + bundle + policy)",
-      "usage: vitrine verify --policy=POLICY [--bundle=FILE] [--state=DIR] ARTIFACT\n"
+      "verify", "may this artifact be installed? (artifact + bundle, or the log, + policy)",
+      "usage: vitrine verify --policy=POLICY [--bundle=FILE] [--state=DIR] [--json]\n"
+      "                      ARTIFACT\n"
+      "       vitrine verify --online --log=HOST:PORT[,...] --policy=POLICY\n"
+      "                      [--log_key=FILE] [--save [--bundle=FILE]] [--json]\n"
+      "                      ARTIFACT\n"
       "\n"
       "Checks, with no network, that ARTIFACT's SHA-256 is the one its release\n"
       "statement names, that an accepted vendor (and the required supervisors)\n"
@@ -122,7 +142,16 @@ const Command& VerifyCommand() {
       "and, when the policy lists rebuilders,\n"
       "  rebuilt by K trusted rebuilders (rebuild-quorum Q): <name>, <name>\n"
       "exit 1 prints \"refused: <reason>: <why>\" - do not install (reasons\n"
-      "include rebuild-missing and rebuild-mismatch).\n",
+      "include rebuild-missing and rebuild-mismatch).\n"
+      "\n"
+      "With --online there is no bundle to read: the artifact's SHA-256 is\n"
+      "looked up in the log (the policy's log key, or --log_key; every answer\n"
+      "verified) and each release statement it holds for it is checked as\n"
+      "above, with the rebuild statements logged about it (against the latest\n"
+      "witnessed checkpoint when the policy wants witnesses); one that passes\n"
+      "is enough. A digest the log does not know is refused not-logged. With\n"
+      "--save, the accepted bundle is written for later offline checks\n"
+      "(\"saved the bundle to FILE\"). --json prints one JSON object instead.\n",
       kFlags, Run};
   return command;
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "client/cli/command.h"
+#include "client/cli/json_output.h"
 #include "client/cli/log_flags.h"
 #include "log/note/note.h"
 
@@ -10,7 +11,7 @@ namespace vitrine::cli {
 namespace {
 
 const FlagSpec kFlags[] = {
-    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag, kWitnessPolicyFlag,
+    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag, kWitnessPolicyFlag, kJsonFlag,
     {"witnessed", "false", "the latest checkpoint carrying the witness quorum", true},
 };
 
@@ -23,6 +24,10 @@ int Run(const Flags& flags) {
   absl::StatusOr<note::VerifiedCheckpoint> head =
       log->client->GetCheckpoint(flags.GetBool("witnessed"));
   if (!head.ok()) return LogFailure("checkpoint", head.status());
+  if (flags.GetBool("json")) {
+    std::printf("%s", CheckpointJson(*head, flags.GetBool("witnessed")).c_str());
+    return kExitOk;
+  }
   // The signed note on stdout, so it can be kept (and fed to `proof
   // --consistency`); the summary on stderr.
   std::printf("%s", note::FormatNote(head->note.note).c_str());
@@ -38,11 +43,13 @@ int Run(const Flags& flags) {
 const Command& CheckpointCommand() {
   static const Command command{
       "checkpoint", "print the log's latest checkpoint, verified",
-      "usage: vitrine checkpoint --log=HOST:PORT --log_key=LOG.vkey [--state=DIR]\n"
+      "usage: vitrine checkpoint --log=HOST:PORT --log_key=LOG.vkey [--state=DIR] [--json]\n"
       "\n"
       "Prints the checkpoint's text (origin, size, root) on stdout once its\n"
       "signature verifies under the pinned key; with --state, only if it is\n"
-      "consistent with the last checkpoint seen (proven), which it replaces.\n",
+      "consistent with the last checkpoint seen (proven), which it replaces.\n"
+      "With --json, prints one JSON object instead: origin, size, root (base64),\n"
+      "note (the signed note), witnessed, cosignatures (name, key_id).\n",
       kFlags, Run};
   return command;
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/command.h"
+#include "client/cli/json_output.h"
 #include "client/cli/log_flags.h"
 #include "client/cli/progress.h"
 #include "log/note/note.h"
@@ -14,20 +15,31 @@ namespace vitrine::cli {
 namespace {
 
 const FlagSpec kFlags[] = {
-    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag,
+    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag, kJsonFlag,
     {"start", "0", "first index"},
     {"end", "", "end index, exclusive (default: the latest tree size)"},
     {"follow", "false", "after the range, print new entries as the log signs them", true},
     {"follow_seconds", "0", "with --follow: stop after this long (0: never)"},
-    {"raw", "false", "print each statement note in full, then a blank line", true},
+    {"raw", "false", "print each statement note in full, then a blank line "
+                     "(with --json: a \"note\" field)", true},
 };
 
 // Entries are fetched and verified in chunks: the log streams at most 10000
 // per call, and ranges not starting at 0 cost one proof per entry.
 constexpr uint64_t kChunk = 1000;
 
-void PrintEntry(uint64_t index, const std::string& leaf, bool raw) {
-  if (raw) {
+// How each entry is printed.
+struct Format {
+  bool raw = false;
+  bool json = false;
+};
+
+void PrintEntry(uint64_t index, const std::string& leaf, Format format) {
+  if (format.json) {
+    std::printf("%s", EntryJson(index, leaf, format.raw).c_str());
+    return;
+  }
+  if (format.raw) {
     std::printf("%s\n", leaf.c_str());
     return;
   }
@@ -61,7 +73,7 @@ void PrintEntry(uint64_t index, const std::string& leaf, bool raw) {
 
 // Prints [start, end) in chunks; returns the first failure.
 absl::Status PrintRange(client::LogClient& log, uint64_t start, uint64_t end,
-                        bool raw, Progress& progress) {
+                        Format format, Progress& progress) {
   // From 0 the whole prefix is checked against one root, any length; from
   // elsewhere each entry costs an inclusion proof, so keep chunks small.
   const uint64_t chunk = start == 0 ? end : kChunk;
@@ -70,7 +82,7 @@ absl::Status PrintRange(client::LogClient& log, uint64_t start, uint64_t end,
     absl::StatusOr<client::Entries> entries = log.GetEntries(from, to);
     if (!entries.ok()) return entries.status();
     for (size_t i = 0; i < entries->leaves.size(); ++i) {
-      PrintEntry(from + i, entries->leaves[i], raw);
+      PrintEntry(from + i, entries->leaves[i], format);
     }
     std::fflush(stdout);
     progress.Add(to - from);
@@ -89,7 +101,7 @@ int Run(const Flags& flags) {
   if (!follow_seconds.ok()) return Fail("entries", follow_seconds.status());
   absl::StatusOr<LogConnection> log = ConnectToLog(flags);
   if (!log.ok()) return Fail("entries", log.status());
-  const bool raw = flags.GetBool("raw");
+  const Format format{flags.GetBool("raw"), flags.GetBool("json")};
 
   uint64_t end = 0;
   if (flags.Has("end")) {
@@ -105,7 +117,7 @@ int Run(const Flags& flags) {
     return Fail("entries", absl::InvalidArgumentError("--end is before --start"));
   }
   Progress progress("entries", 0);
-  if (absl::Status s = PrintRange(*log->client, *start, end, raw, progress); !s.ok()) {
+  if (absl::Status s = PrintRange(*log->client, *start, end, format, progress); !s.ok()) {
     return LogFailure("entries", s);
   }
   if (!flags.GetBool("follow")) return kExitOk;
@@ -119,7 +131,7 @@ int Run(const Flags& flags) {
       next, until, [&](const note::VerifiedCheckpoint& checkpoint) {
         if (checkpoint.checkpoint.size <= next) return true;
         range_status =
-            PrintRange(*log->client, next, checkpoint.checkpoint.size, raw, progress);
+            PrintRange(*log->client, next, checkpoint.checkpoint.size, format, progress);
         next = checkpoint.checkpoint.size;
         return range_status.ok();
       });
@@ -137,12 +149,14 @@ const Command& EntriesCommand() {
   static const Command command{
       "entries", "print the log's entries, verified (a range, or --follow)",
       "usage: vitrine entries --log=HOST:PORT --log_key=LOG.vkey [--start=N]\n"
-      "                       [--end=M] [--follow [--follow_seconds=S]] [--raw]\n"
+      "                       [--end=M] [--follow [--follow_seconds=S]] [--raw] [--json]\n"
       "\n"
       "Prints one line per entry, \"<index> <vendor> <artifact> <version> <sha256>\",\n"
       "after verifying the entries against the log's signed checkpoint. With\n"
       "--follow, keeps printing new entries as the log signs new checkpoints\n"
-      "(each proven consistent with the previous one).\n",
+      "(each proven consistent with the previous one).\n"
+      "With --json, prints JSON Lines: one object per entry, {\"index\", \"kind\"\n"
+      "(release, rebuild or invalid), the statement's fields, \"signatures\"}.\n",
       kFlags, Run};
   return command;
 }

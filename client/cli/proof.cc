@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "client/cli/command.h"
+#include "client/cli/json_output.h"
 #include "client/cli/log_flags.h"
 #include "common/file.h"
 #include "common/status_macros.h"
@@ -17,7 +18,7 @@ namespace vitrine::cli {
 namespace {
 
 const FlagSpec kFlags[] = {
-    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag,
+    kLogFlag, kLogKeyFlag, kStateFlag, kTimeoutFlag, kJsonFlag,
     {"index", "", "inclusion of the leaf at this 0-based index"},
     {"leaf_hash", "", "inclusion of the leaf with this hash (64 hex digits)"},
     {"statement", "", "inclusion of this statement file (its leaf hash)"},
@@ -34,6 +35,21 @@ void PrintTree(const char* what, const note::Checkpoint& checkpoint) {
   std::printf("%s: %s size %llu root %s\n", what, checkpoint.origin.c_str(),
               static_cast<unsigned long long>(checkpoint.size),
               checkpoint.root.ToHex().c_str());
+}
+
+// Prints a verified inclusion proof as text or as one JSON object.
+void PrintInclusion(uint64_t leaf_index, const note::Checkpoint& tree,
+                    const std::vector<merkle::Hash>& proof, bool json) {
+  if (json) {
+    std::printf("%s", absl::StrCat("{\"kind\":\"inclusion\",\"leaf_index\":", leaf_index,
+                                   ",\"tree\":", TreeJson(tree),
+                                   ",\"proof\":", HashesJson(proof), "}\n")
+                          .c_str());
+    return;
+  }
+  std::printf("leaf %llu\n", static_cast<unsigned long long>(leaf_index));
+  PrintTree("tree", tree);
+  PrintProof(proof);
 }
 
 // Opens the old checkpoint of --checkpoint with the pinned log key.
@@ -74,6 +90,14 @@ int Run(const Flags& flags) {
     absl::StatusOr<client::ConsistencyProof> proof =
         log->client->GetConsistencyProof(*old);
     if (!proof.ok()) return LogFailure("proof", proof.status());
+    if (flags.GetBool("json")) {
+      std::printf("%s", absl::StrCat("{\"kind\":\"consistency\",\"old\":",
+                                     TreeJson(proof->old_checkpoint), ",\"new\":",
+                                     TreeJson(proof->new_checkpoint.checkpoint),
+                                     ",\"proof\":", HashesJson(proof->proof), "}\n")
+                            .c_str());
+      return kExitOk;
+    }
     PrintTree("old", proof->old_checkpoint);
     PrintTree("new", proof->new_checkpoint.checkpoint);
     PrintProof(proof->proof);
@@ -89,12 +113,12 @@ int Run(const Flags& flags) {
     if (!signed_tree.ok()) return Fail("proof", signed_tree.status());
     absl::StatusOr<note::Checkpoint> tree = note::ParseCheckpoint(signed_tree->text);
     if (!tree.ok()) return Fail("proof", tree.status());
-    std::printf("leaf %llu\n", static_cast<unsigned long long>(bundle->leaf_index()));
-    PrintTree("tree", *tree);
+    std::vector<merkle::Hash> hashes;
     for (const std::string& hash : bundle->inclusion_proof()) {
       absl::StatusOr<merkle::Hash> h = merkle::Hash::FromBytes(hash);
-      if (h.ok()) std::printf("%s\n", h->ToHex().c_str());
+      if (h.ok()) hashes.push_back(*h);
     }
+    PrintInclusion(bundle->leaf_index(), *tree, hashes, flags.GetBool("json"));
     return kExitOk;
   }
   absl::StatusOr<merkle::Hash> leaf_hash;
@@ -108,9 +132,8 @@ int Run(const Flags& flags) {
   if (!leaf_hash.ok()) return Fail("proof", leaf_hash.status());
   absl::StatusOr<client::InclusionProof> proof = log->client->GetInclusionProof(*leaf_hash);
   if (!proof.ok()) return LogFailure("proof", proof.status());
-  std::printf("leaf %llu\n", static_cast<unsigned long long>(proof->leaf_index));
-  PrintTree("tree", proof->checkpoint.checkpoint);
-  PrintProof(proof->proof);
+  PrintInclusion(proof->leaf_index, proof->checkpoint.checkpoint, proof->proof,
+                 flags.GetBool("json"));
   return kExitOk;
 }
 
@@ -123,11 +146,15 @@ const Command& ProofCommand() {
       "                     (--index=N | --leaf_hash=HEX | --statement=FILE)\n"
       "       vitrine proof --log=... --log_key=... --consistency\n"
       "                     [--checkpoint=OLD_CHECKPOINT_FILE | --state=DIR]\n"
+      "       (either with --json: one JSON object)\n"
       "\n"
       "Inclusion: prints \"leaf N\", \"tree: <origin> size S root R\" and the proof's\n"
       "hashes (hex, leaf's sibling first), verified against the latest checkpoint.\n"
       "Consistency: prints the old and new trees and the proof from the old\n"
-      "checkpoint (verified with the log key) to the latest one.\n",
+      "checkpoint (verified with the log key) to the latest one.\n"
+      "With --json, one JSON object: {\"kind\":\"inclusion\",\"leaf_index\",\"tree\",\n"
+      "\"proof\"} or {\"kind\":\"consistency\",\"old\",\"new\",\"proof\"}; a tree is\n"
+      "{\"origin\",\"size\",\"root\"}, hashes are base64.\n",
       kFlags, Run};
   return command;
 }

@@ -5,6 +5,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "monitor/follow/internal/watch_reader.h"
 
 namespace vitrine::monitor::internal {
 
@@ -133,20 +134,17 @@ absl::Status LogConnection::Watch(
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> context = Acquire(true);
   if (!context.ok()) return context.status();
   absl::Cleanup release = [&] { Release(context->get()); };
-  vitrine::v1::WatchCheckpointsRequest request;
-  request.set_after_size(after_size);
-  std::unique_ptr<grpc::ClientReader<vitrine::v1::Checkpoint>> reader =
-      stub_->WatchCheckpoints(context->get(), request);
-  vitrine::v1::Checkpoint checkpoint;
+  WatchReader reader(*stub_, **context, after_size);
+  std::string note;
   absl::Status handled;
-  while (reader->Read(&checkpoint)) {
-    handled = on_note(checkpoint.note());
+  while (reader.Next(note)) {
+    handled = on_note(note);
     if (!handled.ok()) {
       context->get()->TryCancel();
       break;
     }
   }
-  const grpc::Status status = reader->Finish();
+  const grpc::Status status = reader.Finish();
   if (!handled.ok()) return handled;
   if (status.ok()) {
     return absl::UnavailableError("WatchCheckpoints: the log ended the stream");

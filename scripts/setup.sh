@@ -20,6 +20,7 @@ PACKAGES=(
   git ca-certificates
   bubblewrap               # optional sandbox of vitrine-rebuilder's recipes
   nginx                    # tests/cache: the shipped cache config, run for real
+  apt dpkg                 # tests/apt: a real apt-get runs the hook; dpkg-deb builds .debs
 )
 
 missing=()

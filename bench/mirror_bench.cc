@@ -15,7 +15,10 @@
 //      run. `vitrine-log export --to` writes the static copy (stopped log).
 //   2. vitrine-log serve on it; a fresh vitrine-monitor following it over
 //      gRPC (mirror mode on its HTTP port, the default), timed until its
-//      verified size (the mirror's GetCheckpoint) equals the log's.
+//      verified size (the mirror's GetCheckpoint) equals the log's; then
+//      (--restart_mirror) restarted, so that its copy is read from table
+//      files like a long-running mirror's rather than from the one memtable
+//      a catch-up's single write batch leaves behind.
 //   3. nginx with deploy/nginx/vitrine-cache.conf in front of the log's
 //      HTTP port, and nginx serving the export statically (nginx_child.h).
 //      One pass over every full tile and entry bundle through each endpoint
@@ -27,6 +30,9 @@
 //      connections, one GET in flight each, --threads epoll threads, a
 //      sample verified against the checkpoint), then rounds of the proof
 //      phase (load_phases.h) against the log and the mirror alike.
+//   With --pin (the default), every server runs on the last CPU and this
+//   client on the others, so that the rates compare servers that each had
+//   one core to themselves, not servers sharing cores with the generator.
 //   Before each phase, 3 s of quiet measure the machine's busy CPU beyond
 //   this benchmark's processes (other engineers' builds); during it, the
 //   server's CPU, this client's (it shares the 2 cores) and the rest.
@@ -54,6 +60,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/internal/child_process.h"
+#include "bench/internal/cpu_pinning.h"
 #include "bench/internal/http_loops.h"
 #include "bench/internal/load_phases.h"
 #include "bench/internal/load_report.h"
@@ -80,6 +87,14 @@ ABSL_FLAG(uint64_t, verify_every, 100, "proofs: verify every Nth");
 ABSL_FLAG(absl::Duration, catch_up_max, absl::Minutes(20), "the monitor's catch-up, at most");
 ABSL_FLAG(absl::Duration, timeout, absl::Minutes(60), "the whole run; past it, exit 3");
 ABSL_FLAG(std::string, nginx, "/usr/sbin/nginx", "nginx binary");
+ABSL_FLAG(bool, pin, true,
+          "after the catch-up, pin every server (log, monitor, nginx) to the last CPU and "
+          "this client to the others, so that no phase's server shares a core with its "
+          "load generator (needs 2 CPUs or more)");
+ABSL_FLAG(bool, restart_mirror, true,
+          "restart the monitor once it has caught up, so that the mirror serves from table "
+          "files as a long-running one does (a catch-up is one write batch, which stays in "
+          "a RocksDB memtable until the next write or a restart)");
 
 namespace vitrine::bench {
 namespace {
@@ -243,23 +258,30 @@ int Main(const char* argv0) {
   const double self_cpu_0 = CpuSecondsOf(getpid());
   const double busy_0 = MachineBusyCpuSeconds();
   const absl::Time catch_up_start = absl::Now();
-  absl::StatusOr<pid_t> monitor = StartChild(
-      {monitor_binary, "serve", "--data=" + scratch + "/monitor", "--init_if_missing",
-       "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
-       "--log=" + *log_key + "@" + (*log)->grpc_address(), "--check_vendor_signatures=false"},
-      &monitor_out, scratch + "/monitor.stderr");
-  if (!monitor.ok()) Die("vitrine-monitor", monitor.status());
-  ours.monitor = *monitor;
-  std::string banner_text;
-  const std::map<std::string, std::string> banner =
-      ReadBanner(monitor_out, absl::Now() + absl::Seconds(60), "data", banner_text);
-  close(monitor_out);
-  if (banner.count("gRPC") == 0 || banner.count("HTTP") == 0) {
-    Die("vitrine-monitor banner", absl::InternalError(banner_text));
-  }
-  std::string monitor_grpc = banner.at("gRPC");
-  monitor_grpc = monitor_grpc.substr(0, monitor_grpc.find(' '));
-  const std::string monitor_http = HostPortOfUrl(banner.at("HTTP"));
+  // A monitor on the copy in scratch/monitor; sets its pid, gRPC and HTTP.
+  std::string monitor_grpc, monitor_http;
+  auto start_monitor = [&](pid_t& pid) {
+    absl::StatusOr<pid_t> started = StartChild(
+        {monitor_binary, "serve", "--data=" + scratch + "/monitor", "--init_if_missing",
+         "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
+         "--log=" + *log_key + "@" + (*log)->grpc_address(), "--check_vendor_signatures=false"},
+        &monitor_out, scratch + "/monitor.stderr");
+    if (!started.ok()) Die("vitrine-monitor", started.status());
+    pid = *started;
+    std::string banner_text;
+    const std::map<std::string, std::string> banner =
+        ReadBanner(monitor_out, absl::Now() + absl::Seconds(60), "data", banner_text);
+    close(monitor_out);
+    if (banner.count("gRPC") == 0 || banner.count("HTTP") == 0) {
+      Die("vitrine-monitor banner", absl::InternalError(banner_text));
+    }
+    monitor_grpc = banner.at("gRPC");
+    monitor_grpc = monitor_grpc.substr(0, monitor_grpc.find(' '));
+    monitor_http = HostPortOfUrl(banner.at("HTTP"));
+  };
+  pid_t monitor = -1;
+  start_monitor(monitor);
+  ours.monitor = monitor;
   LoadTarget mirror_target = ConnectLoadTarget(monitor_grpc, absl::GetFlag(FLAGS_channels));
   for (;;) {
     absl::StatusOr<uint64_t> verified = TreeSize(mirror_target);
@@ -272,7 +294,7 @@ int Main(const char* argv0) {
     absl::SleepFor(absl::Milliseconds(250));
   }
   const double catch_up = absl::ToDoubleSeconds(absl::Now() - catch_up_start);
-  const double monitor_cpu = CpuSecondsOf(*monitor);
+  const double monitor_cpu = CpuSecondsOf(monitor);
   const double log_cpu = (*log)->CpuSeconds() - log_cpu_0;
   const double busy = MachineBusyCpuSeconds() - busy_0;
   std::printf("catch-up: the mirror verified %llu entries in %.1f s (%.0f entries/s; "
@@ -283,6 +305,29 @@ int Main(const char* argv0) {
               monitor_cpu * 1e6 / static_cast<double>(*size), log_cpu, busy / catch_up,
               (busy - monitor_cpu - log_cpu - (CpuSecondsOf(getpid()) - self_cpu_0)) / catch_up);
   std::fflush(stdout);
+  if (absl::GetFlag(FLAGS_restart_mirror)) {
+    const absl::Time restart_start = absl::Now();
+    const int code = TerminateChild(monitor, absl::Minutes(2));
+    if (code != 0) Die("vitrine-monitor stop", absl::InternalError(absl::StrCat("exit ", code)));
+    start_monitor(monitor);
+    ours.monitor = monitor;
+    mirror_target = ConnectLoadTarget(monitor_grpc, absl::GetFlag(FLAGS_channels));
+    for (;;) {
+      absl::StatusOr<uint64_t> verified = TreeSize(mirror_target);
+      if (verified.ok() && *verified == *size) break;
+      if (absl::Now() - restart_start > absl::Minutes(5)) {
+        Die("mirror restart", absl::DeadlineExceededError(
+                                  verified.ok() ? absl::StrCat("verified ", *verified)
+                                                : verified.status().ToString()));
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    std::printf("mirror restarted: serving size %llu again after %.1f s (its copy now in "
+                "table files, as a long-running mirror's)\n",
+                static_cast<unsigned long long>(*size),
+                absl::ToDoubleSeconds(absl::Now() - restart_start));
+    std::fflush(stdout);
+  }
 
   // 3. nginx in front, nginx static; warm passes, same bytes everywhere.
   absl::StatusOr<std::unique_ptr<NginxChild>> cache = NginxChild::StartCache(
@@ -297,7 +342,7 @@ int Main(const char* argv0) {
   NginxChild* cache_ptr = cache->get();
   NginxChild* files_ptr = files->get();
   LogChild* log_ptr = log->get();
-  const pid_t monitor_pid = *monitor;
+  const pid_t monitor_pid = monitor;
   const std::vector<Endpoint> endpoints = {
       {"direct", PortOf((*log)->http_address()), (*log)->grpc_address(),
        [log_ptr] { return log_ptr->CpuSeconds(); }},
@@ -307,6 +352,22 @@ int Main(const char* argv0) {
        [cache_ptr, log_ptr] { return cache_ptr->CpuSeconds() + log_ptr->CpuSeconds(); }},
       {"nginx-static", files_ptr->port(), "", [files_ptr] { return files_ptr->CpuSeconds(); }},
   };
+  if (absl::GetFlag(FLAGS_pin)) {
+    const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+    if (cpus < 2) Die("--pin", absl::FailedPreconditionError("needs 2 CPUs or more"));
+    std::vector<int> client_cpus, server_cpus = {cpus - 1};
+    for (int cpu = 0; cpu < cpus - 1; ++cpu) client_cpus.push_back(cpu);
+    for (pid_t server : {(*log)->pid(), monitor, cache_ptr->pid(), files_ptr->pid()}) {
+      if (absl::Status pinned = PinProcessTree(server, server_cpus); !pinned.ok()) {
+        Die("--pin", pinned);
+      }
+    }
+    if (absl::Status pinned = PinThreads(getpid(), client_cpus); !pinned.ok()) {
+      Die("--pin", pinned);
+    }
+    std::printf("pinned: servers (log, monitor, both nginx) on CPU %s, this client on CPU %s\n",
+                DescribeCpus(server_cpus).c_str(), DescribeCpus(client_cpus).c_str());
+  }
   std::vector<VerifiedTree> trees;
   for (const Endpoint& endpoint : endpoints) {
     absl::StatusOr<VerifiedTree> tree =
@@ -420,7 +481,7 @@ int Main(const char* argv0) {
 
   cache->reset();
   files->reset();
-  TerminateChild(*monitor, absl::Seconds(30));
+  TerminateChild(monitor, absl::Seconds(30));
   if (absl::Status stopped = (*log)->Stop(); !stopped.ok()) Die("vitrine-log stop", stopped);
   std::filesystem::remove_all(scratch, ignored);
   return 0;

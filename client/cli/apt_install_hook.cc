@@ -104,12 +104,13 @@ absl::StatusOr<std::string> Snippet(const Flags& flags) {
       flags.Has("vitrine") ? Absolute(flags.Get("vitrine")) : SelfPath();
   if (!binary.ok()) return binary.status();
 
-  std::vector<std::string> command = {
-      *binary, "apt-hook", absl::StrCat("--policy=", *policy_path),
-      absl::StrCat("--log=", absl::StrJoin(*endpoints, ","))};
+  const std::string log = absl::StrJoin(*endpoints, ",");
   if (absl::Status s = CheckWritable("vitrine", *binary); !s.ok()) return s;
   if (absl::Status s = CheckWritable("policy", *policy_path); !s.ok()) return s;
-  if (absl::Status s = CheckWritable("log", command[3]); !s.ok()) return s;
+  if (absl::Status s = CheckWritable("log", log); !s.ok()) return s;
+  std::vector<std::string> command = {*binary, "apt-hook",
+                                      absl::StrCat("--policy=", *policy_path),
+                                      absl::StrCat("--log=", log)};
   if (flags.Has("log_key")) {
     absl::StatusOr<std::string> key_path = Absolute(flags.Get("log_key"));
     if (!key_path.ok()) return key_path.status();

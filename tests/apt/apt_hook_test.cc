@@ -259,7 +259,7 @@ TEST_F(AptHookTest, InstallAndUninstallTheSnippet) {
                               "--policy=" + Path("policy"), "--log=a:1;reboot",
                               "--vitrine=" + vitrine});
   EXPECT_EQ(shell.exit_code, 2);
-  EXPECT_EQ(shell.err, "vitrine apt-install-hook: --log=--log=a:1;reboot: only "
+  EXPECT_EQ(shell.err, "vitrine apt-install-hook: --log=a:1;reboot: only "
                        "letters, digits and ._/:,+=@- can go into apt's hook "
                        "command line\n");
   Outcome no_policy = RunVitrine({"apt-install-hook", "--conf_dir=" + conf,

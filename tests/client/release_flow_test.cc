@@ -92,7 +92,8 @@ TEST(ReleaseFlowTest, HelpAndUsage) {
   Outcome help = RunVitrine({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   for (const char* command : {"keygen", "statement", "submit", "bundle", "verify",
-                              "checkpoint", "proof", "entries"}) {
+                              "checkpoint", "proof", "entries", "apt-hook",
+                              "apt-install-hook"}) {
     EXPECT_THAT(help.out, HasSubstr(command));
     Outcome one = RunVitrine({command, "--help"});
     EXPECT_EQ(one.exit_code, 0) << command;

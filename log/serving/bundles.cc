@@ -42,20 +42,24 @@ absl::Status BundleAnswer(const storage::Store& store, const Head& head,
   return FillBundle(store, head, index, std::move(leaf), &bundle);
 }
 
-absl::Status FindByDigestAnswer(const storage::Store& store, const Head& head,
-                                size_t limit,
-                                absl::FunctionRef<bool()> cancelled,
-                                const vitrine::v1::FindByDigestRequest& request,
-                                vitrine::v1::FindByDigestResponse& response) {
-  VITRINE_ASSIGN_OR_RETURN(const merkle::Hash digest,
-                           HashField(request.sha256(), "sha256"));
+absl::StatusOr<DigestLeaves> FindDigestLeaves(const storage::Store& store,
+                                              uint64_t size,
+                                              const merkle::Hash& digest,
+                                              size_t limit) {
+  DigestLeaves found;
+  std::map<uint64_t, std::string>& leaves = found.leaves;
+  if (limit == 0) return found;
+  // One more than fits: whether the named ones alone overflow the answer.
   VITRINE_ASSIGN_OR_RETURN(const std::vector<uint64_t> named,
-                           store.FindByDigest(digest, limit));
-  std::map<uint64_t, std::string> leaves;
+                           store.FindByDigest(digest, limit + 1));
   for (const uint64_t index : named) {
-    // Committed but not yet published: not provable against `head` (and
+    // Committed but not yet published: not provable against the head (and
     // on the log its writer has not been answered yet either).
-    if (index >= head.size) break;
+    if (index >= size) break;
+    if (leaves.size() >= limit) {
+      found.truncated = true;
+      break;
+    }
     VITRINE_ASSIGN_OR_RETURN(leaves[index], store.GetEntry(index));
   }
   std::vector<merkle::Hash> release_keys;
@@ -71,16 +75,38 @@ absl::Status FindByDigestAnswer(const storage::Store& store, const Head& head,
   for (const merkle::Hash& key : release_keys) {
     // A full answer scans no further: the work a keyless reader can ask
     // for stays bounded by `limit` bundles, however many releases match.
-    if (leaves.size() >= limit) break;
+    // Their rebuilds are unexamined, so the answer may lack some.
+    if (leaves.size() >= limit) {
+      found.truncated = true;
+      break;
+    }
     VITRINE_ASSIGN_OR_RETURN(const std::vector<uint64_t> rebuilds,
                              store.FindByDigest(key, limit));
+    // A run cut at `limit` may go on past it.
+    if (rebuilds.size() >= limit) found.truncated = true;
     for (const uint64_t index : rebuilds) {
-      if (index >= head.size || leaves.size() >= limit) break;
+      if (index >= size) break;
+      if (leaves.size() >= limit) {
+        found.truncated = true;
+        break;
+      }
       if (leaves.count(index) != 0) continue;
       VITRINE_ASSIGN_OR_RETURN(leaves[index], store.GetEntry(index));
     }
   }
-  for (auto& [index, leaf] : leaves) {
+  return found;
+}
+
+absl::Status FindByDigestAnswer(const storage::Store& store, const Head& head,
+                                size_t limit,
+                                absl::FunctionRef<bool()> cancelled,
+                                const vitrine::v1::FindByDigestRequest& request,
+                                vitrine::v1::FindByDigestResponse& response) {
+  VITRINE_ASSIGN_OR_RETURN(const merkle::Hash digest,
+                           HashField(request.sha256(), "sha256"));
+  VITRINE_ASSIGN_OR_RETURN(DigestLeaves found,
+                           FindDigestLeaves(store, head.size, digest, limit));
+  for (auto& [index, leaf] : found.leaves) {
     if (cancelled()) return absl::CancelledError("FindByDigest was cancelled");
     VITRINE_RETURN_IF_ERROR(FillBundle(store, head, index, std::move(leaf),
                                        response.add_bundles()));

@@ -19,10 +19,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "log/merkle/hash.h"
 #include "log/serving/proofs.h"
 #include "log/storage/store.h"
 #include "proto/vitrine/v1/bundle.pb.h"
@@ -45,6 +48,23 @@ absl::Status FillBundle(const storage::Store& store, const Head& head,
 absl::Status BundleAnswer(const storage::Store& store, const Head& head,
                           const vitrine::v1::GetBundleRequest& request,
                           vitrine::v1::Bundle& bundle);
+
+// What FindByDigest answers with, before the bundles are built: the leaves
+// by index, and whether `limit` stopped the search while candidates were
+// left unexamined (there may be more; the JSON read API's "truncated").
+struct DigestLeaves {
+  std::map<uint64_t, std::string> leaves;
+  bool truncated = false;
+};
+
+// Returns the leaves of the statements naming `digest` and of the rebuilds
+// of their releases (see above), at most `limit` of them, lowest indexes
+// first, only those below `size`: the one rule behind FindByDigestAnswer
+// and the JSON read API's lookup. Storage codes on failure.
+absl::StatusOr<DigestLeaves> FindDigestLeaves(const storage::Store& store,
+                                              uint64_t size,
+                                              const merkle::Hash& digest,
+                                              size_t limit);
 
 // Fills `response` with the bundles of the statements naming
 // request.sha256 and of the rebuilds of their releases (see above), at most

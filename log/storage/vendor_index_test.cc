@@ -104,7 +104,7 @@ class VendorIndexTest : public ::testing::Test {
 
 TEST_F(VendorIndexTest, CommitsListEachVendorsReleasesNewestFirst) {
   TestLog log(store_.get());
-  log.set_vendor_keys(true);
+  log.set_entry_digests(true);
   ASSERT_OK(log.Append(Entries(0, 7)));
   ASSERT_OK(store_->Flush());  // some in table files, more in the memtable
   ASSERT_OK(log.Append(Entries(7, 10)));
@@ -129,7 +129,7 @@ TEST_F(VendorIndexTest, CommitsListEachVendorsReleasesNewestFirst) {
 TEST_F(VendorIndexTest, BackfillCatchesUpAStoreFromBeforeTheIndex) {
   {
     TestLog log(store_.get());
-    log.set_vendor_keys(true);
+    log.set_entry_digests(true);
     ASSERT_OK(log.Append(Entries(0, 10)));
   }
   ASSERT_OK(store_->Flush());
@@ -161,7 +161,7 @@ TEST_F(VendorIndexTest, BackfillCatchesUpAStoreFromBeforeTheIndex) {
 
 TEST_F(VendorIndexTest, CommitsOnAnIncompleteIndexWaitForTheBackfill) {
   TestLog log(store_.get());
-  log.set_vendor_keys(true);
+  log.set_entry_digests(true);
   ASSERT_OK(log.Append(Entries(0, 4)));
   ASSERT_OK(store_->Flush());
   store_.reset();

@@ -49,13 +49,13 @@ WriteBatch TestLog::Build(absl::Span<const std::string> entries,
   for (size_t i = 0; i < entries.size(); ++i) {
     Hash leaf_hash = merkle::HashLeaf(entries[i]);
     next.range.Append(leaf_hash, visitor);
+    const note::EntryDigests rule =
+        entry_digests_ ? note::DigestsOfEntry(entries[i]) : note::EntryDigests{};
     batch.AddEntry(begin + i, entries[i], leaf_hash,
-                   digests.empty() ? std::nullopt : digests[i],
+                   digests.empty() ? rule.artifact : digests[i],
                    statement_ids_ ? std::optional<Hash>(merkle::Sha256(entries[i]))
                                   : std::nullopt,
-                   /*release_key=*/std::nullopt,
-                   vendor_keys_ ? note::DigestsOfEntry(entries[i]).vendor_key
-                                : std::nullopt);
+                   rule.release_key, rule.vendor_key);
   }
   for (const auto& [level, index] : dirty) {
     const std::vector<Hash>& hashes = next.tile_levels[level];

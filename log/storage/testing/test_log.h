@@ -53,10 +53,11 @@ class TestLog {
   // Whether entries carry a statement identity (SHA-256 of the entry), as
   // the log's do; default false, as a monitor's copy.
   void set_statement_ids(bool ids) { statement_ids_ = ids; }
-  // Whether release statements among the entries are listed under their
-  // vendor (note::DigestsOfEntry's vendor key), as the log and a monitor's
-  // copy do; default false (test entries are no statements anyway).
-  void set_vendor_keys(bool keys) { vendor_keys_ = keys; }
+  // Whether entries carry every key note::DigestsOfEntry gives them (the
+  // artifact digest, unless MakeBatch's `digests` say otherwise, a
+  // rebuild's release key, a release's vendor key), as the log's and a
+  // monitor's copy's do; default false (test entries are no statements).
+  void set_entry_digests(bool digests) { entry_digests_ = digests; }
 
   // Returns the batch that appends `entries` at size(): each entry with its
   // leaf hash and digests[i] (when `digests` is not empty it must be as long
@@ -92,7 +93,7 @@ class TestLog {
   Store* store_;
   bool write_interiors_ = true;
   bool statement_ids_ = false;
-  bool vendor_keys_ = false;
+  bool entry_digests_ = false;
   merkle::CompactRange range_;
   std::vector<std::vector<merkle::Hash>> tile_levels_;
   merkle::MemoryHashStore reference_;

@@ -20,6 +20,7 @@ PACKAGES=(
   git ca-certificates
   bubblewrap               # optional sandbox of vitrine-rebuilder's recipes
   nginx                    # tests/cache: the shipped cache config, run for real
+  chromium                 # tests/explorer: the log explorer in a real headless browser
   apt dpkg                 # tests/apt: a real apt-get runs the hook; dpkg-deb builds .debs
 )
 
@@ -29,9 +30,27 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# node and npm (tests/explorer) by command, not by package: a node from
+# elsewhere (one that bundles npm) conflicts with Debian's npm package.
+if ! command -v node > /dev/null; then missing+=(nodejs); fi
+if ! command -v npm > /dev/null; then missing+=(npm); fi
+
+# tests/explorer's puppeteer-core and what it needs, exactly as its lockfile
+# says (npm ci), again whenever the lockfile changes. It never downloads a
+# browser: the test drives Debian's chromium.
+npm_ci() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/explorer"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in tests/explorer"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
+  npm_ci
   exit 0
 fi
 
@@ -48,3 +67,5 @@ if [[ " ${missing[*]} " == *" nginx "* ]]; then
   $SUDO systemctl disable --now nginx > /dev/null 2>&1 ||
     $SUDO service nginx stop > /dev/null 2>&1 || true
 fi
+
+npm_ci

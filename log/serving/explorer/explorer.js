@@ -148,6 +148,11 @@
     document.getElementById('origin').textContent =
         `Log ${String(log.origin)} (as this server names it)`;
     showKeyStatus();
+    try {
+      V.requireWebCrypto();
+    } catch (e) {
+      return {ok: false, reason: reasonOf(e)};
+    }
     const pinned = pinnedFor(String(log.origin));
     if (!pinned) {
       return {ok: false, reason: 'the log key is not pinned (see "Log key" above)'};
@@ -249,7 +254,20 @@
     return el('div', {class: 'card entry', 'data-index': String(result.index)},
         el('h3', {}, el('a', {href: `#/entry/${result.index}`}, title || `Entry ${result.index}`),
            ' ', verdict(result)),
+        result.ok ? null : el('p', {class: 'muted'},
+            'Below is what the entry bytes claim: nothing of it is proved.'),
         el('table', {}, ...fieldRows(result)));
+  }
+
+  // One line of a release history.
+  function releaseRow(result) {
+    const s = result.statement || {};
+    return el('tr', {'data-index': String(result.index)},
+        el('td', {}, el('a', {href: `#/entry/${result.index}`}, String(result.index))),
+        el('td', {class: 'mono'}, s.artifact || ''),
+        el('td', {class: 'mono'}, s.version || ''),
+        el('td', {class: 'mono'}, s.sha256 || ''),
+        el('td', {}, verdict(result)));
   }
 
   function sameRelease(a, b) {
@@ -363,6 +381,8 @@
     view.append(el('h2', {}, 'Releases by ', el('span', {class: 'mono'}, vendor),
                    before !== null ? ` before entry ${before}` : ''));
     const objs = Array.isArray(page.entries) ? page.entries : [];
+    const table = el('table', {id: 'releases'},
+        el('tr', {}, ...['Index', 'Artifact', 'Version', 'SHA-256', ''].map((h) => el('th', {}, h))));
     let last = before !== null ? before : Infinity;
     for (const o of objs) {
       // Newest first, below `before`, each a release of this vendor.
@@ -372,9 +392,10 @@
             : s.vendor !== vendor ? `a release of ${s.vendor}, not of ${vendor}`
             : !(o.index < bound) ? 'out of order: the history is newest first' : null);
       if (Number.isSafeInteger(o.index)) last = o.index;
-      view.append(entryCard(r));
+      table.append(releaseRow(r));
     }
     if (objs.length === 0) view.append(el('p', {class: 'muted'}, 'No releases.'));
+    else view.append(table);
     if (Number.isSafeInteger(page.next_before)) {
       view.append(el('p', {class: 'pager'}, el('a', {
         id: 'older',
@@ -412,7 +433,10 @@
   async function render() {
     const token = ++rendering;
     const view = document.getElementById('view');
-    const fresh = el('main', {id: 'view', 'aria-live': 'polite', 'data-state': 'loading'});
+    // data-render counts renders, data-state says when one is done (for
+    // tests/explorer, which waits on them).
+    const fresh = el('main', {id: 'view', 'aria-live': 'polite', 'data-state': 'loading',
+                              'data-render': String(token)});
     fresh.append(el('p', {class: 'muted'}, 'Loading and verifying...'));
     view.replaceWith(fresh);
     const out = el('div', {});

@@ -358,8 +358,13 @@
     };
   }
 
+  // Throws the reason when this context has no WebCrypto.
+  function requireWebCrypto() {
+    subtle();
+  }
+
   return {
-    VerifyError, b64decode, b64encode, hex, sha256, hashLeaf, hashChildren,
+    VerifyError, requireWebCrypto, b64decode, b64encode, hex, sha256, hashLeaf, hashChildren,
     keyId, parseVerifierKey, parseNote, verifyNoteSignature, parseCheckpoint,
     verifyCheckpoint, verifyInclusion, parseStatement, verifyEntry,
   };

@@ -1,6 +1,7 @@
 #include "log/server/http_server.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "common/http_front.h"
 #include "common/status_macros.h"
 #include "log/serving/explorer_http.h"
+#include "log/serving/json_api.h"
 #include "log/serving/tiles_http.h"
 
 namespace vitrine::server {
@@ -29,6 +31,7 @@ absl::string_view PathKind(absl::string_view path) {
   if (path == "/metrics") return "metrics";
   if (path == "/healthz") return "healthz";
   if (serving::IsExplorerPath(path)) return "explorer";
+  if (serving::JsonApi::Serves(path)) return "api";
   return "other";
 }
 
@@ -49,9 +52,11 @@ struct HttpServer::Rep {
   Gauge* disk_writable;
 
   std::unique_ptr<serving::TilesHttp> tiles;
+  std::unique_ptr<serving::JsonApi> api;
   std::unique_ptr<HttpFront> front;
 
   HttpReply Route(absl::string_view path);
+  void Api(const HttpRequest& request, HttpResponse& response);
   HttpReply Metrics();
   HttpReply Health();
   void Handle(const HttpRequest& request, HttpResponse& response);
@@ -74,6 +79,23 @@ HttpReply HttpServer::Rep::Route(absl::string_view path) {
   if (path == "/metrics") return Metrics();
   if (path == "/healthz") return Health();
   return TextReply(404, "not found");
+}
+
+void HttpServer::Rep::Api(const HttpRequest& request, HttpResponse& response) {
+  // One snapshot, the one /checkpoint serves: the witnessed checkpoint
+  // when there is one (its size, not the log's: every answer is vouched
+  // for by the note api/v1/log gives), else the latest.
+  std::shared_ptr<const sequencer::PublishedState> state =
+      witnessed != nullptr ? witnessed->Latest() : nullptr;
+  if (state == nullptr) state = sequencer->Published();
+  std::optional<serving::JsonApiSnapshot> snapshot;
+  if (state != nullptr) {
+    snapshot = serving::JsonApiSnapshot{state->checkpoint.origin,
+                                        state->checkpoint.size,
+                                        state->checkpoint.root,
+                                        state->signed_note};
+  }
+  api->Handle(request, request.path, snapshot ? &*snapshot : nullptr, response);
 }
 
 HttpReply HttpServer::Rep::Metrics() {
@@ -110,6 +132,8 @@ void HttpServer::Rep::Handle(const HttpRequest& request,
   if (serving::IsExplorerPath(request.path)) {
     // The log explorer's page (log/serving/explorer_http.h), any method.
     serving::WriteExplorerReply(request, request.path, response);
+  } else if (serving::JsonApi::Serves(request.path)) {
+    Api(request, response);  // any method: the API answers 405 itself
   } else {
     HttpReply reply;
     if (request.method == "GET" || request.method == "HEAD") {
@@ -162,6 +186,10 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   tiles_options.partial_max_age = options.partial_max_age;
   tiles_options.immutable_cache_bytes = options.immutable_cache_bytes;
   rep->tiles = std::make_unique<serving::TilesHttp>(store, tiles_options);
+  serving::JsonApiOptions api_options;
+  api_options.short_max_age = options.checkpoint_max_age;
+  rep->api =
+      std::make_unique<serving::JsonApi>(store, options.log_vkey, api_options);
   rep->store = store;
   rep->sequencer = sequencer;
   rep->witnessed = witnessed;

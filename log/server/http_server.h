@@ -4,6 +4,7 @@
 //   GET /checkpoint                  the latest checkpoint (see below)
 //   GET /tile/<L>/<N>[.p/<W>]        W hashes of a Merkle tree tile
 //   GET /tile/entries/<N>[.p/<W>]    the entries behind a level-0 tile
+//   GET /api/v1/...                  the JSON read API (log/serving/json_api.h)
 //   GET /metrics                     Prometheus text format 0.0.4
 //   GET /healthz                     200 "ok", or 503 and why not
 //
@@ -69,6 +70,9 @@ struct HttpOptions : HttpFrontOptions {
   // from the store and encoded once, then written to every client from one
   // buffer: 64 MiB holds about 800 full entry bundles of 76 KiB.
   size_t immutable_cache_bytes = size_t{64} << 20;
+  // The log's verifier key (name+id+base64), which api/v1/log names
+  // beside the origin; empty names none.
+  std::string log_vkey;
 };
 
 class HttpServer {

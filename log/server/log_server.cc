@@ -370,6 +370,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
       static_cast<size_t>(config.http_max_connections_per_address);
   http_options.header_timeout = absl::Milliseconds(config.http_header_timeout_ms);
   http_options.idle_timeout = absl::Milliseconds(config.http_idle_timeout_ms);
+  http_options.log_vkey = rep->identity.verifier_key;
   VITRINE_ASSIGN_OR_RETURN(
       rep->http_server,
       HttpServer::Start(http_options, rep->store.get(), rep->sequencer.get(),

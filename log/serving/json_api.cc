@@ -94,10 +94,9 @@ absl::StatusOr<std::string> EntriesJson(const storage::Store& store,
 
 }  // namespace
 
-JsonApi::JsonApi(const storage::Store* store, std::string origin,
-                 std::string log_vkey, JsonApiOptions options)
+JsonApi::JsonApi(const storage::Store* store, std::string log_vkey,
+                 JsonApiOptions options)
     : store_(store),
-      origin_(std::move(origin)),
       log_vkey_(std::move(log_vkey)),
       short_caching_(absl::StrCat(
           "public, max-age=",
@@ -166,7 +165,7 @@ void JsonApi::Handle(const HttpRequest& request, absl::string_view path,
 }
 
 HttpReply JsonApi::Log(const JsonApiSnapshot& snapshot) const {
-  std::string body = absl::StrCat("{\"origin\":", JsonString(origin_));
+  std::string body = absl::StrCat("{\"origin\":", JsonString(snapshot.origin));
   AppendJsonStringField(&body, "log_key", log_vkey_);
   absl::StrAppend(&body, ",\"size\":", snapshot.size, ",\"root_hash\":\"",
                   snapshot.root.ToBase64(), "\"");

@@ -12,7 +12,7 @@
 //   GET api/v1/vendors/<name>/releases[?before=<i>][&limit=<1..100>]
 //                                           a vendor's releases, newest first
 //
-//   JsonApi api(store, origin, log_vkey, JsonApiOptions{});
+//   JsonApi api(store, log_vkey, JsonApiOptions{});
 //   if (JsonApi::Serves(request.path)) {
 //     api.Handle(request, request.path, &snapshot, response);
 //   }
@@ -65,9 +65,10 @@ struct JsonApiOptions {
 
 // The snapshot a request is answered from: the tree of `size` leaves whose
 // root is `root`, vouched for by `signed_note` (a checkpoint of exactly
-// that size, cosignatures included). Views: the caller keeps them alive
-// for the call.
+// that size for `origin`, cosignatures included). Views: the caller keeps
+// them alive for the call.
 struct JsonApiSnapshot {
+  absl::string_view origin;
   uint64_t size = 0;
   merkle::Hash root;
   absl::string_view signed_note;
@@ -80,9 +81,9 @@ inline constexpr size_t kDefaultPageLimit = 20;
 
 class JsonApi {
  public:
-  // `store` must outlive this object. `origin` and `log_vkey` (the log's
-  // verifier key, name+id+base64) are what api/v1/log names.
-  JsonApi(const storage::Store* store, std::string origin, std::string log_vkey,
+  // `store` must outlive this object. `log_vkey` (the log's verifier key,
+  // name+id+base64) is what api/v1/log names beside the origin.
+  JsonApi(const storage::Store* store, std::string log_vkey,
           JsonApiOptions options = {});
 
   JsonApi(const JsonApi&) = delete;
@@ -113,7 +114,6 @@ class JsonApi {
                            const JsonApiSnapshot& snapshot) const;
 
   const storage::Store* const store_;
-  const std::string origin_;
   const std::string log_vkey_;
   const std::string short_caching_;
 };

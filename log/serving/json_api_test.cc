@@ -98,8 +98,7 @@ class JsonApiTest : public ::testing::Test {
     size_ = log.size();
     root_ = log.root();
     note_ = TestCheckpointNote(size_, root_);
-    api_ = std::make_unique<JsonApi>(store_.get(), "example.com/log",
-                                     std::string(kVkey));
+    api_ = std::make_unique<JsonApi>(store_.get(), std::string(kVkey));
   }
 
   HttpResponse Get(absl::string_view target, absl::string_view method = "GET",
@@ -111,7 +110,7 @@ class JsonApiTest : public ::testing::Test {
     if (!if_none_match.empty()) {
       request.headers.emplace_back("if-none-match", if_none_match);
     }
-    const JsonApiSnapshot view{size_, root_, note_};
+    const JsonApiSnapshot view{"example.com/log", size_, root_, note_};
     HttpResponse response;
     api_->Handle(request, request.path, snapshot ? &view : nullptr, response);
     return response;

@@ -19,7 +19,10 @@ MirrorHttp::MirrorHttp(std::vector<const VerifiedCopy*> copies,
   for (const VerifiedCopy* copy : copies) {
     served_.push_back(
         {copy, at_root ? std::string() : absl::StrCat("/", copy->origin()),
-         std::make_unique<serving::TilesHttp>(&copy->store(), options)});
+         std::make_unique<serving::TilesHttp>(&copy->store(), options),
+         std::make_unique<serving::JsonApi>(
+             &copy->store(), copy->log_vkey(),
+             serving::JsonApiOptions{options.checkpoint_max_age})});
   }
   // "/a/log/2/tile/..." must reach "a/log/2", not "a/log" (whose rest,
   // "/2/tile/...", is no tiles path anyway, but "/a/log/tile/x" with an
@@ -35,6 +38,16 @@ std::string MirrorHttp::PrefixOf(const std::string& origin) const {
     if (served.copy->origin() == origin) return served.prefix;
   }
   return "";
+}
+
+std::string MirrorHttp::ServedNote(const Served& served,
+                                   const VerifiedHead& head) const {
+  if (cosigned_) {
+    if (std::optional<std::string> mine = cosigned_(served.copy->origin())) {
+      return WithCosignatures(head.signed_note, *mine);
+    }
+  }
+  return head.signed_note;
 }
 
 bool MirrorHttp::Handle(const HttpRequest& request,
@@ -55,6 +68,19 @@ bool MirrorHttp::Handle(const HttpRequest& request,
       serving::WriteExplorerReply(request, path, response);
       return true;
     }
+    if (serving::JsonApi::Serves(path)) {
+      // The JSON read API from one head, as vitrine-log's (any method: the
+      // API answers 405 itself).
+      std::shared_ptr<const VerifiedHead> head = served.copy->Latest();
+      const std::string note = ServedNote(served, *head);
+      const serving::JsonApiSnapshot snapshot{head->checkpoint.origin,
+                                              head->checkpoint.size,
+                                              head->checkpoint.root, note};
+      served.api->Handle(request, path,
+                         head->signed_note.empty() ? nullptr : &snapshot,
+                         response);
+      return true;
+    }
     if (!serving::TilesHttp::Serves(path)) continue;
     serving::HttpReply reply;
     if (request.method != "GET" && request.method != "HEAD") {
@@ -67,12 +93,7 @@ bool MirrorHttp::Handle(const HttpRequest& request,
       if (head->signed_note.empty()) {
         reply = serving::TextReply(503, "no verified checkpoint yet");
       } else {
-        std::string note = head->signed_note;
-        if (cosigned_) {
-          if (std::optional<std::string> mine = cosigned_(served.copy->origin())) {
-            note = WithCosignatures(note, *mine);
-          }
-        }
+        const std::string note = ServedNote(served, *head);
         reply = served.tiles->Reply(path, {head->checkpoint.size, note});
       }
     }

@@ -20,6 +20,10 @@
 // publishes a head once its tiles and entries are durable. Before the
 // first verified checkpoint: 503, as vitrine-log before its first one.
 //
+// Each log's JSON read API (log/serving/json_api.h, the log's own handler,
+// from the same head and note as /checkpoint) is served under the same
+// prefix as its tiles, at "<prefix>/api/v1/...".
+//
 // Each log's explorer page (log/serving/explorer_http.h) is served beside
 // its tiles: at "/" for one log, at "/<origin>/" for several ("/<origin>"
 // redirects there, so the page's relative URLs resolve under the prefix).
@@ -33,6 +37,7 @@
 #include <vector>
 
 #include "common/http_front.h"
+#include "log/serving/json_api.h"
 #include "log/serving/tiles_http.h"
 #include "monitor/follow/verified_copy.h"
 #include "monitor/mirror/mirrored_logs.h"
@@ -63,7 +68,11 @@ class MirrorHttp {
     const VerifiedCopy* copy;
     std::string prefix;
     std::unique_ptr<serving::TilesHttp> tiles;
+    std::unique_ptr<serving::JsonApi> api;
   };
+  // The note /checkpoint serves for `head` of `served`: the log's, plus
+  // this monitor's cosignature line once it made one.
+  std::string ServedNote(const Served& served, const VerifiedHead& head) const;
   std::vector<Served> served_;  // longest prefix first
   const CosignedNoteFn cosigned_;
 };

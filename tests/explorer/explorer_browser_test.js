@@ -13,8 +13,10 @@
 //      asked - the page says "NOT verified: <reason>".
 //   3. Over plain http to a host that is not localhost (no secure context,
 //      no WebCrypto): NOT verified, and why.
-// Environment: LOG_URL, LOG_VKEY, IMPOSTOR_VKEY, BETA_FILE, BETA_SHA256,
-// ACME_LAST_SHA256, SCREENSHOTS, BROWSER_DATA, CHROMIUM.
+//   4. The same page from the witness's mirror (vitrine-monitor): verified.
+// Environment: LOG_URL, MIRROR_URL, LOG_VKEY, WITNESS_VKEY, IMPOSTOR_VKEY,
+// BETA_FILE, BETA_SHA256, ACME_LAST_SHA256, SCREENSHOTS, BROWSER_DATA,
+// CHROMIUM.
 'use strict';
 const http = require('http');
 const puppeteer = require('puppeteer-core');
@@ -26,6 +28,8 @@ const env = (name) => {
 const LOG_URL = env('LOG_URL');
 const LOG_VKEY = env('LOG_VKEY').trim();
 const ORIGIN = LOG_VKEY.split('+')[0];
+const [WITNESS, WITNESS_ID] = env('WITNESS_VKEY').trim().split('+');
+const ENTRIES = 24;
 const INCLUSION_FAILS = 'NOT verified: the inclusion proof does not lead to the checkpoint\'s ' +
     'root (a wrong proof hash or wrong entry bytes)';
 
@@ -75,6 +79,22 @@ function startProxy({lie = null, rewrite = (p) => p} = {}) {
     upstream.end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// Waits (30 s at most) until `base`/api/v1/log serves a checkpoint of all
+// entries cosigned by the witness.
+async function witnessed(base) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const log = await (await fetch(`${base}/api/v1/log`)).json();
+      const lines = log.checkpoint.split('\n');
+      if (lines[1] === String(ENTRIES) && log.checkpoint.includes(`\n\u2014 ${WITNESS} `)) return;
+    } catch (e) {
+      // Not yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${base} served no witnessed checkpoint of ${ENTRIES} entries in 30 s`);
 }
 
 // ---- the page ------------------------------------------------------------
@@ -194,7 +214,13 @@ async function direct(browser) {
   await route(page, '#/');
   expectEqual(await verdicts(page), [[null, 'verified']], 'checkpoint');
   expectEqual(await page.$$eval('#checkpoint td', (t) => t.slice(0, 2).map((e) => e.textContent)),
-              [ORIGIN, '24'], 'checkpoint origin and size');
+              [ORIGIN, String(ENTRIES)], 'checkpoint origin and size');
+  const witnesses = await page.$$eval('#witnesses tr', (rows) => rows.slice(1).map(
+      (r) => Array.from(r.children, (td) => td.textContent)));
+  expectEqual(witnesses.length, 1, 'one witness');
+  expectEqual(witnesses[0].slice(0, 2), [WITNESS, WITNESS_ID], 'witness name and key ID');
+  expectEqual(/^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/.test(witnesses[0][2]), true,
+              `witness time ${witnesses[0][2]}`);
   await shot(page, 'explorer-checkpoint');
 
   // By digest, typed: beta's release and its rebuild.
@@ -252,6 +278,19 @@ async function lying(browser, name, proxyOptions, hash, want, screenshot) {
   proxy.close();
 }
 
+async function mirror(browser) {
+  const {page, errors} = await newPage(browser);
+  await open(page, `${env('MIRROR_URL')}/`);
+  await pin(page, LOG_VKEY);
+  expectEqual(await verdicts(page), [[null, 'verified']], 'mirror checkpoint');
+  await route(page, `#/sha256/${env('BETA_SHA256')}`);
+  expectEqual(await verdicts(page), allVerified([0, 23]), 'mirror digest search');
+  await route(page, '#/entry/22');
+  expectEqual(await verdicts(page), allVerified([22]), 'mirror entry');
+  expectEqual(errors, [], 'mirror page errors');
+  await page.browserContext().close();
+}
+
 async function insecure(browser) {
   // explorer.test is mapped to 127.0.0.1 by a command-line flag: plain
   // http to a name that is not localhost is no secure context.
@@ -277,6 +316,8 @@ async function main() {
     ],
   });
   try {
+    await witnessed(LOG_URL);
+    await witnessed(env('MIRROR_URL'));
     await direct(browser);
     // One proof hash altered.
     await lying(browser, 'altered proof hash', {
@@ -304,6 +345,7 @@ async function main() {
       rewrite: (p) => p.replace(/^\/api\/v1\/entries\/22$/, '/api/v1/entries/21'),
     }, '#/entry/22', [[21, 'NOT verified: the server sent entry 21 for index 22']], null);
     await insecure(browser);
+    await mirror(browser);
   } finally {
     await browser.close();
   }

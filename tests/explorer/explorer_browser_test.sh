@@ -3,6 +3,7 @@
 # picked by the kernel) with real signed statements - 22 releases of
 # example.com/acme (the last cosigned by a supervisor), one of
 # example.com/beta and its rebuild statement from a real vitrine-rebuilder -
+# witnessed by a real vitrine-monitor, which also serves the page as a mirror;
 # then explorer_browser_test.js drives Debian's chromium through the page
 # with puppeteer-core (tests/explorer/node_modules, installed by
 # scripts/setup.sh with `npm ci`): searches, statement view, "verified";
@@ -15,6 +16,7 @@ runfiles="${TEST_SRCDIR}/vitrine"
 vitrine="$runfiles/client/vitrine"
 vitrine_log="$runfiles/log/server/vitrine-log"
 rebuilder="$runfiles/rebuilder/vitrine-rebuilder"
+monitor="$runfiles/monitor/server/vitrine-monitor"
 # node_modules lives beside the source of this package (npm ci there): the
 # runfiles link to the source tree, which the sandbox shows read-only.
 source_dir="$(dirname "$(readlink -f "$runfiles/tests/explorer/package.json")")"
@@ -44,7 +46,7 @@ address_of() {
   local file="$1" what="$2"
   for _ in $(seq 100); do
     local line
-    line="$(grep -m1 "^ *$what:" "$file" || true)"
+    line="$(grep -m1 "^ *$what:" "$file" 2> /dev/null || true)"
     if [ -n "$line" ]; then
       echo "$line" | sed -E 's#^ *[A-Za-z]+: *(http://)?([0-9.]+:[0-9]+).*#\2#'
       return 0
@@ -69,8 +71,23 @@ cat supervisor.vkey >> log/supervisors
 cat rebuilder/rebuilder.vkey >> log/rebuilders
 cat beta.vkey >> rebuilder/vendors
 
-"$vitrine_log" serve --data=log --grpc_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
-    > log.out 2> log.err &
+# A witness that follows the log (and mirrors it), and the log that pushes
+# its checkpoints to it: each needs the other's address, so the log's gRPC
+# port is picked first (bound to port 0, read, closed).
+"$monitor" init --data=witness --name=witness.example/w1 > /dev/null
+cat acme.vkey beta.vkey > witness/vendors
+cp log/rebuilders witness/rebuilders
+log_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1",
+    () => { console.log(s.address().port); s.close(); });')"
+"$monitor" serve --data=witness --log="$(cat log/log.vkey)@127.0.0.1:$log_port" \
+    --grpc_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --min_free_bytes=0 \
+    > witness.out 2> witness.err &
+pids+=($!)
+witness_grpc="$(address_of witness.out gRPC)"
+witness_http="$(address_of witness.out HTTP)"
+
+"$vitrine_log" serve --data=log --grpc_listen="127.0.0.1:$log_port" --http_listen=127.0.0.1:0 \
+    --witness="$(cat witness/witness.vkey)@$witness_grpc" > log.out 2> log.err &
 pids+=($!)
 grpc="$(address_of log.out gRPC)"
 http="$(address_of log.out HTTP)"
@@ -113,6 +130,8 @@ if [ -z "${rebuilt:-}" ]; then
 fi
 
 export LOG_URL="http://$http"
+export MIRROR_URL="http://$witness_http"
+export WITNESS_VKEY="$(cat witness/witness.vkey)"
 export LOG_VKEY="$(cat log/log.vkey)"
 export IMPOSTOR_VKEY="$(cat impostor.vkey)"
 export BETA_FILE="$work/beta-app.tar.gz"

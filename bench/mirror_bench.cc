@@ -396,6 +396,9 @@ int Main(const char* argv0) {
 
   // 4. Tile phases, then proof phases.
   std::map<std::string, std::vector<double>> rates;
+  // Server CPU per answer, microseconds: what a core of the server buys,
+  // whatever the load generator and the rest of the machine took meanwhile.
+  std::map<std::string, std::vector<double>> cpu_us;
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
     for (size_t k = 0; k < endpoints.size(); ++k) {
       const size_t e = (k + static_cast<size_t>(round)) % endpoints.size();
@@ -415,6 +418,7 @@ int Main(const char* argv0) {
       const double server = endpoint.server_cpu() - server_0;
       const TileCheck check = CheckTileSamples(endpoint.port, trees[e], load.samples);
       rates[endpoint.name].push_back(static_cast<double>(load.answered_ok) / load.seconds);
+      cpu_us[endpoint.name].push_back(server * 1e6 / static_cast<double>(load.answered_ok));
       std::printf("round %d tiles %-12s %s\n    %s; others before %.2f cores\n", round + 1,
                   endpoint.name.c_str(), DescribeTileLoad(load, check).c_str(),
                   CpuLine(server, load.client_cpu_seconds, busy_phase, load.seconds).c_str(),
@@ -425,7 +429,7 @@ int Main(const char* argv0) {
       std::fflush(stdout);
     }
   }
-  std::map<std::string, std::vector<double>> proof_rates;
+  std::map<std::string, std::vector<double>> proof_rates, proof_cpu_us;
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
     for (size_t k = 0; k < 2; ++k) {
       const Endpoint& endpoint = endpoints[(k + static_cast<size_t>(round)) % 2];
@@ -451,6 +455,7 @@ int Main(const char* argv0) {
       const double busy_phase = MachineBusyCpuSeconds() - busy_before;
       const double server = endpoint.server_cpu() - server_0;
       proof_rates[endpoint.name].push_back(static_cast<double>(proofs.calls_ok) / proofs.seconds);
+      proof_cpu_us[endpoint.name].push_back(server * 1e6 / static_cast<double>(proofs.calls_ok));
       const double client = proofs.client_cpu_seconds;
       const double seconds = proofs.seconds;
       std::printf("round %d proofs %-6s %s\n    %s; others before %.2f cores\n", round + 1,
@@ -476,6 +481,22 @@ int Main(const char* argv0) {
               static_cast<unsigned long long>(*size), absl::GetFlag(FLAGS_rounds),
               absl::GetFlag(FLAGS_proof_clients), proofs_log, proofs_mirror,
               proofs_mirror / proofs_log);
+  // The lower of the rounds: the cost with the least interference.
+  auto least = [](const std::vector<double>& values) {
+    return *std::min_element(values.begin(), values.end());
+  };
+  const double direct_us = least(cpu_us["direct"]), cached_us = least(cpu_us["nginx-cache"]);
+  std::printf("server CPU per tile GET (least of %d): direct %.1f us, mirror %.1f us, nginx cache "
+              "%.1f us (nginx and the log), nginx static %.1f us\n  GETs per server core: "
+              "nginx cache / direct %.2f (goal >= 5)\n",
+              absl::GetFlag(FLAGS_rounds), direct_us, least(cpu_us["mirror"]), cached_us,
+              least(cpu_us["nginx-static"]), direct_us / cached_us);
+  const double proof_log_us = least(proof_cpu_us["direct"]);
+  const double proof_mirror_us = least(proof_cpu_us["mirror"]);
+  std::printf("server CPU per inclusion proof (least of %d): log %.1f us, mirror %.1f us\n  "
+              "proofs per server core: mirror / log %.2f (goal >= 0.9)\n",
+              absl::GetFlag(FLAGS_rounds), proof_log_us, proof_mirror_us,
+              proof_log_us / proof_mirror_us);
   std::printf("load average at the end: %s\n", DescribeMachine().load_average.c_str());
   std::fflush(stdout);
 

@@ -5,6 +5,8 @@
 //   GET /tile/<L>/<N>[.p/<W>]        W hashes of a Merkle tree tile
 //   GET /tile/entries/<N>[.p/<W>]    the entries behind a level-0 tile
 //   GET /api/v1/...                  the JSON read API (log/serving/json_api.h)
+//   GET /, /explorer/<asset>         the log explorer, a web page over that API
+//                                    (log/serving/explorer_http.h)
 //   GET /metrics                     Prometheus text format 0.0.4
 //   GET /healthz                     200 "ok", or 503 and why not
 //

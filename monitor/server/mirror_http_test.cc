@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
 #include "log/merkle/compact_range.h"
@@ -244,6 +246,55 @@ TEST(MirrorHttpTest, TheExplorerIsServedUnderEachLogsPrefix) {
   ASSERT_TRUE(at_root);
   EXPECT_EQ(at_root->status, 200);
   EXPECT_EQ(at_root->get_header_value("ETag"), page);
+}
+
+TEST(MirrorHttpTest, TheJsonApiIsServedUnderEachLogsPrefix) {
+  std::unique_ptr<CopiedLog> a = NewLog("example.com/a");
+  std::unique_ptr<CopiedLog> b = NewLog("example.com/a/b");
+  MirrorHttp mirror({a->copy.get(), b->copy.get()});
+  std::unique_ptr<StatusHttp> http = Serve(mirror);
+  httplib::Client client("127.0.0.1", http->port());
+
+  // Nothing verified yet: 503, in JSON, never cached.
+  auto early = client.Get("/example.com/a/api/v1/log");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 503);
+  EXPECT_EQ(early->body,
+            "{\"code\":\"UNAVAILABLE\",\"error\":\"no checkpoint to serve yet\"}\n");
+  EXPECT_EQ(early->get_header_value("Cache-Control"), "no-store");
+
+  ASSERT_NO_FATAL_FAILURE(a->Grow(10));
+  ASSERT_NO_FATAL_FAILURE(b->Grow(20));
+  // Each log's own head, key and note (the longer origin wins its prefix).
+  for (CopiedLog* log : {a.get(), b.get()}) {
+    auto got = client.Get(absl::StrCat("/", log->origin, "/api/v1/log").c_str());
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 200);
+    EXPECT_EQ(got->get_header_value("Content-Type"),
+              "application/json; charset=utf-8");
+    EXPECT_EQ(got->body,
+              absl::StrCat("{\"origin\":\"", log->origin, "\",\"log_key\":\"",
+                           log->key.verifier_key, "\",\"size\":", log->tree.end(),
+                           ",\"root_hash\":\"", log->tree.Root().ToBase64(),
+                           "\",\"checkpoint\":\"",
+                           absl::StrReplaceAll(log->note, {{"\n", "\\u000a"}}),
+                           "\"}\n"));
+  }
+  auto entry = client.Get("/example.com/a/b/api/v1/entries/19");
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->status, 200);
+  EXPECT_TRUE(absl::StartsWith(entry->body, "{\"index\":19,\"kind\":\"unknown\","))
+      << entry->body;
+  auto beyond = client.Get("/example.com/a/api/v1/entries/10");
+  ASSERT_TRUE(beyond);
+  EXPECT_EQ(beyond->status, 404);
+  EXPECT_EQ(beyond->body,
+            "{\"code\":\"NOT_FOUND\",\"error\":\"entry 10 is beyond the served "
+            "tree of size 10\"}\n");
+  // No log is the root's.
+  auto root = client.Get("/api/v1/log");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 404);
 }
 
 }  // namespace

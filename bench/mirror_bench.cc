@@ -15,10 +15,9 @@
 //      run. `vitrine-log export --to` writes the static copy (stopped log).
 //   2. vitrine-log serve on it; a fresh vitrine-monitor following it over
 //      gRPC (mirror mode on its HTTP port, the default), timed until its
-//      verified size (the mirror's GetCheckpoint) equals the log's; then
-//      (--restart_mirror) restarted, so that its copy is read from table
-//      files like a long-running mirror's rather than from the one memtable
-//      a catch-up's single write batch leaves behind.
+//      verified size (the mirror's GetCheckpoint) equals the log's (the
+//      copy then writes its catch-up to table files: VerifiedCopy's
+//      FlushIfLarge); --restart_mirror restarts it after that.
 //   3. nginx with deploy/nginx/vitrine-cache.conf in front of the log's
 //      HTTP port, and nginx serving the export statically (nginx_child.h).
 //      One pass over every full tile and entry bundle through each endpoint
@@ -91,10 +90,10 @@ ABSL_FLAG(bool, pin, true,
           "after the catch-up, pin every server (log, monitor, nginx) to the last CPU and "
           "this client to the others, so that no phase's server shares a core with its "
           "load generator (needs 2 CPUs or more)");
-ABSL_FLAG(bool, restart_mirror, true,
-          "restart the monitor once it has caught up, so that the mirror serves from table "
-          "files as a long-running one does (a catch-up is one write batch, which stays in "
-          "a RocksDB memtable until the next write or a restart)");
+ABSL_FLAG(bool, restart_mirror, false,
+          "restart the monitor once it has caught up (before the copy flushed a large "
+          "catch-up to table files itself, its one write batch stayed in a RocksDB memtable "
+          "until the next write or a restart)");
 
 namespace vitrine::bench {
 namespace {

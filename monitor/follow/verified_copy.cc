@@ -184,7 +184,27 @@ absl::Status VerifiedCopy::Append(uint64_t start,
   head->checkpoint = target;
   head->signed_note = std::string(signed_note);
   Publish(std::move(head), absl::OkStatus());
+  FlushIfLarge(leaves);
   return absl::OkStatus();
+}
+
+void VerifiedCopy::FlushIfLarge(absl::Span<const std::string> leaves) {
+  // A catch-up commits as one write batch, and RocksDB keeps a batch whole
+  // in one memtable until the next write switches it: after a first
+  // catch-up of 1M entries the copy sat in a 570 MB memtable (1.6 GB of
+  // RSS) for as long as the log stayed quiet, and every read walked its
+  // skiplist. Writing a large one to table files at once frees the memory
+  // and serves reads through the block cache, as a long-running copy's.
+  constexpr size_t kFlushAtBytes = size_t{64} << 20;
+  size_t bytes = 0;
+  for (const std::string& leaf : leaves) bytes += leaf.size();
+  if (bytes < kFlushAtBytes) return;
+  // Durability does not depend on it (the WAL holds the batch): a failure
+  // costs memory until the next write, so it is reported, not returned.
+  if (absl::Status flushed = store_->Flush(); !flushed.ok()) {
+    std::fprintf(stderr, "vitrine-monitor: %s: flushing a catch-up of %zu entries: %s\n",
+                 origin_.c_str(), leaves.size(), flushed.ToString().c_str());
+  }
 }
 
 absl::Status VerifiedCopy::CommitFailed(const absl::Status& committed,

@@ -164,6 +164,9 @@ class VerifiedCopy : public VerifiedLog {
   absl::Status RecoverLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   // Records that `committed` (a failed commit towards `target`) stops writes
   // until recovered, and returns the status Append answers meanwhile.
+  // Writes the store's memtables to table files after a commit of
+  // `leaves` large enough to matter (a catch-up).
+  void FlushIfLarge(absl::Span<const std::string> leaves);
   absl::Status CommitFailed(const absl::Status& committed,
                             const note::Checkpoint& target)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);

@@ -59,6 +59,9 @@ struct Sequencer::Rep {
   // store may take writes again, and Recover may resume. Integrity
   // failures (DataLoss, an in-memory tree that disagrees) stay for good.
   bool recoverable ABSL_GUARDED_BY(mu) = false;
+  // The recoverable failure was the log key's (a token that failed or
+  // answered a bad signature), not the store's: Recover probes the signer.
+  bool signer_failed ABSL_GUARDED_BY(mu) = false;
   // An Add met a recoverable failure: the thread should try Recover.
   bool recover_requested ABSL_GUARDED_BY(mu) = false;
   absl::Time last_recovery ABSL_GUARDED_BY(mu) = absl::InfinitePast();
@@ -87,7 +90,8 @@ struct Sequencer::Rep {
       const std::vector<Hash>& hashes);
   // Records `status` as what stopped the sequencer, says so on stderr, and
   // returns it. `recoverable`: see Rep::recoverable.
-  absl::Status Fail(absl::Status status, bool can_recover = false);
+  absl::Status Fail(absl::Status status, bool can_recover = false,
+                    bool by_signer = false);
   // After a recoverable failure: once the store takes writes again,
   // re-derives the committed tree from the store (as Start does) and goes
   // on from it. Sizes already signed keep their roots: a store behind the
@@ -95,6 +99,10 @@ struct Sequencer::Rep {
   // good; a store ahead of it (the failed commit landed after all: its
   // checkpoint is this log's, signed over the published tree) is published.
   void Recover();
+  // After the log key failed: signs the published checkpoint again as a
+  // probe (nothing is stored or published) and, once that signature
+  // verifies, accepts writes again.
+  void RecoverSigner();
   void Publish(std::shared_ptr<const PublishedState> state);
 };
 
@@ -292,17 +300,28 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> Sequencer::Rep::Extend(
   }
 
   note::Checkpoint checkpoint{origin, new_size, root, {}};
-  VITRINE_ASSIGN_OR_RETURN(std::string signed_note,
-                           note::SignCheckpoint(checkpoint, *signer));
+  // A key that cannot sign (an HSM gone, a session lost) stops writes as a
+  // failed commit does: nothing is committed unsigned, reads go on, and
+  // writes resume once the key signs again (RecoverSigner).
+  absl::StatusOr<std::string> signed_note =
+      note::SignCheckpoint(checkpoint, *signer);
+  if (!signed_note.ok()) {
+    return Fail(absl::UnavailableError(absl::StrCat(
+                    "the log key cannot sign tree size ", new_size,
+                    "; nothing committed: ", signed_note.status().message())),
+                /*can_recover=*/true, /*by_signer=*/true);
+  }
   // A faulty signer must not put a bad signature on the record for good.
   absl::StatusOr<note::VerifiedCheckpoint> opened =
-      note::OpenCheckpoint(signed_note, origin, log_keys);
+      note::OpenCheckpoint(*signed_note, origin, log_keys);
   if (!opened.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "the log key's signature of tree size ", new_size,
-        " does not verify; nothing committed: ", opened.status().message()));
+    return Fail(absl::InternalError(absl::StrCat(
+                    "the log key's signature of tree size ", new_size,
+                    " does not verify; nothing committed: ",
+                    opened.status().message())),
+                /*can_recover=*/true, /*by_signer=*/true);
   }
-  batch.PutCheckpoint(new_size, signed_note);
+  batch.PutCheckpoint(new_size, *signed_note);
 
   const absl::Time commit_start = absl::Now();
   absl::Status committed = store->Commit(batch);
@@ -318,26 +337,57 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> Sequencer::Rep::Extend(
   range = std::move(next_range);
   edge = std::move(next_edge);
   return std::make_shared<const PublishedState>(
-      PublishedState{std::move(checkpoint), std::move(signed_note)});
+      PublishedState{std::move(checkpoint), *std::move(signed_note)});
 }
 
-absl::Status Sequencer::Rep::Fail(absl::Status status, bool can_recover) {
+absl::Status Sequencer::Rep::Fail(absl::Status status, bool can_recover,
+                                  bool by_signer) {
   std::fprintf(stderr,
                "vitrine sequencer for %s: STOPPED, accepting no more writes%s: "
                "%s\n",
                origin.c_str(),
-               can_recover ? " until the store takes writes again" : "",
+               !can_recover ? ""
+               : by_signer  ? " until the log key signs again"
+                            : " until the store takes writes again",
                status.ToString().c_str());
   std::fflush(stderr);
   absl::MutexLock lock(&mu);
   if (failure.ok()) {
     failure = status;
     recoverable = can_recover;
+    signer_failed = can_recover && by_signer;
   }
   return status;
 }
 
+void Sequencer::Rep::RecoverSigner() {
+  const std::shared_ptr<const PublishedState> state = std::atomic_load(&published);
+  absl::StatusOr<std::string> probe = note::SignCheckpoint(state->checkpoint, *signer);
+  if (!probe.ok()) return;  // not yet: a later Add asks again
+  if (!note::OpenCheckpoint(*probe, origin, log_keys).ok()) return;
+  {
+    absl::MutexLock lock(&mu);
+    failure = absl::OkStatus();
+    recoverable = false;
+    signer_failed = false;
+  }
+  std::fprintf(stderr,
+               "vitrine sequencer for %s: RESUMED at tree size %llu: the log "
+               "key signs again\n",
+               origin.c_str(), static_cast<unsigned long long>(state->checkpoint.size));
+  std::fflush(stderr);
+}
+
 void Sequencer::Rep::Recover() {
+  bool by_signer = false;
+  {
+    absl::MutexLock lock(&mu);
+    by_signer = signer_failed;
+  }
+  if (by_signer) {
+    RecoverSigner();
+    return;
+  }
   const absl::Status store_recovered = store->Recover();
   if (absl::IsFailedPrecondition(store_recovered)) {
     // The store says only a restart can make it take writes again: stop

@@ -32,6 +32,12 @@
 //     checked as Start does (see Add); Store::Recover reopens the store in
 //     place when RocksDB cannot resume it. A store that says only a restart
 //     helps (Recover's FailedPrecondition) stops the sequencer until then.
+//   - A log key that cannot sign (an HSM's token removed or failing:
+//     Unavailable from Signer::Sign) or whose signature does not verify
+//     stops writes the same way: that batch is answered Unavailable (or
+//     Internal for a bad signature) and commits nothing, reads go on, and
+//     every later Add gets that error until the key signs the published
+//     checkpoint again (probed at most once a second, as above).
 //
 // Thread-safety: Add, Published and health may be called from any thread;
 // readers never wait for the writer (Published is an atomic snapshot).
@@ -158,7 +164,9 @@ class Sequencer {
   // tree is read back from it as Start does, and checked against what was
   // published (a size published earlier never gets another root). When
   // the store answers that only a restart helps, every later Add gets
-  // Unavailable with the commit's error and that reason.
+  // Unavailable with the commit's error and that reason. After a signing
+  // failure the same: Unavailable ("the log key cannot sign tree size N
+  // ...") until a probe signature by the log key verifies.
   void Add(AddRequest request, AddCallback done);
 
   // The latest published state; never null after Start.

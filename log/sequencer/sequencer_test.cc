@@ -27,6 +27,7 @@ namespace {
 using merkle::Hash;
 using ::testing::ElementsAre;
 using ::vitrine::sequencer::testing::AddAndWait;
+using ::vitrine::sequencer::testing::BreakableSigner;
 using ::vitrine::sequencer::testing::Gate;
 using ::vitrine::sequencer::testing::GatedSigner;
 using ::vitrine::sequencer::testing::kOrigin;
@@ -437,6 +438,68 @@ TEST_F(SequencerTest, StopDrainsTheQueueAndRefusesLaterAdds) {
   }
   ASSERT_OK_AND_ASSIGN(auto stored, store_->LatestCheckpoint());
   EXPECT_EQ(stored->size, uint64_t{kQueued});
+}
+
+}  // namespace
+}  // namespace vitrine::sequencer
+
+namespace vitrine::sequencer {
+namespace {
+
+// An HSM that fails after startup: the batch it fails commits nothing and
+// is answered Unavailable with the reason, later Adds get the same error
+// (no entry is ever committed or published unsigned), reads keep the last
+// published state, and writes resume by themselves once the key signs.
+TEST_F(SequencerTest, ASigningFailureStopsWritesUntilTheKeySignsAgain) {
+  ASSERT_OK_AND_ASSIGN(auto inner, note::NewSigner(key_.signer_key));
+  auto signer = std::make_unique<BreakableSigner>(std::move(inner));
+  std::shared_ptr<std::atomic<bool>> broken = signer->broken();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Sequencer> sequencer,
+                       StartSequencer({}, std::move(signer)));
+  ASSERT_OK_AND_ASSIGN(AddResult first, AddAndWait(*sequencer, Leaf(0)));
+  EXPECT_EQ(first.index, 0u);
+  const std::shared_ptr<const PublishedState> before = sequencer->Published();
+
+  broken->store(true);
+  const std::string why =
+      "the log key cannot sign tree size 2; nothing committed: token removed";
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(1)),
+              StatusIs(absl::StatusCode::kUnavailable, why));
+  EXPECT_THAT(sequencer->health(), StatusIs(absl::StatusCode::kUnavailable, why));
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(2)),
+              StatusIs(absl::StatusCode::kUnavailable, why));
+  // Reads: the state published before the failure, unchanged in the store.
+  EXPECT_EQ(sequencer->Published(), before);
+  ASSERT_OK_AND_ASSIGN(auto stored, store_->LatestCheckpoint());
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->size, 1u);
+  EXPECT_EQ(stored->signed_note, before->signed_note);
+  ASSERT_OK_AND_ASSIGN(std::vector<std::optional<uint64_t>> found,
+                       store_->FindLeaves({merkle::HashLeaf(Leaf(1))}));
+  EXPECT_EQ(found, std::vector<std::optional<uint64_t>>{std::nullopt});
+
+  // Still broken a second later: the probe fails, writes stay stopped.
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(3)),
+              StatusIs(absl::StatusCode::kUnavailable, why));
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_THAT(sequencer->health(), StatusIs(absl::StatusCode::kUnavailable, why));
+
+  // The token is back: the next Add a second later asks for the probe
+  // (and is itself refused); writes then resume at the next index.
+  broken->store(false);
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(4)),
+              StatusIs(absl::StatusCode::kUnavailable, why));
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!sequencer->health().ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_OK(sequencer->health());
+  ASSERT_OK_AND_ASSIGN(AddResult resumed, AddAndWait(*sequencer, Leaf(1)));
+  EXPECT_EQ(resumed.index, 1u);
+  EXPECT_EQ(resumed.state->checkpoint.size, 2u);
+  ExpectIncluded(*resumed.state, 1, Leaf(1));
 }
 
 }  // namespace

@@ -97,38 +97,50 @@ uint64_t ReadBigEndian64(absl::string_view bytes) {
   return value;
 }
 
-// One class serves both signature types: they differ only in the message.
-// The key is never modified after construction, so concurrent Sign and
-// Verify calls are safe (libsodium keeps no state between calls).
+// One class serves both signature types and every place a key is held:
+// the types differ only in the message given to the raw Ed25519 operation,
+// and the operation is libsodium with a seed in memory (NewSigner below) or
+// a key outside the process (NewEd25519FunctionSigner: an HSM). Nothing is
+// modified after construction, so concurrent Sign calls are safe when the
+// operation is thread-safe (libsodium keeps no state between calls).
 class Ed25519SignerImpl final : public Signer {
  public:
   Ed25519SignerImpl(std::string name, uint32_t key_id, SignatureType type,
-                    std::unique_ptr<SecretKey> key, CosignatureClock clock)
+                    Ed25519SignFunction sign, CosignatureClock clock)
       : name_(std::move(name)), key_id_(key_id), type_(type),
-        key_(std::move(key)), clock_(std::move(clock)) {}
+        sign_(std::move(sign)), clock_(std::move(clock)) {}
 
   std::string Name() const override { return name_; }
   uint32_t KeyId() const override { return key_id_; }
   SignatureType Type() const override { return type_; }
 
   absl::StatusOr<std::string> Sign(absl::string_view text) const override {
-    if (type_ == SignatureType::kEd25519) return SignRaw(*key_, text);
+    if (type_ == SignatureType::kEd25519) return SignChecked(text);
     const uint64_t timestamp = clock_();
     if (timestamp > kMaxTimestamp) {
       return absl::OutOfRangeError(absl::StrCat(
           "cosignature timestamp ", timestamp, " exceeds 2^63-1"));
     }
     VITRINE_ASSIGN_OR_RETURN(
-        std::string sig,
-        SignRaw(*key_, CosignatureV1Message(timestamp, text)));
+        std::string sig, SignChecked(CosignatureV1Message(timestamp, text)));
     return absl::StrCat(BigEndian64(timestamp), sig);
   }
 
  private:
+  absl::StatusOr<std::string> SignChecked(absl::string_view message) const {
+    VITRINE_ASSIGN_OR_RETURN(std::string sig, sign_(message));
+    if (sig.size() != kEd25519SignatureSize) {
+      return absl::InternalError(absl::StrCat(
+          "the Ed25519 signing operation of key ", name_, " returned ",
+          sig.size(), " bytes (want 64)"));
+    }
+    return sig;
+  }
+
   const std::string name_;
   const uint32_t key_id_;
   const SignatureType type_;
-  const std::unique_ptr<SecretKey> key_;
+  const Ed25519SignFunction sign_;
   const CosignatureClock clock_;  // Only for kCosignatureV1.
 };
 
@@ -171,9 +183,13 @@ absl::StatusOr<std::unique_ptr<Signer>> NewSigner(absl::string_view name,
   std::string public_key;
   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<SecretKey> key,
                            SecretKeyFromSeed(seed, &public_key));
+  std::shared_ptr<const SecretKey> shared_key = std::move(key);
   return std::make_unique<Ed25519SignerImpl>(
       std::string(name), ComputeKeyId(name, type, public_key), type,
-      std::move(key), std::move(clock));
+      [shared_key](absl::string_view message) {
+        return SignRaw(*shared_key, message);
+      },
+      std::move(clock));
 }
 
 absl::StatusOr<std::unique_ptr<Verifier>> NewVerifier(
@@ -280,6 +296,22 @@ absl::StatusOr<std::unique_ptr<Signer>> NewCosignatureV1Signer(
 absl::StatusOr<std::unique_ptr<Verifier>> NewCosignatureV1Verifier(
     absl::string_view name, absl::string_view public_key) {
   return NewVerifier(name, public_key, SignatureType::kCosignatureV1);
+}
+
+absl::StatusOr<std::unique_ptr<Signer>> NewEd25519FunctionSigner(
+    absl::string_view name, absl::string_view public_key, SignatureType type,
+    Ed25519SignFunction sign, CosignatureClock clock) {
+  VITRINE_RETURN_IF_ERROR(ValidateKeyName(name));
+  VITRINE_RETURN_IF_ERROR(ValidateEd25519PublicKey(public_key));
+  if (!sign) {
+    return absl::InvalidArgumentError("a signer needs a signing function");
+  }
+  if (type == SignatureType::kCosignatureV1 && !clock) {
+    return absl::InvalidArgumentError("a cosigner needs a clock");
+  }
+  return std::make_unique<Ed25519SignerImpl>(
+      std::string(name), ComputeKeyId(name, type, public_key), type,
+      std::move(sign), std::move(clock));
 }
 
 }  // namespace vitrine::note

@@ -107,6 +107,23 @@ absl::StatusOr<std::unique_ptr<Signer>> NewCosignatureV1Signer(
     absl::string_view name, absl::string_view seed,
     CosignatureClock clock = SystemClockSeconds);
 
+// Returns the 64-byte Ed25519 signature of `message` by a key held outside
+// this process (log/note/pkcs11: a key in an HSM).
+using Ed25519SignFunction =
+    std::function<absl::StatusOr<std::string>(absl::string_view message)>;
+
+// Returns a signer of `type` whose Ed25519 operation is `sign`: the same
+// framing code as NewEd25519Signer's and NewCosignatureV1Signer's (for type
+// 0x04 the timestamp from `clock` and CosignatureV1Message), for a key that
+// is not in memory. `public_key` (32 bytes, checked by
+// ValidateEd25519PublicKey) gives the key ID. `sign` must be thread-safe;
+// Sign returns its errors unchanged, and Internal when it returns other
+// than 64 bytes. InvalidArgument for a bad name or key, no `sign`, or a
+// type 0x04 signer without a clock.
+absl::StatusOr<std::unique_ptr<Signer>> NewEd25519FunctionSigner(
+    absl::string_view name, absl::string_view public_key, SignatureType type,
+    Ed25519SignFunction sign, CosignatureClock clock = SystemClockSeconds);
+
 // Returns the type 0x04 verifier of a witness's 32-byte public key (refused
 // as by NewEd25519Verifier): it
 // accepts exactly 72-byte signatures whose timestamp is at most 2^63-1.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -99,6 +100,109 @@ TEST(Ed25519Test, CosignaturesMatchVectorsByteForByte) {
     later[7] ^= 1;  // The timestamp is signed too.
     EXPECT_FALSE(verifier->Verify(body, later));
   }
+}
+
+// A key held elsewhere (an HSM) signs through NewEd25519FunctionSigner: the
+// framing is the file signer's, so the bytes are the vectors' for both types.
+TEST(Ed25519Test, FunctionSignerMatchesVectorsForBothTypes) {
+  nlohmann::json vectors = ReadVectorJson("cosignatures.json");
+  const nlohmann::json& key = vectors["witness_key"];
+  const uint64_t timestamp = vectors["timestamp"].get<uint64_t>();
+  // The raw Ed25519 operation: a type 0x01 signer of the same seed.
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<Signer> raw,
+                       NewEd25519Signer(Str(key["name"]),
+                                        HexToBytes(Str(key["seed_hex"]))));
+  int calls = 0;
+  Ed25519SignFunction sign = [raw, &calls](absl::string_view message) {
+    ++calls;
+    return raw->Sign(message);
+  };
+  const std::string public_key = HexToBytes(Str(key["public_key_hex"]));
+  ASSERT_OK_AND_ASSIGN(
+      auto cosigner,
+      NewEd25519FunctionSigner(Str(key["name"]), public_key,
+                               SignatureType::kCosignatureV1, sign,
+                               [timestamp] { return timestamp; }));
+  EXPECT_EQ(KeyIdHex(cosigner->KeyId()), Str(key["key_id_hex"]));
+  EXPECT_EQ(cosigner->Type(), SignatureType::kCosignatureV1);
+  ASSERT_GT(vectors["valid"].size(), 0u);
+  for (const auto& valid : vectors["valid"]) {
+    ASSERT_OK_AND_ASSIGN(std::string sig,
+                         cosigner->Sign(Str(valid["checkpoint_body"])));
+    EXPECT_EQ(sig, HexToBytes(Str(valid["timestamped_signature_hex"])))
+        << valid["label"];
+  }
+  EXPECT_EQ(calls, static_cast<int>(vectors["valid"].size()));
+
+  nlohmann::json checkpoints = ReadVectorJson("checkpoints.json");
+  const nlohmann::json& log_key = checkpoints["log_key"];
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<Signer> log_raw,
+                       NewEd25519Signer(Str(log_key["name"]),
+                                        HexToBytes(Str(log_key["seed_hex"]))));
+  ASSERT_OK_AND_ASSIGN(
+      auto log_signer,
+      NewEd25519FunctionSigner(
+          Str(log_key["name"]), HexToBytes(Str(log_key["public_key_hex"])),
+          SignatureType::kEd25519,
+          [log_raw](absl::string_view m) { return log_raw->Sign(m); }));
+  EXPECT_EQ(KeyIdHex(log_signer->KeyId()), Str(log_key["key_id_hex"]));
+  ASSERT_GT(checkpoints["valid"].size(), 0u);
+  for (const auto& valid : checkpoints["valid"]) {
+    ASSERT_OK_AND_ASSIGN(std::string sig, log_signer->Sign(Str(valid["body"])));
+    // signature_b64 is key ID || signature.
+    EXPECT_EQ(sig, Base64ToBytes(Str(valid["signature_b64"])).substr(4))
+        << valid["label"];
+  }
+}
+
+TEST(Ed25519Test, FunctionSignerPassesErrorsAndChecksLengths) {
+  ASSERT_OK_AND_ASSIGN(std::string public_key,
+                       Ed25519PublicKey(std::string(32, '\x07')));
+  ASSERT_OK_AND_ASSIGN(
+      auto failing,
+      NewEd25519FunctionSigner("example.com/hsm", public_key,
+                               SignatureType::kCosignatureV1,
+                               [](absl::string_view) {
+                                 return absl::StatusOr<std::string>(
+                                     absl::UnavailableError("token removed"));
+                               },
+                               [] { return uint64_t{1}; }));
+  EXPECT_THAT(failing->Sign("text\n"),
+              StatusIs(absl::StatusCode::kUnavailable, "token removed"));
+  ASSERT_OK_AND_ASSIGN(
+      auto short_sig,
+      NewEd25519FunctionSigner("example.com/hsm", public_key,
+                               SignatureType::kEd25519,
+                               [](absl::string_view) {
+                                 return absl::StatusOr<std::string>(
+                                     std::string(63, 'x'));
+                               }));
+  EXPECT_THAT(short_sig->Sign("text\n"),
+              StatusIs(absl::StatusCode::kInternal,
+                       "the Ed25519 signing operation of key example.com/hsm "
+                       "returned 63 bytes (want 64)"));
+  auto any = [](absl::string_view) {
+    return absl::StatusOr<std::string>(std::string(64, 'x'));
+  };
+  EXPECT_THAT(NewEd25519FunctionSigner("example.com/hsm", public_key,
+                                       SignatureType::kCosignatureV1, any,
+                                       nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "a cosigner needs a clock"));
+  EXPECT_THAT(NewEd25519FunctionSigner("example.com/hsm", public_key,
+                                       SignatureType::kEd25519, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "a signer needs a signing function"));
+  EXPECT_THAT(NewEd25519FunctionSigner("example.com/hsm", std::string(31, 'k'),
+                                       SignatureType::kEd25519, any)
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(NewEd25519FunctionSigner("bad name", public_key,
+                                       SignatureType::kEd25519, any)
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument);
 }
 
 TEST(Ed25519Test, CosignerRefusesTimestampsAbove2To63) {

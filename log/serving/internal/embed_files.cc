@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     std::fprintf(out, "const unsigned char kFile%d[] = {", i);
     for (size_t j = 0; j < bytes.size(); ++j) {
       std::fprintf(out, "%s%u,", j % 20 == 0 ? "\n" : "",
-                   static_cast<unsigned char>(bytes[j]));
+                   static_cast<unsigned>(static_cast<unsigned char>(bytes[j])));
     }
     std::fprintf(out, "0};\n");
   }

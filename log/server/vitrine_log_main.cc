@@ -308,7 +308,7 @@ int Serve(const LogConfig& config) {
   std::printf("vitrine-log serving %s\n"
               "  verifier key: %s\n"
               "  gRPC:         %s\n"
-              "  HTTP:         http://%s (tiles, /checkpoint, /metrics, /healthz)\n",
+              "  HTTP:         http://%s (explorer /, api/v1, tiles, /checkpoint, /metrics, /healthz)\n",
               id.origin.c_str(), id.verifier_key.c_str(),
               (*log)->grpc_address().c_str(), (*log)->http_address().c_str());
   if (!config.witnesses.empty()) {

@@ -87,9 +87,10 @@ std::vector<std::string> LogEntries() {
 class JsonApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::StoreOptions options;
-    options.path = FreshTestDir(
+    dir_ = FreshTestDir(
         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    storage::StoreOptions options;
+    options.path = dir_;
     store_ = storage::Store::Open(options).value();
     TestLog log(store_.get());
     log.set_entry_digests(true);
@@ -158,6 +159,7 @@ class JsonApiTest : public ::testing::Test {
         absl::StrFormat("%08x", parsed.signatures[0].key_id), "\"}]}");
   }
 
+  std::string dir_;
   std::unique_ptr<storage::Store> store_;
   std::vector<std::string> entries_;
   uint64_t size_ = 0;
@@ -452,6 +454,29 @@ TEST_F(JsonApiTest, MethodsPathsAndNoSnapshot) {
   EXPECT_FALSE(JsonApi::Serves("/apix"));
   ExpectError(Get("/api/v1/log", "GET", "", /*snapshot=*/false), 503,
               "UNAVAILABLE", "no checkpoint to serve yet");
+}
+
+TEST_F(JsonApiTest, AVendorIndexBeingBuiltIsUnavailable) {
+  // The store as a binary from before the vendor index left it: reopened,
+  // its index is empty until the backfill (storage/vendor_backfill.h).
+  const std::string path = dir_;
+  api_.reset();
+  store_.reset();
+  ASSERT_OK(storage::testing::DropVendorIndex(path));
+  storage::StoreOptions options;
+  options.path = path;
+  store_ = storage::Store::Open(options).value();
+  api_ = std::make_unique<JsonApi>(store_.get(), std::string(kVkey));
+  ExpectError(Get("/api/v1/vendors/example.com%2Facme/releases"), 503,
+              "UNAVAILABLE",
+              "the vendor index is still being built; try again shortly");
+  // A page below what the index covers would be answered; nothing is yet.
+  ExpectError(Get("/api/v1/vendors/example.com%2Facme/releases?before=1"), 503,
+              "UNAVAILABLE",
+              "the vendor index is still being built; try again shortly");
+  ExpectOk(Get("/api/v1/vendors/example.com%2Facme/releases?before=0"), kImmutable);
+  // Other endpoints do not need it.
+  ExpectOk(Get("/api/v1/entries/3"), kImmutable);
 }
 
 }  // namespace

@@ -18,7 +18,6 @@
 #include "log/note/keys.h"
 #include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
-#include "log/storage/internal/db.h"
 #include "log/storage/store.h"
 #include "log/storage/testing/test_log.h"
 #include "log/storage/vendor_backfill.h"
@@ -134,15 +133,9 @@ TEST_F(VendorIndexTest, BackfillCatchesUpAStoreFromBeforeTheIndex) {
   }
   ASSERT_OK(store_->Flush());
   store_.reset();
-  {
-    // A store written before the index: its column family never existed.
-    // Opening it again creates the family empty.
-    StoreOptions options;
-    options.path = dir_;
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<internal::Db> db, internal::OpenDb(options));
-    ASSERT_TRUE(
-        db->db->DropColumnFamily(db->cf(internal::Cf::kVendorIndex)).ok());
-  }
+  // A store written before the index: its column family never existed.
+  // Opening it again creates the family empty.
+  ASSERT_OK(storage::testing::DropVendorIndex(dir_));
   Reopen();
   EXPECT_EQ(store_->EntryCount(), 10u);
   EXPECT_EQ(store_->VendorIndexCoverage(), 0u);
@@ -165,13 +158,7 @@ TEST_F(VendorIndexTest, CommitsOnAnIncompleteIndexWaitForTheBackfill) {
   ASSERT_OK(log.Append(Entries(0, 4)));
   ASSERT_OK(store_->Flush());
   store_.reset();
-  {
-    StoreOptions options;
-    options.path = dir_;
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<internal::Db> db, internal::OpenDb(options));
-    ASSERT_TRUE(
-        db->db->DropColumnFamily(db->cf(internal::Cf::kVendorIndex)).ok());
-  }
+  ASSERT_OK(storage::testing::DropVendorIndex(dir_));
   Reopen();
   log.set_store(store_.get());
   // A commit while entries [0, 4) are not indexed lists its own releases

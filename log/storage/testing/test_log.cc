@@ -13,6 +13,7 @@
 #include "log/merkle/tile.h"
 #include "log/merkle/tile_interior.h"
 #include "log/note/entry_digests.h"
+#include "log/storage/internal/db.h"
 
 namespace vitrine::storage::testing {
 
@@ -96,6 +97,18 @@ absl::Status TestLog::Append(absl::Span<const std::string> entries,
   for (const std::string& entry : entries) {
     reference_.Append(merkle::HashLeaf(entry));
   }
+  return absl::OkStatus();
+}
+
+absl::Status DropVendorIndex(const std::string& path) {
+  StoreOptions options;
+  options.path = path;
+  options.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<internal::Db>> db = internal::OpenDb(options);
+  if (!db.ok()) return db.status();
+  rocksdb::Status dropped =
+      (*db)->db->DropColumnFamily((*db)->cf(internal::Cf::kVendorIndex));
+  if (!dropped.ok()) return absl::InternalError(dropped.ToString());
   return absl::OkStatus();
 }
 

@@ -106,6 +106,11 @@ absl::StatusOr<std::string> FlipByteInFiles(const std::string& dir,
                                             absl::string_view needle,
                                             absl::string_view suffix = ".sst");
 
+// Makes the closed store at `path` one from before the vendor index: its
+// column family dropped, so that the next Open creates it empty, with a
+// coverage of 0 (what IndexLoggedVendors catches up).
+absl::Status DropVendorIndex(const std::string& path);
+
 }  // namespace vitrine::storage::testing
 
 #endif  // VITRINE_LOG_STORAGE_TESTING_TEST_LOG_H_

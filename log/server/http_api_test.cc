@@ -19,12 +19,14 @@
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
 #include "log/merkle/hash.h"
+#include "log/note/checkpoint.h"
 #include "log/note/entry_digests.h"
 #include "log/note/keys.h"
 #include "log/note/statement.h"
 #include "log/sequencer/sequencer.h"
 #include "log/sequencer/sequencer_testing.h"
 #include "log/server/internal/http_test_fixture.h"
+#include "log/server/witnessed_head.h"
 
 namespace vitrine::server {
 namespace {
@@ -195,6 +197,49 @@ TEST_F(HttpApiTest, RevalidationHeadOtherMethodsAndMetrics) {
   EXPECT_NE(metrics->body.find(
                 "vitrine_http_requests_total{code=\"400\",path=\"api\"} 1"),
             std::string::npos);
+}
+
+TEST_F(HttpApiTest, WithWitnessesTheSnapshotIsTheWitnessedCheckpoint) {
+  // The witnessed checkpoint lags the log's: size 10, cosigned.
+  ASSERT_OK_AND_ASSIGN(std::string note10, store_->CheckpointAt(10));
+  ASSERT_OK_AND_ASSIGN(note::VerifiedCheckpoint opened,
+                       note::OpenCheckpoint(note10, kOrigin, log_keys_));
+  const std::string cosigned =
+      absl::StrCat(note10, "\xE2\x80\x94 witness.test/w AAAAAAAAAAAA\n");
+  WitnessedHead witnessed;
+  witnessed.Publish(std::make_shared<const sequencer::PublishedState>(
+      sequencer::PublishedState{opened.checkpoint, cosigned}));
+  HttpOptions options;
+  options.log_vkey = kLogVkey;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpServer> http,
+                       HttpServer::Start(options, store_.get(), sequencer_.get(),
+                                         nullptr, &witnessed));
+  httplib::Client client("127.0.0.1", http->port());
+  httplib::Result checkpoint = client.Get("/checkpoint");
+  httplib::Result log = client.Get("/api/v1/log");
+  ASSERT_TRUE(checkpoint && log);
+  EXPECT_EQ(checkpoint->body, cosigned);
+  EXPECT_EQ(log->body,
+            absl::StrCat("{\"origin\":\"", kOrigin, "\",\"log_key\":\"", kLogVkey,
+                         "\",\"size\":10,\"root_hash\":\"",
+                         opened.checkpoint.root.ToBase64(), "\",\"checkpoint\":\"",
+                         absl::StrReplaceAll(cosigned, {{"\n", "\\u000a"}}),
+                         "\"}\n"));
+  // Nothing beyond what that note vouches for, though the log has 90.
+  httplib::Result entry = client.Get("/api/v1/entries/10");
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->status, 404);
+  httplib::Result proof = client.Get("/api/v1/proof?index=3&size=11");
+  ASSERT_TRUE(proof);
+  EXPECT_EQ(proof->status, 404);
+  httplib::Result page =
+      client.Get("/api/v1/vendors/example.com%2Facme/releases?limit=2");
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(absl::StartsWith(
+      page->body, "{\"vendor\":\"example.com/acme\",\"size\":10,\"entries\":"
+                  "[{\"index\":8,"))
+      << page->body;
+  http->Stop();
 }
 
 }  // namespace

@@ -72,6 +72,18 @@ const OptionTable<LogConfig>& Options() {
                    "sign a second root for a size already published"),
         StringOption(&C::origin, "origin", "log name: checkpoint origin and key name"),
         StringOption(&C::key_file, "key_file", "log signer key file (default <data>/log.key)"),
+        StringOption(&C::pkcs11_module, "pkcs11_module",
+                     "log key in a PKCS#11 token: the module's path (init records "
+                     "the token settings in <data>/log.pkcs11)"),
+        StringOption(&C::pkcs11_token, "pkcs11_token", "PKCS#11: the token's label"),
+        StringOption(&C::pkcs11_key_label, "pkcs11_key_label",
+                     "PKCS#11: the log key's label in the token"),
+        StringOption(&C::pkcs11_key_id, "pkcs11_key_id",
+                     "PKCS#11: the log key's ID in the token (hex)"),
+        StringOption(&C::pkcs11_pin_file, "pkcs11_pin_file",
+                     "PKCS#11: a file holding the token's user PIN"),
+        StringOption(&C::pkcs11_pin_env, "pkcs11_pin_env",
+                     "PKCS#11: an environment variable holding the user PIN"),
         StringOption(&C::vendors_file, "vendors_file", "vendor registry (default <data>/vendors)"),
         StringOption(&C::supervisors_file, "supervisors_file",
                      "supervisor keys (default <data>/supervisors, absent: none)"),
@@ -193,6 +205,14 @@ std::string LogConfig::StorePath() const { return DataPath(*this, "store"); }
 std::string LogConfig::KeyPath() const {
   return key_file.empty() ? DataPath(*this, "log.key") : key_file;
 }
+std::string LogConfig::Pkcs11RecordPath() const {
+  return DataPath(*this, "log.pkcs11");
+}
+bool LogConfig::Pkcs11Given() const {
+  return !pkcs11_module.empty() || !pkcs11_token.empty() ||
+         !pkcs11_key_label.empty() || !pkcs11_key_id.empty() ||
+         !pkcs11_pin_file.empty() || !pkcs11_pin_env.empty();
+}
 std::string LogConfig::VerifierKeyPath() const {
   return DataPath(*this, "log.vkey");
 }
@@ -238,6 +258,11 @@ absl::Status ValidateLogConfig(const LogConfig& config) {
       return absl::InvalidArgumentError(absl::StrCat(
           "witness ", name, " is configured twice: a quorum counts names"));
     }
+  }
+  if (!config.key_file.empty() && config.Pkcs11Given()) {
+    return absl::InvalidArgumentError(
+        "key_file and the pkcs11_* options both name the log key: use one (a "
+        "key file, or a key in a PKCS#11 token)");
   }
   if (config.witness_timeout_ms < 1) {
     return absl::InvalidArgumentError("witness_timeout_ms must be >= 1");

@@ -47,6 +47,19 @@ struct LogConfig {
   // The log's signer key file (C2SP PRIVATE+KEY form, mode 0600); empty
   // means <data>/log.key.
   std::string key_file;
+  // The log key in a PKCS#11 token (HSM) instead of a key file (README,
+  // "Keys in an HSM"): the module's path, the token's label, the key's
+  // label and/or ID (hex), and the PIN's source - a file or an environment
+  // variable, never a flag. `init` generates the key in the token and
+  // records these in <data>/log.pkcs11 (Pkcs11RecordPath), where `serve`
+  // finds them; options given to `serve` override the record's. Empty: the
+  // key is a file. Setting both key_file and these is refused.
+  std::string pkcs11_module;
+  std::string pkcs11_token;
+  std::string pkcs11_key_label;
+  std::string pkcs11_key_id;
+  std::string pkcs11_pin_file;
+  std::string pkcs11_pin_env;
   // The vendor registry (one vendor verifier key per line); empty means
   // <data>/vendors. Reloaded on SIGHUP.
   std::string vendors_file;
@@ -175,6 +188,10 @@ struct LogConfig {
   // The effective paths, after defaults.
   std::string StorePath() const;
   std::string KeyPath() const;
+  // <data>/log.pkcs11: the token settings `init` recorded.
+  std::string Pkcs11RecordPath() const;
+  // Whether any pkcs11_* option is set.
+  bool Pkcs11Given() const;
   std::string VerifierKeyPath() const;
   std::string VendorsPath() const;
   std::string SupervisorsPath() const;
@@ -196,7 +213,8 @@ struct LogCommand {
 absl::Status ApplyConfigText(absl::string_view text, LogConfig& config);
 
 // Checks what no single option can: witness_quorum within 1..the number of
-// witnesses (and unset when there are none), no witness key named twice.
+// witnesses (and unset when there are none), no witness key named twice,
+// not both key_file and pkcs11_* options.
 // InvalidArgument naming the problem.
 absl::Status ValidateLogConfig(const LogConfig& config);
 

@@ -237,3 +237,42 @@ TEST(ConfigTest, BackupRestoreAndRecoveryOptions) {
 
 }  // namespace
 }  // namespace vitrine::server
+
+namespace vitrine::server {
+namespace {
+
+TEST(ConfigTest, Pkcs11OptionsNameTheTokenAndNeverTheKeyFileToo) {
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/hsm.conf";
+  std::ofstream(path) << "pkcs11_module = /usr/lib/softhsm/libsofthsm2.so\n"
+                         "pkcs11_token = vitrine\npkcs11_key_label = log\n"
+                         "pkcs11_pin_env = VITRINE_PIN\n";
+  ASSERT_OK_AND_ASSIGN(LogCommand command,
+                       ParseLogCommand({"init", "--config", path, "--pkcs11_key_id=0a1b",
+                                        "--data=/srv/log"}));
+  EXPECT_EQ(command.config.pkcs11_module, "/usr/lib/softhsm/libsofthsm2.so");
+  EXPECT_EQ(command.config.pkcs11_token, "vitrine");
+  EXPECT_EQ(command.config.pkcs11_key_label, "log");
+  EXPECT_EQ(command.config.pkcs11_key_id, "0a1b");
+  EXPECT_EQ(command.config.pkcs11_pin_env, "VITRINE_PIN");
+  EXPECT_TRUE(command.config.pkcs11_pin_file.empty());
+  EXPECT_TRUE(command.config.Pkcs11Given());
+  EXPECT_EQ(command.config.Pkcs11RecordPath(), "/srv/log/log.pkcs11");
+  ASSERT_OK_AND_ASSIGN(LogCommand plain, ParseLogCommand({"serve"}));
+  EXPECT_FALSE(plain.config.Pkcs11Given());
+
+  for (const char* flag : {"--pkcs11_module=/m.so", "--pkcs11_pin_file=/pin"}) {
+    EXPECT_THAT(
+        ParseLogCommand({"serve", "--key_file=/k", flag}),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 "key_file and the pkcs11_* options both name the log key: use "
+                 "one (a key file, or a key in a PKCS#11 token)"))
+        << flag;
+  }
+  // There is no option that takes the PIN itself.
+  EXPECT_THAT(ParseLogCommand({"serve", "--pkcs11_pin=1234"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "unknown option \"pkcs11_pin\""));
+}
+
+}  // namespace
+}  // namespace vitrine::server

@@ -16,6 +16,18 @@ const OptionTable<MonitorConfig>& Options() {
       StringOption(&C::data, "data", "data folder (verified logs, witness state, evidence)"),
       StringOption(&C::name, "name", "monitor name: witness key name, evidence observer"),
       StringOption(&C::key_file, "key_file", "witness signer key (default <data>/witness.key)"),
+      StringOption(&C::pkcs11_module, "pkcs11_module",
+                   "witness key in a PKCS#11 token: the module's path (init "
+                   "records the token settings in <data>/witness.pkcs11)"),
+      StringOption(&C::pkcs11_token, "pkcs11_token", "PKCS#11: the token's label"),
+      StringOption(&C::pkcs11_key_label, "pkcs11_key_label",
+                   "PKCS#11: the witness key's label in the token"),
+      StringOption(&C::pkcs11_key_id, "pkcs11_key_id",
+                   "PKCS#11: the witness key's ID in the token (hex)"),
+      StringOption(&C::pkcs11_pin_file, "pkcs11_pin_file",
+                   "PKCS#11: a file holding the token's user PIN"),
+      StringOption(&C::pkcs11_pin_env, "pkcs11_pin_env",
+                   "PKCS#11: an environment variable holding the user PIN"),
       BoolOption(&C::init_if_missing, "init_if_missing",
                  "create the data folder and a witness key on first start"),
       RepeatedOption(&C::logs, "log", "a log to follow: <log vkey>@<host:port> (repeat)"),
@@ -62,6 +74,14 @@ std::string DataPath(const MonitorConfig& c, absl::string_view name) {
 
 std::string MonitorConfig::KeyPath() const {
   return key_file.empty() ? DataPath(*this, "witness.key") : key_file;
+}
+std::string MonitorConfig::Pkcs11RecordPath() const {
+  return DataPath(*this, "witness.pkcs11");
+}
+bool MonitorConfig::Pkcs11Given() const {
+  return !pkcs11_module.empty() || !pkcs11_token.empty() ||
+         !pkcs11_key_label.empty() || !pkcs11_key_id.empty() ||
+         !pkcs11_pin_file.empty() || !pkcs11_pin_env.empty();
 }
 std::string MonitorConfig::VerifierKeyPath() const {
   return DataPath(*this, "witness.vkey");
@@ -138,6 +158,11 @@ absl::StatusOr<MonitorCommand> ParseMonitorCommand(const std::vector<std::string
   if (parsed.help) {
     command.subcommand = "help";
     return command;
+  }
+  if (!command.config.key_file.empty() && command.config.Pkcs11Given()) {
+    return absl::InvalidArgumentError(
+        "key_file and the pkcs11_* options both name the witness key: use one "
+        "(a key file, or a key in a PKCS#11 token)");
   }
   command.files = std::move(parsed.positional);
   if (command.subcommand == "check-evidence") {

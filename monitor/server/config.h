@@ -33,6 +33,19 @@ struct MonitorConfig {
   std::string name = "localhost/vitrine-monitor";
   // The witness signer key (type 0x04, mode 0600); empty: <data>/witness.key.
   std::string key_file;
+  // The witness key in a PKCS#11 token (HSM) instead of a key file
+  // (README, "Keys in an HSM"): module path, token label, key label and/or
+  // ID (hex), and the PIN's source - a file or an environment variable,
+  // never a flag. `init` generates the key in the token and records these
+  // in <data>/witness.pkcs11 (Pkcs11RecordPath), where `serve` finds them;
+  // options given to `serve` override the record's. Empty: a key file.
+  // Setting both key_file and these is refused.
+  std::string pkcs11_module;
+  std::string pkcs11_token;
+  std::string pkcs11_key_label;
+  std::string pkcs11_key_id;
+  std::string pkcs11_pin_file;
+  std::string pkcs11_pin_env;
   // Create the data folder and a witness key on first start.
   bool init_if_missing = false;
 
@@ -96,6 +109,10 @@ struct MonitorConfig {
   int64_t min_free_bytes = -1;
 
   std::string KeyPath() const;
+  // <data>/witness.pkcs11: the token settings `init` recorded.
+  std::string Pkcs11RecordPath() const;
+  // Whether any pkcs11_* option is set.
+  bool Pkcs11Given() const;
   std::string VerifierKeyPath() const;
   std::string WitnessDir() const;
   std::string EvidenceDir() const;

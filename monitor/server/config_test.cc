@@ -95,3 +95,29 @@ TEST(MonitorConfigTest, UsageListsEveryOption) {
 
 }  // namespace
 }  // namespace vitrine::monitor
+
+namespace vitrine::monitor {
+namespace {
+
+TEST(MonitorConfigTest, Pkcs11OptionsNameTheTokenAndNeverTheKeyFileToo) {
+  ASSERT_OK_AND_ASSIGN(
+      MonitorCommand command,
+      ParseMonitorCommand({"init", "--data=/srv/m", "--pkcs11_module=/m.so",
+                           "--pkcs11_token=t", "--pkcs11_key_label=witness",
+                           "--pkcs11_pin_file=/etc/pin"}));
+  EXPECT_EQ(command.config.pkcs11_module, "/m.so");
+  EXPECT_EQ(command.config.pkcs11_token, "t");
+  EXPECT_EQ(command.config.pkcs11_key_label, "witness");
+  EXPECT_EQ(command.config.pkcs11_pin_file, "/etc/pin");
+  EXPECT_TRUE(command.config.Pkcs11Given());
+  EXPECT_EQ(command.config.Pkcs11RecordPath(), "/srv/m/witness.pkcs11");
+  EXPECT_THAT(ParseMonitorCommand({"serve", "--key_file=/k", "--pkcs11_token=t"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "key_file and the pkcs11_* options both name the witness "
+                       "key: use one (a key file, or a key in a PKCS#11 token)"));
+  EXPECT_THAT(ParseMonitorCommand({"serve", "--pkcs11_pin=1234"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown option \"pkcs11_pin\""));
+}
+
+}  // namespace
+}  // namespace vitrine::monitor

@@ -710,3 +710,62 @@ TEST_F(WitnessTest, BelowTheDiskReserveNothingNewIsCosigned) {
 
 }  // namespace
 }  // namespace vitrine::monitor
+
+namespace vitrine::monitor {
+namespace {
+
+// A witness key in an HSM that fails and comes back (issue 18): Sign fails
+// Unavailable while `broken` is set, as log/note/pkcs11's signer does.
+class BreakableSigner : public note::Signer {
+ public:
+  BreakableSigner(std::unique_ptr<note::Signer> inner, std::shared_ptr<std::atomic<bool>> broken)
+      : inner_(std::move(inner)), broken_(std::move(broken)) {}
+  std::string Name() const override { return inner_->Name(); }
+  uint32_t KeyId() const override { return inner_->KeyId(); }
+  note::SignatureType Type() const override { return inner_->Type(); }
+  absl::StatusOr<std::string> Sign(absl::string_view text) const override {
+    if (broken_->load()) return absl::UnavailableError("token removed");
+    return inner_->Sign(text);
+  }
+
+ private:
+  std::unique_ptr<note::Signer> inner_;
+  std::shared_ptr<std::atomic<bool>> broken_;
+};
+
+TEST_F(WitnessTest, ATokenThatFailsRefusesToCosignUntilItIsBack) {
+  auto broken = std::make_shared<std::atomic<bool>>(false);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<note::Signer> inner,
+                       note::NewSigner(witness_key_.signer_key));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Witness> witness,
+      Witness::Open(std::make_unique<BreakableSigner>(std::move(inner), broken),
+                    witness_key_.verifier_key, {log_.vkey()},
+                    NewTempDir("witness-token"), &alarm_));
+  uint64_t held = 0;
+  ASSERT_OK(witness->AddCheckpoint(0, {}, log_.Note(5), &held).status());
+  const std::optional<std::string> before = witness->Latest(log_.origin());
+  ASSERT_TRUE(before.has_value());
+
+  broken->store(true);
+  EXPECT_THAT(witness->AddCheckpoint(5, log_.RawProof(5, 13), log_.Note(13), &held),
+              StatusIs(absl::StatusCode::kUnavailable, "token removed"));
+  // Nothing cosigned, nothing stored: the witness still holds size 5.
+  ASSERT_OK_AND_ASSIGN(uint64_t size, witness->HeldSize(log_.origin()));
+  EXPECT_EQ(size, 5u);
+  EXPECT_EQ(witness->Latest(log_.origin()), before);
+  // A repeat of what it holds needs a signature too: refused as well.
+  EXPECT_THAT(witness->AddCheckpoint(5, {}, log_.Note(5), &held),
+              StatusIs(absl::StatusCode::kUnavailable, "token removed"));
+
+  broken->store(false);
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<std::string> lines,
+      witness->AddCheckpoint(5, log_.RawProof(5, 13), log_.Note(13), &held));
+  ExpectCosigned(log_.Note(13), lines, 13);
+  ASSERT_OK_AND_ASSIGN(size, witness->HeldSize(log_.origin()));
+  EXPECT_EQ(size, 13u);
+}
+
+}  // namespace
+}  // namespace vitrine::monitor

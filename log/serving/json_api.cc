@@ -1,5 +1,6 @@
 #include "log/serving/json_api.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <utility>

@@ -16,6 +16,7 @@
 #define VITRINE_LOG_SERVING_INTERNAL_API_PARAMS_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>

@@ -13,6 +13,8 @@ PACKAGES=(
   libcpp-httplib-dev
   libboost1.74-dev         # Boost.Beast and Asio: the HTTP front (header-only)
   libsodium-dev            # Ed25519: keys, signing, verification
+  libp11-kit-dev           # pkcs11.h for log/note/pkcs11 (headers only)
+  softhsm2                 # a PKCS#11 token for log/note/pkcs11's tests and the HSM walkthrough
   libmicrohttpd-dev libevent-dev  # only bench/http_candidates, but //... builds it
   nlohmann-json3-dev       # tests read the JSON test vectors
   clang-14 libclang-rt-14-dev  # --config=asan and the fuzzers

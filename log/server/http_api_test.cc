@@ -162,8 +162,13 @@ TEST_F(HttpApiTest, RevalidationHeadOtherMethodsAndMetrics) {
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 200);
   const std::string etag = first->get_header_value("ETag");
+  // On a connection that closes after the answer: httplib 0.11 reads a 304
+  // without Content-Length to the end of the connection, which on a
+  // keep-alive one lasts until the server's idle timeout (5 s, its own read
+  // timeout too: a race).
+  httplib::Client once("127.0.0.1", http_->port());
   httplib::Result again =
-      client_->Get("/api/v1/proof?index=3&size=90", {{"If-None-Match", etag}});
+      once.Get("/api/v1/proof?index=3&size=90", {{"If-None-Match", etag}});
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 304);
   EXPECT_EQ(again->body, "");

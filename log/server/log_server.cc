@@ -37,6 +37,7 @@
 #include "log/server/vendor_registry.h"
 #include "log/server/witness_pusher.h"
 #include "log/server/witnessed_head.h"
+#include "log/signing/token_key.h"
 #include "log/storage/store.h"
 #include "log/storage/vendor_backfill.h"
 
@@ -122,9 +123,84 @@ absl::Status RecoverIfRestored(const LogConfig& config, const std::string& vkey)
   return ClearRestoredMark(config.StorePath());
 }
 
+// The token that holds the log key: <data>/log.pkcs11 (what init
+// recorded) with the pkcs11_* options given over it; empty when the key is
+// a file. FailedPrecondition when a key file is named too.
+absl::StatusOr<signing::TokenOptions> LogToken(const LogConfig& config) {
+  signing::TokenOptions given;
+  given.module = config.pkcs11_module;
+  given.token = config.pkcs11_token;
+  given.key_label = config.pkcs11_key_label;
+  given.key_id = config.pkcs11_key_id;
+  given.pin_file = config.pkcs11_pin_file;
+  given.pin_env = config.pkcs11_pin_env;
+  signing::TokenOptions recorded;
+  const std::string record = config.Pkcs11RecordPath();
+  if (PathExists(record)) {
+    VITRINE_ASSIGN_OR_RETURN(recorded, signing::ReadTokenRecord(record));
+  }
+  signing::TokenOptions token = signing::MergeTokenOptions(recorded, given);
+  if (token.empty()) return token;
+  if (!config.key_file.empty() || PathExists(config.KeyPath())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the log key is named twice: key file ", config.KeyPath(),
+        config.key_file.empty() ? " exists" : " is set", " and ",
+        recorded.empty() ? std::string("pkcs11_* options are given")
+                         : absl::StrCat(record, " puts it in a PKCS#11 token"),
+        ": keep one (a key file, or a key in a token)"));
+  }
+  VITRINE_RETURN_IF_ERROR(signing::ValidateTokenOptions(token));
+  return token;
+}
+
+// InitLogData for a key in a token: generates it there (or finds it, from
+// an earlier init or a key ceremony) and writes log.vkey and the record.
+absl::StatusOr<LogIdentity> InitTokenLog(const LogConfig& config,
+                                         const signing::TokenOptions& token) {
+  LogIdentity identity;
+  VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
+  if (PathExists(config.VerifierKeyPath())) {
+    VITRINE_ASSIGN_OR_RETURN(identity.verifier_key,
+                             note::ReadVerifierKeyFile(config.VerifierKeyPath()));
+    // The token's key must be the one this log already publishes.
+    VITRINE_RETURN_IF_ERROR(
+        signing::OpenTokenSigner(token, identity.verifier_key).status());
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(
+        signing::TokenKeyInfo made,
+        signing::InitTokenKey(token, config.origin, note::SignatureType::kEd25519));
+    identity.verifier_key = made.vkey;
+    VITRINE_RETURN_IF_ERROR(WriteFileAtomically(config.VerifierKeyPath(),
+                                                identity.verifier_key + "\n", 0644));
+    identity.created = true;
+  }
+  if (!PathExists(config.Pkcs11RecordPath())) {
+    VITRINE_RETURN_IF_ERROR(signing::WriteTokenRecord(config.Pkcs11RecordPath(), token));
+  }
+  VITRINE_ASSIGN_OR_RETURN(note::VerifierKey parsed,
+                           note::ParseVerifierKey(identity.verifier_key));
+  identity.origin = parsed.name;
+  return identity;
+}
+
+void WriteEmptyVendors(const LogConfig& config) {
+  if (!PathExists(config.VendorsPath())) {
+    std::ofstream(config.VendorsPath())
+        << "# Vendor verifier keys, one per line (vitrine keygen --kind=vendor).\n"
+           "# A statement is accepted only when signed by a key named as its\n"
+           "# vendor. Reloaded on SIGHUP.\n";
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<LogIdentity> InitLogData(const LogConfig& config) {
+  VITRINE_ASSIGN_OR_RETURN(signing::TokenOptions token, LogToken(config));
+  if (!token.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(LogIdentity identity, InitTokenLog(config, token));
+    WriteEmptyVendors(config);
+    return identity;
+  }
   LogIdentity identity;
   const std::string key_path = config.KeyPath();
   if (!PathExists(key_path)) {
@@ -143,12 +219,7 @@ absl::StatusOr<LogIdentity> InitLogData(const LogConfig& config) {
   if (!PathExists(config.VerifierKeyPath())) {
     std::ofstream(config.VerifierKeyPath()) << identity.verifier_key << "\n";
   }
-  if (!PathExists(config.VendorsPath())) {
-    std::ofstream(config.VendorsPath())
-        << "# Vendor verifier keys, one per line (vitrine keygen --kind=vendor).\n"
-           "# A statement is accepted only when signed by a key named as its\n"
-           "# vendor. Reloaded on SIGHUP.\n";
-  }
+  WriteEmptyVendors(config);
   return identity;
 }
 
@@ -218,18 +289,37 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogConfig& con
   VITRINE_RETURN_IF_ERROR(ValidateLogConfig(config));
   auto rep = std::make_unique<Rep>();
   rep->config = config;
+  VITRINE_ASSIGN_OR_RETURN(const signing::TokenOptions token, LogToken(config));
   if (config.init_if_missing) {
     VITRINE_ASSIGN_OR_RETURN(rep->identity, InitLogData(config));
-  } else if (!PathExists(config.KeyPath())) {
+  } else if (token.empty() && !PathExists(config.KeyPath())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no log key at ", config.KeyPath(),
         ": run `vitrine-log init` or pass --init_if_missing"));
+  } else if (!token.empty() && !PathExists(config.VerifierKeyPath())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no log verifier key at ", config.VerifierKeyPath(),
+        ": run `vitrine-log init` with the pkcs11_* options first"));
   }
-  VITRINE_ASSIGN_OR_RETURN(std::string signer_key,
-                           note::ReadSignerKeyFile(config.KeyPath()));
-  VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Signer> signer,
-                           note::NewSigner(signer_key));
-  VITRINE_ASSIGN_OR_RETURN(std::string vkey, note::VerifierKeyOf(signer_key));
+  std::unique_ptr<note::Signer> signer;
+  std::string vkey;
+  if (token.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(std::string signer_key,
+                             note::ReadSignerKeyFile(config.KeyPath()));
+    VITRINE_ASSIGN_OR_RETURN(signer, note::NewSigner(signer_key));
+    VITRINE_ASSIGN_OR_RETURN(vkey, note::VerifierKeyOf(signer_key));
+  } else {
+    // The key never leaves the token: log.vkey names it, and the token's
+    // public key must be that one.
+    VITRINE_ASSIGN_OR_RETURN(vkey, note::ReadVerifierKeyFile(config.VerifierKeyPath()));
+    VITRINE_ASSIGN_OR_RETURN(note::VerifierKey parsed, note::ParseVerifierKey(vkey));
+    if (parsed.type != note::SignatureType::kEd25519) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          config.VerifierKeyPath(), " holds ", vkey,
+          ", not a log key (type 0x01)"));
+    }
+    VITRINE_ASSIGN_OR_RETURN(signer, signing::OpenTokenSigner(token, vkey));
+  }
   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Verifier> unique_verifier,
                            note::NewVerifier(vkey));
   std::shared_ptr<const note::Verifier> verifier = std::move(unique_verifier);

@@ -22,6 +22,7 @@
 #include "log/merkle/hash.h"
 #include "log/note/key_file.h"
 #include "log/note/keys.h"
+#include "log/signing/token_key.h"
 #include "log/note/note.h"
 #include "monitor/evidence/recorder.h"
 #include "monitor/follow/follower.h"
@@ -74,27 +75,89 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::SslServerCredentials(ssl);
 }
 
+// The token that holds the witness key: <data>/witness.pkcs11 (what init
+// recorded) with the pkcs11_* options given over it; empty when the key is
+// a file. FailedPrecondition when a key file is named too.
+absl::StatusOr<signing::TokenOptions> WitnessToken(const MonitorConfig& config) {
+  signing::TokenOptions given;
+  given.module = config.pkcs11_module;
+  given.token = config.pkcs11_token;
+  given.key_label = config.pkcs11_key_label;
+  given.key_id = config.pkcs11_key_id;
+  given.pin_file = config.pkcs11_pin_file;
+  given.pin_env = config.pkcs11_pin_env;
+  signing::TokenOptions recorded;
+  const std::string record = config.Pkcs11RecordPath();
+  if (PathExists(record)) {
+    VITRINE_ASSIGN_OR_RETURN(recorded, signing::ReadTokenRecord(record));
+  }
+  signing::TokenOptions token = signing::MergeTokenOptions(recorded, given);
+  if (token.empty()) return token;
+  if (!config.key_file.empty() || PathExists(config.KeyPath())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the witness key is named twice: key file ", config.KeyPath(),
+        config.key_file.empty() ? " exists" : " is set", " and ",
+        recorded.empty() ? std::string("pkcs11_* options are given")
+                         : absl::StrCat(record, " puts it in a PKCS#11 token"),
+        ": keep one (a key file, or a key in a token)"));
+  }
+  VITRINE_RETURN_IF_ERROR(signing::ValidateTokenOptions(token));
+  return token;
+}
+
+// InitMonitorData's key, in a token: generated there (or found, from an
+// earlier init or a key ceremony); writes witness.vkey and the record.
+absl::StatusOr<std::string> InitTokenWitness(const MonitorConfig& config,
+                                             const signing::TokenOptions& token,
+                                             bool& created) {
+  VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
+  std::string vkey;
+  if (PathExists(config.VerifierKeyPath())) {
+    VITRINE_ASSIGN_OR_RETURN(vkey, note::ReadVerifierKeyFile(config.VerifierKeyPath()));
+    VITRINE_RETURN_IF_ERROR(signing::OpenTokenSigner(token, vkey).status());
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(
+        signing::TokenKeyInfo made,
+        signing::InitTokenKey(token, config.name, note::SignatureType::kCosignatureV1));
+    vkey = made.vkey;
+    VITRINE_RETURN_IF_ERROR(
+        WriteFileAtomically(config.VerifierKeyPath(), vkey + "\n", 0644));
+    created = true;
+  }
+  if (!PathExists(config.Pkcs11RecordPath())) {
+    VITRINE_RETURN_IF_ERROR(signing::WriteTokenRecord(config.Pkcs11RecordPath(), token));
+  }
+  return vkey;
+}
+
 }  // namespace
 
 absl::StatusOr<MonitorIdentity> InitMonitorData(const MonitorConfig& config) {
   MonitorIdentity identity;
+  VITRINE_ASSIGN_OR_RETURN(const signing::TokenOptions token, WitnessToken(config));
   const std::string key_path = config.KeyPath();
-  if (!PathExists(key_path)) {
-    VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
-    VITRINE_ASSIGN_OR_RETURN(
-        note::GeneratedKey key,
-        note::GenerateKey(config.name, note::SignatureType::kCosignatureV1));
-    VITRINE_RETURN_IF_ERROR(note::WriteSignerKeyFile(key_path, key.signer_key));
-    identity.created = true;
+  if (!token.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(identity.verifier_key,
+                             InitTokenWitness(config, token, identity.created));
+  } else {
+    if (!PathExists(key_path)) {
+      VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
+      VITRINE_ASSIGN_OR_RETURN(
+          note::GeneratedKey key,
+          note::GenerateKey(config.name, note::SignatureType::kCosignatureV1));
+      VITRINE_RETURN_IF_ERROR(note::WriteSignerKeyFile(key_path, key.signer_key));
+      identity.created = true;
+    }
+    VITRINE_ASSIGN_OR_RETURN(std::string signer_key, note::ReadSignerKeyFile(key_path));
+    VITRINE_ASSIGN_OR_RETURN(identity.verifier_key, note::VerifierKeyOf(signer_key));
   }
-  VITRINE_ASSIGN_OR_RETURN(std::string signer_key, note::ReadSignerKeyFile(key_path));
-  VITRINE_ASSIGN_OR_RETURN(identity.verifier_key, note::VerifierKeyOf(signer_key));
   VITRINE_ASSIGN_OR_RETURN(note::VerifierKey parsed,
                            note::ParseVerifierKey(identity.verifier_key));
   if (parsed.type != note::SignatureType::kCosignatureV1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        key_path, " is not a witness key (cosignature/v1, type 0x04): make one with "
-                  "`vitrine-monitor init` or `vitrine keygen --kind=witness`"));
+        token.empty() ? key_path : config.VerifierKeyPath(),
+        " is not a witness key (cosignature/v1, type 0x04): make one with "
+        "`vitrine-monitor init` or `vitrine keygen --kind=witness`"));
   }
   identity.name = parsed.name;
   if (!PathExists(config.VerifierKeyPath())) {
@@ -243,10 +306,17 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
   auto rep = std::make_unique<Rep>();
   Rep* r = rep.get();
   rep->config = config;
-  if (!config.init_if_missing && !PathExists(config.KeyPath())) {
+  VITRINE_ASSIGN_OR_RETURN(const signing::TokenOptions token, WitnessToken(config));
+  if (!config.init_if_missing && token.empty() && !PathExists(config.KeyPath())) {
     return absl::FailedPreconditionError(
         absl::StrCat("no witness key at ", config.KeyPath(),
                      ": run `vitrine-monitor init` or pass --init_if_missing"));
+  }
+  if (!config.init_if_missing && !token.empty() &&
+      !PathExists(config.VerifierKeyPath())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no witness verifier key at ", config.VerifierKeyPath(),
+        ": run `vitrine-monitor init` with the pkcs11_* options first"));
   }
   VITRINE_ASSIGN_OR_RETURN(rep->identity, InitMonitorData(config));
 
@@ -257,10 +327,21 @@ absl::StatusOr<std::unique_ptr<MonitorServer>> MonitorServer::Start(
                                                                 config.ObservedDir()));
   std::vector<std::string> log_vkeys;
   for (const FollowedLog& log : followed) log_vkeys.push_back(log.vkey);
-  VITRINE_ASSIGN_OR_RETURN(std::string witness_key, note::ReadSignerKeyFile(config.KeyPath()));
-  VITRINE_ASSIGN_OR_RETURN(rep->witness,
-                           Witness::OpenWithKey(witness_key, log_vkeys, config.WitnessDir(),
-                                                rep->alarm.get()));
+  if (token.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(std::string witness_key,
+                             note::ReadSignerKeyFile(config.KeyPath()));
+    VITRINE_ASSIGN_OR_RETURN(rep->witness,
+                             Witness::OpenWithKey(witness_key, log_vkeys, config.WitnessDir(),
+                                                  rep->alarm.get()));
+  } else {
+    // The key never leaves the token: witness.vkey names it (InitMonitorData
+    // checked it is the token's key), and every cosignature is made there.
+    VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<note::Signer> signer,
+                             signing::OpenTokenSigner(token, rep->identity.verifier_key));
+    VITRINE_ASSIGN_OR_RETURN(
+        rep->witness, Witness::Open(std::move(signer), rep->identity.verifier_key,
+                                    log_vkeys, config.WitnessDir(), rep->alarm.get()));
+  }
   DiskReserveOptions disk_options;
   disk_options.min_free_bytes = config.min_free_bytes;
   rep->disk = std::make_unique<DiskReserve>(config.data, disk_options);

@@ -41,6 +41,16 @@ absl::StatusOr<std::string> ValidateTokenKey(const TokenKey& key) {
   if (key.key_label.size() > kMaxKeyLabelSize) {
     return absl::InvalidArgumentError("key label is longer than 256 bytes");
   }
+  // Labels go into messages and logs: no control characters there.
+  for (const std::string* label : {&key.token_label, &key.key_label}) {
+    for (unsigned char c : *label) {
+      if (c < 0x20 || c == 0x7f) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            label == &key.token_label ? "token" : "key",
+            " label contains a control character"));
+      }
+    }
+  }
   if (key.key_id_hex.size() > kMaxIdHexSize || key.key_id_hex.size() % 2 != 0 ||
       key.key_id_hex.find_first_not_of("0123456789abcdefABCDEF") !=
           std::string::npos) {

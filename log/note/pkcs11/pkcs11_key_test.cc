@@ -2,8 +2,6 @@
 // test's temporary folder (SOFTHSM2_CONF).
 #include "log/note/pkcs11/pkcs11_key.h"
 
-#include <sys/stat.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +21,12 @@
 #include "log/note/keys.h"
 #include "log/note/pkcs11/internal/module.h"
 #include "log/note/pkcs11/internal/softhsm_token.h"
+
+// SoftHSM's OpenSSL leaks a few ASN.1 strings (111 bytes, from inside
+// libsofthsm2's key handling); not this code's to fix.
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libsofthsm2.so\nleak:libcrypto.so.3\n";
+}
 
 namespace vitrine::note::pkcs11 {
 namespace {
@@ -48,6 +52,13 @@ std::string TempDir() {
 class SoftHsmEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
+#if defined(VITRINE_TEST_ON_BORINGSSL)
+    // SoftHSM links OpenSSL 3; loaded into a process on BoringSSL its
+    // OpenSSL calls bind to BoringSSL's symbols and it crashes. Nothing
+    // that signs with a token is built on BoringSSL (vitrine-log and
+    // vitrine-monitor link gRPC, hence OpenSSL); pkcs11_fake_test runs.
+    GTEST_SKIP() << "SoftHSM cannot be loaded into a BoringSSL process";
+#endif
     const std::string dir = absl::StrCat(TempDir(), "/softhsm");
     ASSERT_OK(internal::ConfigureSoftHsm(dir));
     for (const char* token : kTokens) {
@@ -391,58 +402,6 @@ TEST(Pkcs11KeyTest, ValidatesTheTokenKey) {
                                   SignatureType::kEd25519)
                            .status()),
             "INVALID_ARGUMENT: key name contains a space at byte 3");
-}
-
-TEST(ReadPinTest, ReadsAPrivateFileOrTheEnvironment) {
-  const std::string path = absl::StrCat(TempDir(), "/pin");
-  auto write = [&path](const std::string& text, mode_t mode) {
-    std::remove(path.c_str());
-    std::ofstream(path) << text;
-    chmod(path.c_str(), mode);
-  };
-  write("1234\nsecond line\n", 0600);
-  EXPECT_EQ(Got(ReadPin(path, "")), std::string("1234"));
-  write("12 34\r\n", 0400);
-  EXPECT_EQ(Got(ReadPin(path, "")), std::string("12 34"));
-  write("5678", 0600);
-  EXPECT_EQ(Got(ReadPin(path, "")), std::string("5678"));
-  write("1234\n", 0640);
-  EXPECT_EQ(StatusText(ReadPin(path, "").status()),
-            absl::StrCat("INVALID_ARGUMENT: PIN file ", path,
-                         " is accessible by group or others (mode 0640): "
-                         "chmod 600 it"));
-  write("1234\n", 0604);
-  EXPECT_EQ(ReadPin(path, "").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  write("\n1234\n", 0600);
-  EXPECT_EQ(StatusText(ReadPin(path, "").status()),
-            absl::StrCat("INVALID_ARGUMENT: PIN file ", path,
-                         " holds an empty first line"));
-  write(std::string(5000, '1'), 0600);
-  EXPECT_EQ(StatusText(ReadPin(path, "").status()),
-            absl::StrCat("INVALID_ARGUMENT: PIN file ", path,
-                         " is over 4096 bytes"));
-  EXPECT_EQ(ReadPin(absl::StrCat(path, ".missing"), "").status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(StatusText(ReadPin(TempDir(), "").status()),
-            absl::StrCat("INVALID_ARGUMENT: PIN file ", TempDir(),
-                         " is not a regular file"));
-
-  setenv("VITRINE_TEST_PIN", "4321", 1);
-  EXPECT_EQ(Got(ReadPin("", "VITRINE_TEST_PIN")), std::string("4321"));
-  setenv("VITRINE_TEST_PIN", "", 1);
-  EXPECT_EQ(StatusText(ReadPin("", "VITRINE_TEST_PIN").status()),
-            "INVALID_ARGUMENT: environment variable VITRINE_TEST_PIN (the "
-            "token's PIN) is empty");
-  unsetenv("VITRINE_TEST_PIN");
-  EXPECT_EQ(StatusText(ReadPin("", "VITRINE_TEST_PIN").status()),
-            "NOT_FOUND: environment variable VITRINE_TEST_PIN (the token's "
-            "PIN) is not set");
-  const std::string both =
-      "INVALID_ARGUMENT: give the token's PIN by exactly one of a PIN file "
-      "and an environment variable";
-  EXPECT_EQ(StatusText(ReadPin(path, "VITRINE_TEST_PIN").status()), both);
-  EXPECT_EQ(StatusText(ReadPin("", "").status()), both);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ namespace {
 constexpr unsigned long kDeviceRemoved = 0x32;
 constexpr unsigned long kFunctionFailed = 0x06;
 constexpr unsigned long kSessionClosed = 0xb0;
+constexpr unsigned long kMechanismInvalid = 0x70;
 
 struct Counts {
   long opened = 0;
@@ -55,6 +56,7 @@ class Fake {
     corrupt_signs = Find<void (*)(int)>("fake_pkcs11_corrupt_signs");
     set_present = Find<void (*)(int)>("fake_pkcs11_set_present");
     set_pin = Find<void (*)(const char*, int)>("fake_pkcs11_set_pin");
+    set_keys = Find<void (*)(int, unsigned long, int)>("fake_pkcs11_set_keys");
     counts_ = Find<void (*)(long*, long*, long*, long*)>("fake_pkcs11_counts");
   }
 
@@ -70,6 +72,7 @@ class Fake {
     fail_sign_inits(0, 0);
     corrupt_signs(0);
     set_pin("1234", 0);
+    set_keys(1, 0, 0);
     set_present(1);
   }
 
@@ -78,6 +81,7 @@ class Fake {
   void (*corrupt_signs)(int) = nullptr;
   void (*set_present)(int) = nullptr;
   void (*set_pin)(const char*, int) = nullptr;
+  void (*set_keys)(int, unsigned long, int) = nullptr;
 
  private:
   template <typename F>
@@ -238,6 +242,35 @@ TEST_F(Pkcs11FakeTest, LockedPin) {
             "PERMISSION_DENIED: the user PIN of token 'fake-token' is locked "
             "(C_Login: CKR_PIN_LOCKED (0xa4)): unlock it with the security "
             "officer's PIN");
+}
+
+TEST_F(Pkcs11FakeTest, GeneratesOnlyProtectedKeys) {
+  ASSERT_OK_AND_ASSIGN(std::string want, Ed25519PublicKey(std::string(32, '\x42')));
+  EXPECT_EQ(GenerateKeyPair(key_).status().ToString(),
+            "ALREADY_EXISTS: token 'fake-token' already holds a key labelled "
+            "'fake-key'");
+  // A token that ignores CKA_SENSITIVE / CKA_EXTRACTABLE: the pair it made
+  // is deleted again.
+  fake_.set_keys(0, 0, 1);
+  EXPECT_EQ(GenerateKeyPair(key_).status().ToString(),
+            "FAILED_PRECONDITION: the token made key 'fake-key' (ID 01) in "
+            "token 'fake-token' not sensitive: the key pair was deleted");
+  EXPECT_EQ(PublicKey(key_).status().ToString(),
+            "NOT_FOUND: key 'fake-key' (ID 01) in token 'fake-token' not "
+            "found: the token holds no such private key");
+  fake_.set_keys(0, kMechanismInvalid, 0);
+  EXPECT_EQ(GenerateKeyPair(key_).status().ToString(),
+            "FAILED_PRECONDITION: token 'fake-token' cannot generate Ed25519 "
+            "key pairs (C_GenerateKeyPair: CKR_MECHANISM_INVALID (0x70))");
+  fake_.set_keys(0, kDeviceRemoved, 0);
+  EXPECT_EQ(GenerateKeyPair(key_).status().ToString(),
+            "UNAVAILABLE: generating key 'fake-key' (ID 01) in token "
+            "'fake-token' failed (C_GenerateKeyPair: CKR_DEVICE_REMOVED "
+            "(0x32))");
+  fake_.set_keys(0, 0, 0);
+  absl::StatusOr<std::string> generated = GenerateKeyPair(key_);
+  ASSERT_OK(generated.status());
+  EXPECT_EQ(*generated, want);
 }
 
 // Threads keep signing while the token blips: each call either signs with

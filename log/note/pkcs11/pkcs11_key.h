@@ -26,9 +26,12 @@
 //   Unauthenticated     a wrong PIN (CKR_PIN_INCORRECT)
 //   PermissionDenied    a locked PIN (CKR_PIN_LOCKED)
 //   FailedPrecondition  a key that is not Ed25519 (RSA, P-256, Ed448),
-//                       several keys matching, a key that cannot sign
+//                       several keys or tokens matching, a key that
+//                       cannot sign; GenerateKeyPair: a token that cannot
+//                       make Ed25519 keys or made the key extractable
 //   AlreadyExists       GenerateKeyPair: a key with that label or ID exists
 //   Unavailable         the module or token failing (removed, device error)
+//   Unimplemented       a module without a function this needs
 // All functions are thread-safe; so is every signer.
 #ifndef VITRINE_LOG_NOTE_PKCS11_PKCS11_KEY_H_
 #define VITRINE_LOG_NOTE_PKCS11_PKCS11_KEY_H_

@@ -44,6 +44,9 @@ struct State {
   CK_RV sign_init_rv = CKR_OK;
   int sign_init_failures = 0;
   int corruptions = 0;
+  bool keys_present = true;      // Objects 10 and 11 exist.
+  bool extractable = false;      // What C_GenerateKeyPair makes.
+  CK_RV generate_rv = CKR_OK;    // What C_GenerateKeyPair answers.
   long opened = 0;
   long logins = 0;
   long signatures = 0;
@@ -92,6 +95,14 @@ bool Attribute(const State& s, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type,
     case CKA_ID: out->assign(reinterpret_cast<const char*>(kId), sizeof(kId)); return true;
     case CKA_EC_PARAMS: out->assign(kParams, sizeof(kParams) - 1); return true;
     case CKA_SIGN: if (!is_private) return false; bbool(true); return true;
+    case CKA_SENSITIVE:
+      if (!is_private) return false;
+      bbool(!s.extractable);
+      return true;
+    case CKA_EXTRACTABLE:
+      if (!is_private) return false;
+      bbool(s.extractable);
+      return true;
     case CKA_EC_POINT:
       if (is_private) return false;
       out->assign(reinterpret_cast<const char*>(s.public_key), 32);
@@ -189,6 +200,7 @@ CK_RV FindObjectsInit(CK_SESSION_HANDLE session, CK_ATTRIBUTE* templ,
   if (CK_RV rv = CheckSession(s, session); rv != CKR_OK) return rv;
   std::vector<CK_OBJECT_HANDLE> matches;
   for (CK_OBJECT_HANDLE object : {kPrivateKey, kPublicKey}) {
+    if (!s.keys_present) break;
     if (object == kPrivateKey && !s.logged_in) continue;  // CKA_PRIVATE.
     bool match = true;
     for (CK_ULONG i = 0; i < count; ++i) {
@@ -230,7 +242,7 @@ CK_RV GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
   State& s = S();
   std::lock_guard<std::mutex> lock(s.mu);
   if (CK_RV rv = CheckSession(s, session); rv != CKR_OK) return rv;
-  if (object != kPrivateKey && object != kPublicKey) {
+  if ((object != kPrivateKey && object != kPublicKey) || !s.keys_present) {
     return CKR_OBJECT_HANDLE_INVALID;
   }
   CK_RV result = CKR_OK;
@@ -295,6 +307,37 @@ CK_RV Sign(CK_SESSION_HANDLE session, CK_BYTE* data, CK_ULONG length,
   return CKR_OK;
 }
 
+// "Generates" the one key pair the fake knows (whatever the templates
+// say), sensitive or not as fake_pkcs11_generate steered it.
+CK_RV GenerateKeyPair(CK_SESSION_HANDLE session, CK_MECHANISM* mechanism,
+                      CK_ATTRIBUTE*, CK_ULONG, CK_ATTRIBUTE*, CK_ULONG,
+                      CK_OBJECT_HANDLE* public_key,
+                      CK_OBJECT_HANDLE* private_key) {
+  State& s = S();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (CK_RV rv = CheckSession(s, session); rv != CKR_OK) return rv;
+  if (s.generate_rv != CKR_OK) return s.generate_rv;
+  if (mechanism->mechanism != CKM_EC_EDWARDS_KEY_PAIR_GEN) {
+    return CKR_MECHANISM_INVALID;
+  }
+  if (s.keys_present) return CKR_GENERAL_ERROR;  // One key pair at most.
+  s.keys_present = true;
+  *public_key = kPublicKey;
+  *private_key = kPrivateKey;
+  return CKR_OK;
+}
+
+CK_RV DestroyObject(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object) {
+  State& s = S();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (CK_RV rv = CheckSession(s, session); rv != CKR_OK) return rv;
+  if ((object != kPrivateKey && object != kPublicKey) || !s.keys_present) {
+    return CKR_OBJECT_HANDLE_INVALID;
+  }
+  s.keys_present = false;  // Both go: the fake's pair is one.
+  return CKR_OK;
+}
+
 CK_FUNCTION_LIST* List() {
   static CK_FUNCTION_LIST* list = [] {
     auto* l = new CK_FUNCTION_LIST();
@@ -313,6 +356,8 @@ CK_FUNCTION_LIST* List() {
     l->C_GetAttributeValue = GetAttributeValue;
     l->C_SignInit = SignInit;
     l->C_Sign = Sign;
+    l->C_GenerateKeyPair = GenerateKeyPair;
+    l->C_DestroyObject = DestroyObject;
     return l;
   }();
   return list;
@@ -366,6 +411,17 @@ __attribute__((visibility("default"))) void fake_pkcs11_set_pin(
   std::lock_guard<std::mutex> lock(S().mu);
   S().pin = pin;
   S().pin_locked = locked != 0;
+}
+
+// Removes the key pair (present = 0) or puts it back, and sets what
+// C_GenerateKeyPair does: answer `rv`, or make the pair with a private key
+// that is extractable and not sensitive (extractable = 1) or not.
+__attribute__((visibility("default"))) void fake_pkcs11_set_keys(
+    int present, CK_RV rv, int extractable) {
+  std::lock_guard<std::mutex> lock(S().mu);
+  S().keys_present = present != 0;
+  S().generate_rv = rv;
+  S().extractable = extractable != 0;
 }
 
 // Sessions opened, C_Login calls, signatures made, sessions open now.

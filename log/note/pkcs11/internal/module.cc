@@ -127,21 +127,6 @@ std::string KeyTypeName(CK_KEY_TYPE type) {
   }
 }
 
-bool IsSessionLost(CK_RV rv) {
-  switch (rv) {
-    case CKR_DEVICE_REMOVED:
-    case CKR_DEVICE_ERROR:
-    case CKR_TOKEN_NOT_PRESENT:
-    case CKR_SESSION_CLOSED:
-    case CKR_SESSION_HANDLE_INVALID:
-    case CKR_CRYPTOKI_NOT_INITIALIZED:
-    case CKR_USER_NOT_LOGGED_IN:
-      return true;
-    default:
-      return false;
-  }
-}
-
 absl::StatusOr<Module*> Module::Load(const std::string& path) {
   absl::MutexLock lock(&registry_mu);
   auto found = Registry().find(path);

@@ -34,10 +34,6 @@ std::string RvName(CK_RV rv);
 // Returns "CKK_EC" etc. for a key type, the hex value for others.
 std::string KeyTypeName(CK_KEY_TYPE type);
 
-// Returns whether `rv` means the token or the session went away (removed,
-// closed, device error): the session must be opened again.
-bool IsSessionLost(CK_RV rv);
-
 // A loaded, initialised module. Modules stay loaded for the life of the
 // process: one C_Initialize per module and process (PKCS#11 allows one),
 // shared by every key in it.

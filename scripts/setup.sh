@@ -15,6 +15,7 @@ PACKAGES=(
   libsodium-dev            # Ed25519: keys, signing, verification
   libp11-kit-dev           # pkcs11.h for log/note/pkcs11 (headers only)
   softhsm2                 # a PKCS#11 token for log/note/pkcs11's tests and the HSM walkthrough
+  openssl                  # tests/hsm: a P-256 key put in the token as a key of the wrong type
   libmicrohttpd-dev libevent-dev  # only bench/http_candidates, but //... builds it
   nlohmann-json3-dev       # tests read the JSON test vectors
   clang-14 libclang-rt-14-dev  # --config=asan and the fuzzers

@@ -4,6 +4,7 @@
 // use (a raw CKA_EC_POINT, PrintableString CKA_EC_PARAMS).
 #include <dlfcn.h>
 #include <limits.h>
+#include <p11-kit-1/p11-kit/pkcs11.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -58,6 +59,8 @@ class Fake {
     set_pin = Find<void (*)(const char*, int)>("fake_pkcs11_set_pin");
     set_keys = Find<void (*)(int, unsigned long, int)>("fake_pkcs11_set_keys");
     counts_ = Find<void (*)(long*, long*, long*, long*)>("fake_pkcs11_counts");
+    auto get_list = Find<CK_C_GetFunctionList>("C_GetFunctionList");
+    if (get_list != nullptr) get_list(&functions);
   }
 
   const std::string& path() const { return path_; }
@@ -82,6 +85,7 @@ class Fake {
   void (*set_present)(int) = nullptr;
   void (*set_pin)(const char*, int) = nullptr;
   void (*set_keys)(int, unsigned long, int) = nullptr;
+  CK_FUNCTION_LIST* functions = nullptr;  // The module's own entry points.
 
  private:
   template <typename F>
@@ -232,6 +236,17 @@ TEST_F(Pkcs11FakeTest, StopsAfterTheTokenRefusesThePin) {
   ASSERT_OK_AND_ASSIGN(auto restarted,
                        OpenSigner(key_, "example.com/log", SignatureType::kEd25519));
   ExpectSigns(*restarted, "d\n");
+}
+
+// Something else in the process finalised the module: Sign fails once,
+// then initialises it again and signs.
+TEST_F(Pkcs11FakeTest, InitialisesAgainAfterAFinalize) {
+  ASSERT_OK_AND_ASSIGN(auto signer,
+                       OpenSigner(key_, "example.com/log", SignatureType::kEd25519));
+  ASSERT_EQ(fake_.functions->C_Finalize(nullptr), CKR_OK);
+  EXPECT_EQ(signer->Sign("a\n").status().ToString(),
+            Failure("C_SignInit: CKR_CRYPTOKI_NOT_INITIALIZED (0x190)"));
+  ExpectSigns(*signer, "b\n");
 }
 
 TEST_F(Pkcs11FakeTest, LockedPin) {

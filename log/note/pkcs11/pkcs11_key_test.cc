@@ -339,6 +339,11 @@ TEST(Pkcs11KeyTest, ErrorsSayWhatIsWrong) {
             "FAILED_PRECONDITION: key 'rsa' (ID aa) in token 'types' is a "
             "CKK_RSA key, not Ed25519 (CKK_EC_EDWARDS)");
 
+  ASSERT_OK(internal::GenerateEd448KeyPair(Key("types", "ed448")));
+  EXPECT_EQ(StatusText(PublicKey(Key("types", "ed448")).status()),
+            "FAILED_PRECONDITION: key 'ed448' in token 'types' is an Ed448 "
+            "key, not Ed25519");
+
   // Two key pairs under one label: ambiguous until the ID is given.
   ASSERT_OK(GenerateKeyPair(Key("types", "twice", "01")).status());
   ASSERT_OK(internal::ImportEd25519Seed(Key("types", "twice", "02"),

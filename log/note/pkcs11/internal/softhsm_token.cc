@@ -160,6 +160,13 @@ absl::Status GenerateP256KeyPair(const TokenKey& key) {
                        {{CKA_EC_PARAMS, params.data(), params.size()}});
 }
 
+absl::Status GenerateEd448KeyPair(const TokenKey& key) {
+  // DER OBJECT IDENTIFIER 1.3.101.113 (id-Ed448).
+  std::string params = absl::HexStringToBytes("06032b6571");
+  return GenerateOther(key, CKM_EC_EDWARDS_KEY_PAIR_GEN,
+                       {{CKA_EC_PARAMS, params.data(), params.size()}});
+}
+
 absl::Status GenerateRsaKeyPair(const TokenKey& key) {
   CK_ULONG bits = 2048;
   CK_BYTE exponent[] = {0x01, 0x00, 0x01};

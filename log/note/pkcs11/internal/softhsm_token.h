@@ -34,10 +34,11 @@ absl::Status InitToken(const std::string& label, const std::string& pin,
 absl::Status ImportEd25519Seed(const TokenKey& key, absl::string_view seed,
                                const std::string& params);
 
-// Generates an EC P-256 (CKM_EC_KEY_PAIR_GEN) or RSA 2048 key pair under
-// key's label and ID: keys of the wrong type.
+// Generates an EC P-256 (CKM_EC_KEY_PAIR_GEN), RSA 2048 or Ed448 key pair
+// under key's label and ID: keys of the wrong type.
 absl::Status GenerateP256KeyPair(const TokenKey& key);
 absl::Status GenerateRsaKeyPair(const TokenKey& key);
+absl::Status GenerateEd448KeyPair(const TokenKey& key);
 
 }  // namespace vitrine::note::pkcs11::internal
 

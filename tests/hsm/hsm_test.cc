@@ -5,7 +5,8 @@
 // a cosignature made in the token; each startup error with its message; and
 // a token that fails under a running log (its objects deleted by
 // re-initialising it): writes stop UNAVAILABLE with the reason, reads go
-// on, and writes resume once the token is restored from its backup.
+// on, and writes resume once the token is restored from its backup; the
+// same for a witness, whose witnessed checkpoint stalls and catches up.
 //
 // Each test initialises its own token in a temp folder (SOFTHSM2_CONF).
 #include <stdlib.h>
@@ -372,6 +373,60 @@ TEST_F(HsmTest, ATokenThatFailsStopsWritesUntilItIsBack) {
   EXPECT_EQ(NoteSize(HttpGet(log.http_address(), "/checkpoint")), 2);
   EXPECT_TRUE(AddOne(log.grpc_address(), statements[2]).ok());
   EXPECT_EQ(log.Stop(), 0);
+}
+
+// The same for a witness whose key is in the token: while the token is
+// gone it refuses the log's pushes (the log's witnessed checkpoint stays
+// put while appends go on); restored, it cosigns again and the witnessed
+// checkpoint catches up.
+TEST_F(HsmTest, AWitnessWhoseTokenFailsCosignsAgainWhenItIsBack) {
+  const std::string log_vkey = InitLog(log_data_, "hsm.test/log");
+  ASSERT_FALSE(log_vkey.empty());
+  const std::string monitor_data = dir_ + "/monitor";
+  std::vector<std::string> monitor_init = {"init", "--data=" + monitor_data,
+                                           "--name=w.test/witness"};
+  for (const std::string& a : Token("witness")) monitor_init.push_back(a);
+  ASSERT_EQ(tests::Run(MonitorBinary(), monitor_init).exit_code, 0);
+  const std::string witness_vkey = Chomp(ReadFileOrEmpty(monitor_data + "/witness.vkey"));
+  MakeVendor();
+  WriteFileOrDie(log_data_ + "/vendors", vendor_vkey_);
+  WriteFileOrDie(monitor_data + "/vendors", vendor_vkey_);
+  std::filesystem::copy(tokens_, dir_ + "/token-backup",
+                        std::filesystem::copy_options::recursive);
+  const int log_port = ReservePort(), witness_port = ReservePort();
+  ServerProcess monitor = StartMonitor(
+      monitor_data, {absl::StrCat("--log=", log_vkey, "@127.0.0.1:", log_port),
+                     absl::StrCat("--grpc_listen=127.0.0.1:", witness_port),
+                     "--poll_interval_ms=100"});
+  ASSERT_TRUE(monitor.running()) << monitor.startup_output();
+  ServerProcess log = StartLog(
+      log_data_, {absl::StrCat("--grpc_listen=127.0.0.1:", log_port),
+                  absl::StrCat("--witness=", witness_vkey, "@127.0.0.1:", witness_port),
+                  "--witness_timeout_ms=1000"});
+  ASSERT_TRUE(log.running()) << log.startup_output();
+  const VendorKey vendor{vendor_vkey_, Chomp(ReadFileOrEmpty(dir_ + "/acme.key"))};
+  std::vector<std::string> statements = MakeStatements(vendor, 0, 3, "witness");
+  const auto witnessed = [&] { return HttpGet(log.http_address(), "/checkpoint"); };
+  ASSERT_TRUE(AddOne(log.grpc_address(), statements[0]).ok());
+  ASSERT_TRUE(WaitFor([&] { return NoteSize(witnessed()) == 1; })) << witnessed();
+
+  Outcome reinit = tests::Run(kSoftHsmUtil, {"--init-token", "--token", "vitrine", "--label",
+                                             "vitrine", "--so-pin", "5678", "--pin", kPin});
+  ASSERT_EQ(reinit.exit_code, 0) << reinit.out << reinit.err;
+  // Appends go on (the log's key is a file); the witness cosigns nothing.
+  ASSERT_TRUE(AddOne(log.grpc_address(), statements[1]).ok());
+  absl::SleepFor(absl::Seconds(3));  // several push rounds
+  EXPECT_EQ(NoteSize(witnessed()), 1) << witnessed();
+  EXPECT_EQ(Metric(monitor, "vitrine_monitor_witness_size{origin=\"hsm.test/log\"}"), 1);
+
+  std::filesystem::remove_all(tokens_);
+  std::filesystem::copy(dir_ + "/token-backup", tokens_,
+                        std::filesystem::copy_options::recursive);
+  ASSERT_TRUE(WaitFor([&] { return NoteSize(witnessed()) == 2; })) << witnessed();
+  EXPECT_THAT(witnessed(), HasSubstr("\n\u2014 w.test/witness "));
+  EXPECT_TRUE(note::OpenNote(witnessed(), *KeySet(witness_vkey)).ok()) << witnessed();
+  EXPECT_EQ(log.Stop(), 0);
+  EXPECT_EQ(monitor.Stop(), 0);
 }
 
 }  // namespace

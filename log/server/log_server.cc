@@ -172,7 +172,8 @@ absl::StatusOr<LogIdentity> InitTokenLog(const LogConfig& config,
     identity.verifier_key = made.vkey;
     VITRINE_RETURN_IF_ERROR(WriteFileAtomically(config.VerifierKeyPath(),
                                                 identity.verifier_key + "\n", 0644));
-    identity.created = true;
+    // "created" as for a key file: the key is new, not found in the token.
+    identity.created = made.created;
   }
   if (!PathExists(config.Pkcs11RecordPath())) {
     VITRINE_RETURN_IF_ERROR(signing::WriteTokenRecord(config.Pkcs11RecordPath(), token));

@@ -122,7 +122,7 @@ absl::StatusOr<std::string> InitTokenWitness(const MonitorConfig& config,
     vkey = made.vkey;
     VITRINE_RETURN_IF_ERROR(
         WriteFileAtomically(config.VerifierKeyPath(), vkey + "\n", 0644));
-    created = true;
+    created = made.created;  // false: the token already held the key
   }
   if (!PathExists(config.Pkcs11RecordPath())) {
     VITRINE_RETURN_IF_ERROR(signing::WriteTokenRecord(config.Pkcs11RecordPath(), token));

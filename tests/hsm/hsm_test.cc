@@ -171,6 +171,12 @@ TEST_F(HsmTest, ALogAndAWitnessSignInTheToken) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.out, HasSubstr("found existing log hsm.test/log"));
   EXPECT_EQ(ReadFileOrEmpty(log_data_ + "/log.vkey"), log_vkey + "\n");
+  // So does init of a new data folder (a key made at a key ceremony, a
+  // restored backup): the token's key, not a new one.
+  Outcome elsewhere = InitTokenLog(dir_ + "/log-again", "log");
+  ASSERT_EQ(elsewhere.exit_code, 0) << elsewhere.err;
+  EXPECT_THAT(elsewhere.out, HasSubstr("found existing log hsm.test/log in " + dir_ +
+                                       "/log-again\nverifier key: " + log_vkey + "\n"));
 
   // The witness key in the same token under its own label.
   const std::string monitor_data = dir_ + "/monitor";

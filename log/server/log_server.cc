@@ -37,6 +37,7 @@
 #include "log/server/vendor_registry.h"
 #include "log/server/witness_pusher.h"
 #include "log/server/witnessed_head.h"
+#include "log/signing/token_files.h"
 #include "log/signing/token_key.h"
 #include "log/storage/store.h"
 #include "log/storage/vendor_backfill.h"
@@ -123,65 +124,11 @@ absl::Status RecoverIfRestored(const LogConfig& config, const std::string& vkey)
   return ClearRestoredMark(config.StorePath());
 }
 
-// The token that holds the log key: <data>/log.pkcs11 (what init
-// recorded) with the pkcs11_* options given over it; empty when the key is
-// a file. FailedPrecondition when a key file is named too.
+// The token that holds the log key (log/signing/token_files.h); empty when
+// the key is a file.
 absl::StatusOr<signing::TokenOptions> LogToken(const LogConfig& config) {
-  signing::TokenOptions given;
-  given.module = config.pkcs11_module;
-  given.token = config.pkcs11_token;
-  given.key_label = config.pkcs11_key_label;
-  given.key_id = config.pkcs11_key_id;
-  given.pin_file = config.pkcs11_pin_file;
-  given.pin_env = config.pkcs11_pin_env;
-  signing::TokenOptions recorded;
-  const std::string record = config.Pkcs11RecordPath();
-  if (PathExists(record)) {
-    VITRINE_ASSIGN_OR_RETURN(recorded, signing::ReadTokenRecord(record));
-  }
-  signing::TokenOptions token = signing::MergeTokenOptions(recorded, given);
-  if (token.empty()) return token;
-  if (!config.key_file.empty() || PathExists(config.KeyPath())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the log key is named twice: key file ", config.KeyPath(),
-        config.key_file.empty() ? " exists" : " is set", " and ",
-        recorded.empty() ? std::string("pkcs11_* options are given")
-                         : absl::StrCat(record, " puts it in a PKCS#11 token"),
-        ": keep one (a key file, or a key in a token)"));
-  }
-  VITRINE_RETURN_IF_ERROR(signing::ValidateTokenOptions(token));
-  return token;
-}
-
-// InitLogData for a key in a token: generates it there (or finds it, from
-// an earlier init or a key ceremony) and writes log.vkey and the record.
-absl::StatusOr<LogIdentity> InitTokenLog(const LogConfig& config,
-                                         const signing::TokenOptions& token) {
-  LogIdentity identity;
-  VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
-  if (PathExists(config.VerifierKeyPath())) {
-    VITRINE_ASSIGN_OR_RETURN(identity.verifier_key,
-                             note::ReadVerifierKeyFile(config.VerifierKeyPath()));
-    // The token's key must be the one this log already publishes.
-    VITRINE_RETURN_IF_ERROR(
-        signing::OpenTokenSigner(token, identity.verifier_key).status());
-  } else {
-    VITRINE_ASSIGN_OR_RETURN(
-        signing::TokenKeyInfo made,
-        signing::InitTokenKey(token, config.origin, note::SignatureType::kEd25519));
-    identity.verifier_key = made.vkey;
-    VITRINE_RETURN_IF_ERROR(WriteFileAtomically(config.VerifierKeyPath(),
-                                                identity.verifier_key + "\n", 0644));
-    // "created" as for a key file: the key is new, not found in the token.
-    identity.created = made.created;
-  }
-  if (!PathExists(config.Pkcs11RecordPath())) {
-    VITRINE_RETURN_IF_ERROR(signing::WriteTokenRecord(config.Pkcs11RecordPath(), token));
-  }
-  VITRINE_ASSIGN_OR_RETURN(note::VerifierKey parsed,
-                           note::ParseVerifierKey(identity.verifier_key));
-  identity.origin = parsed.name;
-  return identity;
+  return signing::ResolveToken(signing::TokenOptionsOf(config), config.Pkcs11RecordPath(),
+                               config.KeyPath(), !config.key_file.empty(), "log");
 }
 
 void WriteEmptyVendors(const LogConfig& config) {
@@ -198,9 +145,14 @@ void WriteEmptyVendors(const LogConfig& config) {
 absl::StatusOr<LogIdentity> InitLogData(const LogConfig& config) {
   VITRINE_ASSIGN_OR_RETURN(signing::TokenOptions token, LogToken(config));
   if (!token.empty()) {
-    VITRINE_ASSIGN_OR_RETURN(LogIdentity identity, InitTokenLog(config, token));
+    VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
+    VITRINE_ASSIGN_OR_RETURN(
+        signing::TokenKeyInfo key,
+        signing::InitTokenKeyFiles(token, config.origin, note::SignatureType::kEd25519,
+                                   config.VerifierKeyPath(), config.Pkcs11RecordPath()));
+    VITRINE_ASSIGN_OR_RETURN(note::VerifierKey parsed, note::ParseVerifierKey(key.vkey));
     WriteEmptyVendors(config);
-    return identity;
+    return LogIdentity{parsed.name, key.vkey, key.created};
   }
   LogIdentity identity;
   const std::string key_path = config.KeyPath();

@@ -22,6 +22,7 @@
 #include "log/merkle/hash.h"
 #include "log/note/key_file.h"
 #include "log/note/keys.h"
+#include "log/signing/token_files.h"
 #include "log/signing/token_key.h"
 #include "log/note/note.h"
 #include "monitor/evidence/recorder.h"
@@ -75,59 +76,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::SslServerCredentials(ssl);
 }
 
-// The token that holds the witness key: <data>/witness.pkcs11 (what init
-// recorded) with the pkcs11_* options given over it; empty when the key is
-// a file. FailedPrecondition when a key file is named too.
+// The token that holds the witness key (log/signing/token_files.h); empty
+// when the key is a file.
 absl::StatusOr<signing::TokenOptions> WitnessToken(const MonitorConfig& config) {
-  signing::TokenOptions given;
-  given.module = config.pkcs11_module;
-  given.token = config.pkcs11_token;
-  given.key_label = config.pkcs11_key_label;
-  given.key_id = config.pkcs11_key_id;
-  given.pin_file = config.pkcs11_pin_file;
-  given.pin_env = config.pkcs11_pin_env;
-  signing::TokenOptions recorded;
-  const std::string record = config.Pkcs11RecordPath();
-  if (PathExists(record)) {
-    VITRINE_ASSIGN_OR_RETURN(recorded, signing::ReadTokenRecord(record));
-  }
-  signing::TokenOptions token = signing::MergeTokenOptions(recorded, given);
-  if (token.empty()) return token;
-  if (!config.key_file.empty() || PathExists(config.KeyPath())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the witness key is named twice: key file ", config.KeyPath(),
-        config.key_file.empty() ? " exists" : " is set", " and ",
-        recorded.empty() ? std::string("pkcs11_* options are given")
-                         : absl::StrCat(record, " puts it in a PKCS#11 token"),
-        ": keep one (a key file, or a key in a token)"));
-  }
-  VITRINE_RETURN_IF_ERROR(signing::ValidateTokenOptions(token));
-  return token;
-}
-
-// InitMonitorData's key, in a token: generated there (or found, from an
-// earlier init or a key ceremony); writes witness.vkey and the record.
-absl::StatusOr<std::string> InitTokenWitness(const MonitorConfig& config,
-                                             const signing::TokenOptions& token,
-                                             bool& created) {
-  VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
-  std::string vkey;
-  if (PathExists(config.VerifierKeyPath())) {
-    VITRINE_ASSIGN_OR_RETURN(vkey, note::ReadVerifierKeyFile(config.VerifierKeyPath()));
-    VITRINE_RETURN_IF_ERROR(signing::OpenTokenSigner(token, vkey).status());
-  } else {
-    VITRINE_ASSIGN_OR_RETURN(
-        signing::TokenKeyInfo made,
-        signing::InitTokenKey(token, config.name, note::SignatureType::kCosignatureV1));
-    vkey = made.vkey;
-    VITRINE_RETURN_IF_ERROR(
-        WriteFileAtomically(config.VerifierKeyPath(), vkey + "\n", 0644));
-    created = made.created;  // false: the token already held the key
-  }
-  if (!PathExists(config.Pkcs11RecordPath())) {
-    VITRINE_RETURN_IF_ERROR(signing::WriteTokenRecord(config.Pkcs11RecordPath(), token));
-  }
-  return vkey;
+  return signing::ResolveToken(signing::TokenOptionsOf(config), config.Pkcs11RecordPath(),
+                               config.KeyPath(), !config.key_file.empty(), "witness");
 }
 
 }  // namespace
@@ -137,8 +90,13 @@ absl::StatusOr<MonitorIdentity> InitMonitorData(const MonitorConfig& config) {
   VITRINE_ASSIGN_OR_RETURN(const signing::TokenOptions token, WitnessToken(config));
   const std::string key_path = config.KeyPath();
   if (!token.empty()) {
-    VITRINE_ASSIGN_OR_RETURN(identity.verifier_key,
-                             InitTokenWitness(config, token, identity.created));
+    VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));
+    VITRINE_ASSIGN_OR_RETURN(
+        signing::TokenKeyInfo key,
+        signing::InitTokenKeyFiles(token, config.name, note::SignatureType::kCosignatureV1,
+                                   config.VerifierKeyPath(), config.Pkcs11RecordPath()));
+    identity.verifier_key = key.vkey;
+    identity.created = key.created;
   } else {
     if (!PathExists(key_path)) {
       VITRINE_RETURN_IF_ERROR(MakeDirs(config.data, 0700));

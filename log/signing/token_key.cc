@@ -1,5 +1,7 @@
 #include "log/signing/token_key.h"
 
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -138,7 +140,21 @@ absl::StatusOr<TokenOptions> ReadTokenRecord(const std::string& path) {
 }
 
 absl::Status WriteTokenRecord(const std::string& path, const TokenOptions& options) {
-  return WriteFileAtomically(path, FormatTokenRecord(options), 0644);
+  // serve may run from another folder than init: relative paths are made
+  // absolute (a module given by bare name stays one, for the loader).
+  TokenOptions recorded = options;
+  std::error_code error;
+  if (!recorded.pin_file.empty()) {
+    recorded.pin_file = std::filesystem::absolute(recorded.pin_file, error).lexically_normal().string();
+  }
+  if (recorded.module.find('/') != std::string::npos) {
+    recorded.module = std::filesystem::absolute(recorded.module, error).lexically_normal().string();
+  }
+  if (error) {
+    return absl::InternalError(absl::StrCat("cannot make the token's paths absolute: ",
+                                            error.message()));
+  }
+  return WriteFileAtomically(path, FormatTokenRecord(recorded), 0644);
 }
 
 absl::StatusOr<TokenKeyInfo> InitTokenKey(const TokenOptions& options,

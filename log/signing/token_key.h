@@ -63,7 +63,8 @@ TokenOptions MergeTokenOptions(const TokenOptions& recorded,
 std::string FormatTokenRecord(const TokenOptions& options);
 absl::StatusOr<TokenOptions> ParseTokenRecord(absl::string_view text);
 absl::StatusOr<TokenOptions> ReadTokenRecord(const std::string& path);
-// Written atomically, mode 0644 (it holds no secret).
+// Written atomically, mode 0644 (it holds no secret), with a relative
+// pin_file or module path made absolute: serve may run from elsewhere.
 absl::Status WriteTokenRecord(const std::string& path, const TokenOptions& options);
 
 // What InitTokenKey did.

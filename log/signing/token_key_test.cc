@@ -1,6 +1,7 @@
 #include "log/signing/token_key.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "common/status_matchers.h"
@@ -95,6 +96,18 @@ TEST(TokenKeyTest, TheRecordRoundTripsAndHoldsNoPin) {
   ASSERT_OK(WriteTokenRecord(path, token));
   ASSERT_OK_AND_ASSIGN(TokenOptions read, ReadTokenRecord(path));
   EXPECT_EQ(read, token);
+  // Relative paths are recorded absolute; a module's bare name stays.
+  token.pin_env = "";
+  token.pin_file = "secrets/pin";
+  token.module = "libsofthsm2.so";
+  ASSERT_OK(WriteTokenRecord(path, token));
+  ASSERT_OK_AND_ASSIGN(read, ReadTokenRecord(path));
+  EXPECT_EQ(read.pin_file, std::filesystem::current_path().string() + "/secrets/pin");
+  EXPECT_EQ(read.module, "libsofthsm2.so");
+  token.module = "./lib/module.so";
+  ASSERT_OK(WriteTokenRecord(path, token));
+  ASSERT_OK_AND_ASSIGN(read, ReadTokenRecord(path));
+  EXPECT_EQ(read.module, std::filesystem::current_path().string() + "/lib/module.so");
 }
 
 }  // namespace

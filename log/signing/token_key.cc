@@ -145,10 +145,12 @@ absl::Status WriteTokenRecord(const std::string& path, const TokenOptions& optio
   TokenOptions recorded = options;
   std::error_code error;
   if (!recorded.pin_file.empty()) {
-    recorded.pin_file = std::filesystem::absolute(recorded.pin_file, error).lexically_normal().string();
+    recorded.pin_file =
+        std::filesystem::absolute(recorded.pin_file, error).lexically_normal().string();
   }
   if (recorded.module.find('/') != std::string::npos) {
-    recorded.module = std::filesystem::absolute(recorded.module, error).lexically_normal().string();
+    recorded.module =
+        std::filesystem::absolute(recorded.module, error).lexically_normal().string();
   }
   if (error) {
     return absl::InternalError(absl::StrCat("cannot make the token's paths absolute: ",

@@ -148,8 +148,11 @@ absl::StatusOr<std::unique_ptr<RebuilderServer>> RebuilderServer::Start(
   DiskReserveOptions disk_options;
   disk_options.min_free_bytes = config.min_free_bytes;
   rep->disk = std::make_unique<DiskReserve>(config.data, disk_options);
+  monitor::VerifiedCopyOptions copy_options;
+  copy_options.program = "vitrine-rebuilder";
   VITRINE_ASSIGN_OR_RETURN(rep->copy,
-                           monitor::VerifiedCopy::Open(config.CopyPath(), rep->log_vkey));
+                           monitor::VerifiedCopy::Open(config.CopyPath(), rep->log_vkey,
+                                                       {}, copy_options));
   rep->entries = std::make_unique<CopyEntries>(rep->copy.get());
 
   client::LogClientOptions log_options;

@@ -89,8 +89,9 @@ absl::StatusOr<std::unique_ptr<VerifiedCopy>> VerifiedCopy::Open(
   VITRINE_ASSIGN_OR_RETURN(const uint64_t listed,
                            storage::IndexLoggedVendors(*store));
   if (listed > 0) {
-    std::fprintf(stderr, "vitrine-monitor: %s: indexed the vendors of %llu entries\n",
-                 key->name.c_str(), static_cast<unsigned long long>(listed));
+    std::fprintf(stderr, "%s: %s: indexed the vendors of %llu entries\n",
+                 options.program.c_str(), key->name.c_str(),
+                 static_cast<unsigned long long>(listed));
   }
   VITRINE_ASSIGN_OR_RETURN(
       sequencer::ResumedLog resumed,
@@ -202,8 +203,9 @@ void VerifiedCopy::FlushIfLarge(absl::Span<const std::string> leaves) {
   // Durability does not depend on it (the WAL holds the batch): a failure
   // costs memory until the next write, so it is reported, not returned.
   if (absl::Status flushed = store_->Flush(); !flushed.ok()) {
-    std::fprintf(stderr, "vitrine-monitor: %s: flushing a catch-up of %zu entries: %s\n",
-                 origin_.c_str(), leaves.size(), flushed.ToString().c_str());
+    std::fprintf(stderr, "%s: %s: flushing a catch-up of %zu entries: %s\n",
+                 options_.program.c_str(), origin_.c_str(), leaves.size(),
+                 flushed.ToString().c_str());
   }
 }
 

@@ -85,6 +85,9 @@ struct VerifiedCopyOptions {
   // store take writes again: each is a RocksDB Resume (which flushes every
   // memtable when it succeeds) and a re-read of the copy's right edge.
   absl::Duration recovery_interval = absl::Seconds(1);
+  // Opens the copy's own stderr lines ("<program>: <origin>: ..."), as
+  // FollowerOptions::program: vitrine-rebuilder keeps a copy too.
+  std::string program = "vitrine-monitor";
 };
 
 class VerifiedCopy : public VerifiedLog {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
 
 namespace vitrine::note::pkcs11::internal {
 namespace {
@@ -380,45 +381,47 @@ absl::StatusOr<std::string> GetBytes(const Session& session,
   return value;
 }
 
-absl::StatusOr<CK_ULONG> GetUlong(const Session& session,
-                                  CK_OBJECT_HANDLE object,
-                                  CK_ATTRIBUTE_TYPE type,
-                                  absl::string_view what) {
+namespace {
+
+// Reads a fixed-size attribute into `value` (`size` bytes): NotFound when
+// the key has none or it is another size. GetUlong and GetBool.
+absl::Status GetFixed(const Session& session, CK_OBJECT_HANDLE object,
+                      CK_ATTRIBUTE_TYPE type, absl::string_view what,
+                      void* value, CK_ULONG size) {
   CK_FUNCTION_LIST* f = session.functions();
   if (f->C_GetAttributeValue == nullptr) {
     return MissingFunction(session.module(), "C_GetAttributeValue");
   }
-  CK_ULONG value = 0;
-  CK_ATTRIBUTE attribute = {type, &value, sizeof(value)};
+  CK_ATTRIBUTE attribute = {type, value, size};
   const CK_RV rv =
       f->C_GetAttributeValue(session.handle(), object, &attribute, 1);
   if (rv == CKR_ATTRIBUTE_TYPE_INVALID ||
-      (rv == CKR_OK && attribute.ulValueLen != sizeof(value))) {
+      (rv == CKR_OK && attribute.ulValueLen != size)) {
     return absl::NotFoundError(absl::StrCat("the key has no ", what));
   }
   if (rv != CKR_OK) {
     return CallError("C_GetAttributeValue", rv, absl::StrCat("(", what, ")"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CK_ULONG> GetUlong(const Session& session,
+                                  CK_OBJECT_HANDLE object,
+                                  CK_ATTRIBUTE_TYPE type,
+                                  absl::string_view what) {
+  CK_ULONG value = 0;
+  VITRINE_RETURN_IF_ERROR(
+      GetFixed(session, object, type, what, &value, sizeof(value)));
   return value;
 }
 
 absl::StatusOr<bool> GetBool(const Session& session, CK_OBJECT_HANDLE object,
                              CK_ATTRIBUTE_TYPE type, absl::string_view what) {
-  CK_FUNCTION_LIST* f = session.functions();
-  if (f->C_GetAttributeValue == nullptr) {
-    return MissingFunction(session.module(), "C_GetAttributeValue");
-  }
   CK_BBOOL value = CK_FALSE;
-  CK_ATTRIBUTE attribute = {type, &value, sizeof(value)};
-  const CK_RV rv =
-      f->C_GetAttributeValue(session.handle(), object, &attribute, 1);
-  if (rv == CKR_ATTRIBUTE_TYPE_INVALID ||
-      (rv == CKR_OK && attribute.ulValueLen != sizeof(value))) {
-    return absl::NotFoundError(absl::StrCat("the key has no ", what));
-  }
-  if (rv != CKR_OK) {
-    return CallError("C_GetAttributeValue", rv, absl::StrCat("(", what, ")"));
-  }
+  VITRINE_RETURN_IF_ERROR(
+      GetFixed(session, object, type, what, &value, sizeof(value)));
   return value != CK_FALSE;
 }
 

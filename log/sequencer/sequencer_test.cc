@@ -1,6 +1,7 @@
 #include "log/sequencer/sequencer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include "log/merkle/hash.h"
 #include "log/merkle/proof.h"
 #include "log/merkle/verify.h"
+#include "log/note/breakable_signer.h"
 #include "log/note/checkpoint.h"
 #include "log/note/keys.h"
 #include "log/sequencer/sequencer_testing.h"
@@ -25,9 +27,9 @@ namespace vitrine::sequencer {
 namespace {
 
 using merkle::Hash;
+using ::vitrine::note::testing::BreakableSigner;
 using ::testing::ElementsAre;
 using ::vitrine::sequencer::testing::AddAndWait;
-using ::vitrine::sequencer::testing::BreakableSigner;
 using ::vitrine::sequencer::testing::Gate;
 using ::vitrine::sequencer::testing::GatedSigner;
 using ::vitrine::sequencer::testing::kOrigin;

@@ -15,7 +15,6 @@
 #ifndef VITRINE_LOG_SEQUENCER_SEQUENCER_TESTING_H_
 #define VITRINE_LOG_SEQUENCER_SEQUENCER_TESTING_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -86,28 +85,6 @@ class GatedSigner : public note::Signer {
  private:
   std::unique_ptr<note::Signer> inner_;
   std::shared_ptr<Gate> gate_;
-};
-
-// A signer that fails with Unavailable ("token removed") while broken, and
-// signs with `inner` otherwise: an HSM that goes away and comes back.
-// Thread-safe.
-class BreakableSigner : public note::Signer {
- public:
-  explicit BreakableSigner(std::unique_ptr<note::Signer> inner)
-      : inner_(std::move(inner)), broken_(std::make_shared<std::atomic<bool>>(false)) {}
-  // Shared with the test after the signer moves into the sequencer.
-  std::shared_ptr<std::atomic<bool>> broken() const { return broken_; }
-  std::string Name() const override { return inner_->Name(); }
-  uint32_t KeyId() const override { return inner_->KeyId(); }
-  note::SignatureType Type() const override { return inner_->Type(); }
-  absl::StatusOr<std::string> Sign(absl::string_view text) const override {
-    if (broken_->load()) return absl::UnavailableError("token removed");
-    return inner_->Sign(text);
-  }
-
- private:
-  std::unique_ptr<note::Signer> inner_;
-  std::shared_ptr<std::atomic<bool>> broken_;
 };
 
 // A store in its own folder under TEST_TMPDIR and a fresh key for kOrigin.

@@ -22,6 +22,7 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "log/note/breakable_signer.h"
 #include "log/note/checkpoint.h"
 #include "log/note/cosignature.h"
 #include "log/note/keys.h"
@@ -714,32 +715,17 @@ TEST_F(WitnessTest, BelowTheDiskReserveNothingNewIsCosigned) {
 namespace vitrine::monitor {
 namespace {
 
-// A witness key in an HSM that fails and comes back (issue 18): Sign fails
-// Unavailable while `broken` is set, as log/note/pkcs11's signer does.
-class BreakableSigner : public note::Signer {
- public:
-  BreakableSigner(std::unique_ptr<note::Signer> inner, std::shared_ptr<std::atomic<bool>> broken)
-      : inner_(std::move(inner)), broken_(std::move(broken)) {}
-  std::string Name() const override { return inner_->Name(); }
-  uint32_t KeyId() const override { return inner_->KeyId(); }
-  note::SignatureType Type() const override { return inner_->Type(); }
-  absl::StatusOr<std::string> Sign(absl::string_view text) const override {
-    if (broken_->load()) return absl::UnavailableError("token removed");
-    return inner_->Sign(text);
-  }
-
- private:
-  std::unique_ptr<note::Signer> inner_;
-  std::shared_ptr<std::atomic<bool>> broken_;
-};
+// A witness key in an HSM that fails and comes back (issue 18).
+using ::vitrine::note::testing::BreakableSigner;
 
 TEST_F(WitnessTest, ATokenThatFailsRefusesToCosignUntilItIsBack) {
-  auto broken = std::make_shared<std::atomic<bool>>(false);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<note::Signer> inner,
                        note::NewSigner(witness_key_.signer_key));
+  auto signer = std::make_unique<BreakableSigner>(std::move(inner));
+  std::shared_ptr<std::atomic<bool>> broken = signer->broken();
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<Witness> witness,
-      Witness::Open(std::make_unique<BreakableSigner>(std::move(inner), broken),
+      Witness::Open(std::move(signer),
                     witness_key_.verifier_key, {log_.vkey()},
                     NewTempDir("witness-token"), &alarm_));
   uint64_t held = 0;

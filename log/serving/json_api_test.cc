@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -157,6 +156,20 @@ class JsonApiTest : public ::testing::Test {
         "\",\"source\":\"https://src.example/t\"},\"signatures\":[{\"name\":\"",
         vendor, "\",\"key_id\":\"",
         absl::StrFormat("%08x", parsed.signatures[0].key_id), "\"}]}");
+  }
+
+  // The page of acme's releases the API must give for the tree of `size`:
+  // the releases at `indexes` (newest first), then `next_before`.
+  std::string AcmePage(int size, std::vector<int> indexes,
+                       absl::string_view next_before) const {
+    std::string entries;
+    for (int i : indexes) {
+      absl::StrAppend(&entries, entries.empty() ? "" : ",",
+                      ReleaseJson(i, kAcme, i));
+    }
+    return absl::StrCat("{\"vendor\":\"example.com/acme\",\"size\":", size,
+                        ",\"entries\":[", entries, "],\"next_before\":",
+                        next_before, "}\n");
   }
 
   std::string dir_;
@@ -330,37 +343,25 @@ TEST_F(JsonApiTest, VendorReleasesPageNewestFirst) {
   const std::string base = "/api/v1/vendors/example.com%2Facme/releases";
   HttpResponse r = Get(absl::StrCat(base, "?limit=2"));
   ExpectOk(r, kShort);
-  EXPECT_EQ(r.body, absl::StrCat("{\"vendor\":\"example.com/acme\",\"size\":109,"
-                                 "\"entries\":[",
-                                 ReleaseJson(6, kAcme, 6), ",",
-                                 ReleaseJson(5, kAcme, 5),
-                                 "],\"next_before\":5}\n"));
+  EXPECT_EQ(r.body, AcmePage(109, {6, 5}, "5"));
   r = Get(absl::StrCat(base, "?before=5&limit=2"));
   ExpectOk(r, kImmutable);
-  EXPECT_EQ(r.body, absl::StrCat("{\"vendor\":\"example.com/acme\",\"size\":5,"
-                                 "\"entries\":[",
-                                 ReleaseJson(3, kAcme, 3), ",",
-                                 ReleaseJson(2, kAcme, 2),
-                                 "],\"next_before\":2}\n"));
+  EXPECT_EQ(r.body, AcmePage(5, {3, 2}, "2"));
   r = Get(absl::StrCat(base, "?limit=2&before=2"));
   ExpectOk(r, kImmutable);
-  EXPECT_EQ(r.body, absl::StrCat("{\"vendor\":\"example.com/acme\",\"size\":2,"
-                                 "\"entries\":[",
-                                 ReleaseJson(0, kAcme, 0),
-                                 "],\"next_before\":null}\n"));
+  EXPECT_EQ(r.body, AcmePage(2, {0}, "null"));
   // The default page holds all five; a page that ends exactly at the last
   // release has no next one.
-  EXPECT_TRUE(absl::EndsWith(Get(base).body, "\"next_before\":null}\n"));
-  EXPECT_TRUE(absl::EndsWith(Get(absl::StrCat(base, "?limit=5")).body,
-                             "\"next_before\":null}\n"));
-  EXPECT_TRUE(absl::EndsWith(Get(absl::StrCat(base, "?limit=4")).body,
-                             "\"next_before\":2}\n"));
+  EXPECT_EQ(Get(base).body, AcmePage(109, {6, 5, 3, 2, 0}, "null"));
+  EXPECT_EQ(Get(absl::StrCat(base, "?limit=5")).body,
+            AcmePage(109, {6, 5, 3, 2, 0}, "null"));
+  EXPECT_EQ(Get(absl::StrCat(base, "?limit=4")).body,
+            AcmePage(109, {6, 5, 3, 2}, "2"));
   // Any spelling of the name: lowercase hex, needless escapes.
   EXPECT_EQ(Get("/api/v1/vendors/%65xample.com%2facme/releases").body,
             Get(base).body);
   r = Get(absl::StrCat(base, "?before=0"));
-  EXPECT_EQ(r.body, "{\"vendor\":\"example.com/acme\",\"size\":0,\"entries\":[],"
-                    "\"next_before\":null}\n");
+  EXPECT_EQ(r.body, AcmePage(0, {}, "null"));
   r = Get(absl::StrCat(base, "?before=109&limit=100"));
   ExpectOk(r, kImmutable);
   // A vendor nobody logged for.

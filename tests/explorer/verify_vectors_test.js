@@ -2,7 +2,8 @@
 // the very file the page loads) under node against the shared vectors of
 // an independent implementation (../shared/vectors): leaf hashes,
 // inclusion proofs (valid and invalid), signed checkpoints (valid and
-// invalid), cosignature lines. Exits 1 on the first disagreement.
+// invalid), cosignature lines; then verifyEntry's bounds and reasons on
+// a tree of two entries built here. Exits 1 on the first disagreement.
 //
 //   node verify_vectors_test.js VERIFY_JS VECTORS_DIR
 'use strict';
@@ -31,6 +32,44 @@ async function rejects(promise, what) {
     return e.message;
   }
   expect(false, `${what}: accepted`);
+}
+
+// verifyEntry's own checks, around the inclusion proof checked above: a
+// tree of two entries, a release statement and one with a line twice.
+async function entries() {
+  const statement = (lines) => new TextEncoder().encode(
+      `vitrine/release/v1\n${lines.join('\n')}\n\n\u2014 example.com/acme AAAAAAA=\n`);
+  const digest = 'ab'.repeat(32);
+  const good = statement(['vendor example.com/acme', 'artifact a', 'version 1',
+                          `sha256 ${digest}`]);
+  const twice = statement(['vendor example.com/acme', 'artifact a', 'version 1',
+                           'version 1', `sha256 ${digest}`]);
+  const [l0, l1] = [await V.hashLeaf(good), await V.hashLeaf(twice)];
+  const checkpoint = {size: 2, root: await V.hashChildren(l0, l1)};
+  const b64 = V.b64encode;
+
+  const got = await V.verifyEntry(b64(good), 0, [b64(l1)], checkpoint);
+  expect(got.statement.kind === 'release' && got.statement.sha256 === digest &&
+         got.statement.source === undefined && got.signatures.length === 1 &&
+         got.signatures[0].keyIdHex === '00000000', 'entry 0 verifies');
+  const cases = [
+    [b64(good), 2, [b64(l1)], 'index 2 is beyond the verified checkpoint (size 2)'],
+    [b64(good), -1, [b64(l1)], 'the index is not a number'],
+    [b64(good), 0, [b64(l1), b64(l1)], 'the inclusion proof is too long'],
+    [b64(good), 0, [], 'the inclusion proof is too short'],
+    [b64(good), 0, [b64(l1.slice(1))], 'a proof hash is not 32 bytes'],
+    [b64(good), 0, 'x', 'no inclusion proof'],
+    [b64(good), 1, [b64(l0)], 'the inclusion proof does not lead to the checkpoint\'s ' +
+        'root (a wrong proof hash or wrong entry bytes)'],
+    // Proved, but no statement: the bytes are not trusted for being included.
+    [b64(twice), 1, [b64(l0)], 'the entry is not a statement: statement line 5: ' +
+        'expected sha256'],
+  ];
+  for (const [entry, index, proof, reason] of cases) {
+    const why = await rejects(V.verifyEntry(entry, index, proof, checkpoint),
+                              `entry ${index} with ${proof.length} proof hashes`);
+    expect(why === reason, `reason "${why}", not "${reason}"`);
+  }
 }
 
 async function main() {
@@ -76,6 +115,7 @@ async function main() {
            w.keyIdHex === cos.witness_key.key_id_hex,
            `cosignature line of ${c.label}`);
   }
+  await entries();
   console.log(`PASS: ${checks} checks of verify.js against the shared vectors`);
 }
 

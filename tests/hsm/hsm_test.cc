@@ -129,17 +129,10 @@ class HsmTest : public ::testing::Test {
 
   // Writes, signs and submits one release with the CLI; its path.
   std::string Release(const ServerProcess& log, int n) {
-    const std::string artifact = absl::StrCat(dir_, "/tool-", n, ".tar.gz");
-    WriteFileOrDie(artifact, absl::StrCat("release ", n, "\n"));
-    Outcome statement = RunVitrine({"statement", "--key=" + dir_ + "/acme.key",
-                                    "--artifact=" + artifact,
-                                    absl::StrCat("--version=1.0.", n)});
-    EXPECT_EQ(statement.exit_code, 0) << statement.err;
-    Outcome submit = RunVitrine({"submit", "--log=" + log.grpc_address(),
-                                 "--log_key=" + log_data_ + "/log.vkey",
-                                 artifact + ".statement"});
-    EXPECT_EQ(submit.exit_code, 0) << submit.err;
-    return artifact;
+    absl::StatusOr<std::string> artifact =
+        SubmitRelease(dir_, log.grpc_address(), log_data_ + "/log.vkey", n);
+    EXPECT_TRUE(artifact.ok()) << artifact.status();
+    return artifact.value_or("");
   }
 
   void MakeVendor() {

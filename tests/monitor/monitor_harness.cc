@@ -184,4 +184,23 @@ std::vector<std::string> ListFiles(const std::string& dir, const std::string& su
   return files;
 }
 
+absl::StatusOr<std::string> SubmitRelease(const std::string& dir,
+                                          const std::string& log_address,
+                                          const std::string& log_vkey_path, int n) {
+  const std::string artifact = absl::StrCat(dir, "/tool-", n, ".tar.gz");
+  WriteFileOrDie(artifact, absl::StrCat("release ", n, "\n"));
+  Outcome statement = RunVitrine({"statement", "--key=" + dir + "/acme.key",
+                                  "--artifact=" + artifact,
+                                  absl::StrCat("--version=1.0.", n)});
+  if (statement.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("vitrine statement: ", statement.err));
+  }
+  Outcome submit = RunVitrine({"submit", "--log=" + log_address,
+                               "--log_key=" + log_vkey_path, artifact + ".statement"});
+  if (submit.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("vitrine submit: ", submit.err));
+  }
+  return artifact;
+}
+
 }  // namespace vitrine::tests

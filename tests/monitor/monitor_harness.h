@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "log/note/signer.h"
 #include "tests/client/cli_harness.h"
@@ -72,6 +73,14 @@ std::vector<std::string> MakeStatements(const VendorKey& vendor, int first, int 
 // Adds `statements` to the log at `address` with the Log service's Add, up
 // to 1000 per call; false (and a line on stderr) when any is not logged.
 bool AddStatements(const std::string& address, const std::vector<std::string>& statements);
+
+// Writes `dir`/tool-<n>.tar.gz, makes its statement (version 1.0.<n>) with
+// the vendor key `dir`/acme.key and submits it with `vitrine submit` to the
+// log at `log_address`, checked against `log_vkey_path`. The artifact's
+// path, or Internal with the failing command's stderr.
+absl::StatusOr<std::string> SubmitRelease(const std::string& dir,
+                                          const std::string& log_address,
+                                          const std::string& log_vkey_path, int n);
 
 // A fresh folder holding an initialised log (`log/`, origin `origin`) and
 // monitor (`monitor/`, witness name m.test/witness), both with `vendors`

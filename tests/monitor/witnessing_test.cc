@@ -81,17 +81,10 @@ class WitnessingTest : public ::testing::Test {
 
   // Writes, signs and submits one release; returns the artifact path.
   std::string Release(int n) {
-    const std::string artifact = absl::StrCat(dir_, "/tool-", n, ".tar.gz");
-    WriteFileOrDie(artifact, absl::StrCat("release ", n, "\n"));
-    Outcome statement = RunVitrine({"statement", "--key=" + dir_ + "/acme.key",
-                                    "--artifact=" + artifact,
-                                    absl::StrCat("--version=1.0.", n)});
-    EXPECT_EQ(statement.exit_code, 0) << statement.err;
-    Outcome submit = RunVitrine({"submit", "--log=" + log_.grpc_address(),
-                                 "--log_key=" + log_data_ + "/log.vkey",
-                                 artifact + ".statement"});
-    EXPECT_EQ(submit.exit_code, 0) << submit.err;
-    return artifact;
+    absl::StatusOr<std::string> artifact =
+        SubmitRelease(dir_, log_.grpc_address(), log_data_ + "/log.vkey", n);
+    EXPECT_TRUE(artifact.ok()) << artifact.status();
+    return artifact.value_or("");
   }
 
   // The log's /checkpoint: the latest checkpoint with the witness quorum.

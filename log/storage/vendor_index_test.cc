@@ -2,6 +2,7 @@
 // newest first under their vendor by Commit, rebuilds and other entries not
 // listed, the coverage mark, and the backfill of a store from before the
 // index (its column family absent).
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -180,6 +181,42 @@ TEST_F(VendorIndexTest, CommitsOnAnIncompleteIndexWaitForTheBackfill) {
   Reopen();
   EXPECT_EQ(store_->VendorIndexCoverage(), 8u);
   EXPECT_THAT(Listed("other.org", kAll, 100), ElementsAre(7, 1));
+}
+
+TEST_F(VendorIndexTest, BackfillGoesChunkByChunkAndResumesWhereItStopped) {
+  // 9000 entries, more than two of the backfill's chunks of 4096: acme's
+  // releases on either side of each chunk boundary, other entries no notes.
+  const std::vector<int> releases = {0, 4095, 4096, 8191, 8192, 8999};
+  std::vector<std::string> entries;
+  for (int i = 0; i < 9000; ++i) {
+    entries.push_back(
+        std::find(releases.begin(), releases.end(), i) != releases.end()
+            ? Release("example.com/acme", i)
+            : absl::StrCat("entry ", i));
+  }
+  {
+    TestLog log(store_.get());
+    log.set_entry_digests(true);
+    ASSERT_OK(log.Append(entries));
+  }
+  ASSERT_OK(store_->Flush());
+  store_.reset();
+  ASSERT_OK(storage::testing::DropVendorIndex(dir_));
+  Reopen();
+  // A backfill that wrote its first chunk and stopped (the process ended):
+  // the coverage says where the next one starts.
+  std::vector<std::optional<merkle::Hash>> first(4096);
+  first[0] = note::VendorKey("example.com/acme");
+  first[4095] = note::VendorKey("example.com/acme");
+  ASSERT_OK(store_->IndexVendors(0, first));
+  Reopen();
+  EXPECT_EQ(store_->VendorIndexCoverage(), 4096u);
+
+  ASSERT_OK_AND_ASSIGN(uint64_t indexed, IndexLoggedVendors(*store_));
+  EXPECT_EQ(indexed, 9000u - 4096u);
+  EXPECT_EQ(store_->VendorIndexCoverage(), 9000u);
+  EXPECT_THAT(Listed("example.com/acme", kAll, 100),
+              ElementsAre(8999, 8192, 8191, 4096, 4095, 0));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "client/bundle_file.h"
 #include "client/cli/artifact_decision.h"
 #include "client/cli/command.h"
+#include "client/cli/json_output.h"
 #include "client/cli/log_flags.h"
 #include "client/client_state.h"
 #include "common/file.h"
@@ -31,8 +32,7 @@ const FlagSpec kFlags[] = {
     {"save", "false", "with --online: write the accepted bundle to --bundle "
                       "(default ARTIFACT.vitrine.json), for offline checks",
      true},
-    {"json", "false", "print the decision as one JSON object on stdout (see the "
-                      "README); exit codes unchanged", true},
+    kJsonFlag,
     kLogFlag,
     {"log_key", "", "with --online: the log's verifier key file (default: the "
                     "policy's log key, when it trusts one log)"},

@@ -17,11 +17,26 @@
 #define VITRINE_LOG_STORAGE_VENDOR_BACKFILL_H_
 
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "log/storage/store.h"
 
 namespace vitrine::storage {
+
+// The outline of every index catch-up (this one and the statement index's,
+// log/server/statement_backfill.h): reads the entries [begin, EntryCount())
+// 4096 at a time and hands each chunk to `index`, which writes its keys
+// (and the index's coverage) in one synced write. Returns how many entries
+// it went through. Memory: one chunk, at most 4096 leaves of 16 KiB.
+absl::StatusOr<uint64_t> BackfillIndex(
+    Store& store, uint64_t begin,
+    const std::function<absl::Status(uint64_t start,
+                                     const std::vector<std::string>& leaves)>&
+        index);
 
 // Reads the entries the vendor index does not cover yet and lists each
 // release statement under its vendor key (note/entry_digests.h, the rule

@@ -21,8 +21,10 @@
 //     made into the bundle `vitrine bundle` would write: the release with
 //     every rebuild statement the answer holds about it attached
 //     (ReleaseBundleWithRebuilds), all proven against the log's latest
-//     checkpoint. When the policy wants witnesses (witness-quorum > 0), it
-//     is proven anew against the latest witnessed checkpoint
+//     checkpoint. When the policy wants witnesses (witness-quorum > 0) and
+//     accepts the statement (CheckStatement: a statement it refuses is
+//     refused against any checkpoint, with no more round trips), it is
+//     proven anew against the latest witnessed checkpoint
 //     (LogClient::ReproveWitnessed; the LogClient's options must carry the
 //     policy's witness keys); when no witnessed checkpoint covers it yet,
 //     the unwitnessed bundle is judged, and refused too-few-cosignatures as

@@ -14,6 +14,8 @@
 #include "client/verifier.h"
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
+#include "log/note/checkpoint.h"
+#include "log/note/note.h"
 #include "log/note/policy.h"
 #include "log/note/rebuild_statement.h"
 #include "log/note/statement.h"
@@ -192,6 +194,39 @@ TEST_F(OnlineLookupWitnessTest, ReprovesAgainstTheWitnessedCheckpoint) {
       VerifyOnline(*client, ArtifactDigest("late0", "1.0"), policy, nullptr));
   EXPECT_EQ(GetRefusal(late.verified.status()), Refusal::kTooFewCosignatures)
       << late.verified.status();
+}
+
+// A release whose statement the policy refuses (here: by a vendor it does
+// not accept) is refused against the log's latest checkpoint, as found: it
+// is not proven anew against the witnessed one, a round trip per release
+// that any registered vendor could multiply by logging releases naming a
+// popular digest.
+TEST_F(OnlineLookupWitnessTest, ARefusedStatementIsNotReproven) {
+  ASSERT_OK_AND_ASSIGN(uint64_t witnessed, AddStatements(1, "tool"));
+  ASSERT_OK(AwaitWitnessed(witnessed).status());
+  for (auto& witness : witnesses_) witness->SetDown(true);
+  ASSERT_OK_AND_ASSIGN(uint64_t latest, AddStatements(1, "late"));
+  ASSERT_GT(latest, witnessed);
+  std::string text = absl::StrCat(
+      "log ", identity_.verifier_key, "\nvendor ",
+      server::testing::MakeVendor("example.com/other", 9).verifier_key, "\n");
+  for (const auto& witness : witnesses_) {
+    absl::StrAppend(&text, "witness ", witness->verifier_key(), "\n");
+  }
+  absl::StrAppend(&text, "witness-quorum 2\n");
+  ASSERT_OK_AND_ASSIGN(const note::Policy policy, note::ParsePolicy(text));
+  auto client = Client(policy);
+
+  ASSERT_OK_AND_ASSIGN(
+      OnlineVerdict verdict,
+      VerifyOnline(*client, ArtifactDigest("tool0", "1.0"), policy, nullptr));
+  EXPECT_EQ(GetRefusal(verdict.verified.status()), Refusal::kVendorNotAccepted)
+      << verdict.verified.status();
+  ASSERT_TRUE(verdict.bundle.has_value());
+  EXPECT_EQ(verdict.bundle->leaf_index(), 0u);
+  ASSERT_OK_AND_ASSIGN(note::Note note, note::ParseNote(verdict.bundle->checkpoint()));
+  ASSERT_OK_AND_ASSIGN(note::Checkpoint checkpoint, note::ParseCheckpoint(note.text));
+  EXPECT_EQ(checkpoint.size, latest);
 }
 
 }  // namespace

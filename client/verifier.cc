@@ -69,8 +69,8 @@ absl::Status Refuse(Refusal refusal, const absl::Status& cause,
   return MakeRefusal(refusal, absl::StrCat(what, ": ", cause.message()));
 }
 
-// The statement: well formed, naming the artifact, signed as the policy
-// requires. Each step has its own refusal.
+}  // namespace
+
 absl::StatusOr<note::VerifiedStatement> CheckStatement(
     const merkle::Hash& artifact_sha256, absl::string_view leaf,
     const note::Policy& policy) {
@@ -109,6 +109,8 @@ absl::StatusOr<note::VerifiedStatement> CheckStatement(
                     "statement");
   }
 }
+
+namespace {
 
 // The checkpoint: from a policy log, signed by it, cosigned by the quorum.
 absl::StatusOr<note::VerifiedCheckpoint> CheckCheckpoint(

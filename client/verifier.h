@@ -165,6 +165,15 @@ absl::StatusOr<VerifiedBundle> VerifyBundle(
     const note::Policy& policy,
     const note::Checkpoint* last_seen = nullptr);
 
+// Checks the statement alone, the first of VerifyBundle's checks: well
+// formed (kStatementMalformed), naming `artifact_sha256`
+// (kArtifactMismatch), signed as `policy` requires (kVendorNotAccepted,
+// kSupervisorMissing). VerifyBundle refuses a bundle whose statement fails
+// here with this very status, whatever its checkpoint and proofs.
+absl::StatusOr<note::VerifiedStatement> CheckStatement(
+    const merkle::Hash& artifact_sha256, absl::string_view leaf,
+    const note::Policy& policy);
+
 // Checks that `checkpoint` is not behind `last_seen` (same origin assumed):
 // kRollback when smaller, kFork when the same size with another root. OK
 // when larger: only a consistency proof could tell more.

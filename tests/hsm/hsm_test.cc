@@ -27,6 +27,7 @@
 #include "log/note/checkpoint.h"
 #include "log/note/keys.h"
 #include "log/note/note.h"
+#include "log/note/pkcs11/internal/softhsm_token.h"
 #include "proto/vitrine/v1/log.grpc.pb.h"
 #include "tests/client/cli_harness.h"
 #include "tests/monitor/monitor_harness.h"
@@ -36,7 +37,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kModule[] = "/usr/lib/softhsm/libsofthsm2.so";
+constexpr const char* kModule = note::pkcs11::internal::kSoftHsmModule;
 constexpr char kSoftHsmUtil[] = "/usr/bin/softhsm2-util";
 constexpr char kPin[] = "1234";
 
@@ -102,16 +103,11 @@ class HsmTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = FreshDir("hsm");
-    tokens_ = dir_ + "/tokens";
-    std::filesystem::create_directories(tokens_);
-    WriteFileOrDie(dir_ + "/softhsm2.conf",
-                   absl::StrCat("directories.tokendir = ", tokens_,
-                                "\nobjectstore.backend = file\nlog.level = ERROR\n"));
-    setenv("SOFTHSM2_CONF", (dir_ + "/softhsm2.conf").c_str(), 1);
+    tokens_ = dir_ + "/tokens";  // ConfigureSoftHsm's token folder
+    ASSERT_TRUE(note::pkcs11::internal::ConfigureSoftHsm(dir_).ok());
     setenv("VITRINE_PIN", kPin, 1);
-    Outcome init = tests::Run(kSoftHsmUtil, {"--init-token", "--free", "--label", "vitrine",
-                                      "--pin", kPin, "--so-pin", "5678"});
-    ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
+    const absl::Status init = note::pkcs11::internal::InitToken("vitrine", kPin, "5678");
+    ASSERT_TRUE(init.ok()) << init;
     log_data_ = dir_ + "/log";
   }
 

@@ -75,15 +75,8 @@ int Run(const Flags& flags) {
   }
   absl::StatusOr<std::string> policy_path = flags.Require("policy");
   if (!policy_path.ok()) return Fail("apt-hook", policy_path.status());
-  absl::StatusOr<std::string> policy_text =
-      ReadSmallFile(*policy_path, kMaxInputFileSize);
-  if (!policy_text.ok()) return Fail("apt-hook", policy_text.status());
-  absl::StatusOr<note::Policy> policy = note::ParsePolicy(*policy_text);
-  if (!policy.ok()) {
-    return Fail("apt-hook", absl::Status(policy.status().code(),
-                                         absl::StrCat(*policy_path, ": ",
-                                                      policy.status().message())));
-  }
+  absl::StatusOr<note::Policy> policy = ReadPolicyFile(*policy_path);
+  if (!policy.ok()) return Fail("apt-hook", policy.status());
   absl::StatusOr<std::string> text = ReadAll(InfoFd());
   if (!text.ok()) return Fail("apt-hook", text.status());
   absl::StatusOr<AptHookInput> input = ParseAptHookInput(*text);

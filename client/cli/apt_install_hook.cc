@@ -88,13 +88,8 @@ absl::StatusOr<std::string> Snippet(const Flags& flags) {
   policy_path = Absolute(*policy_path);
   if (!policy_path.ok()) return policy_path.status();
   // A hook with a policy it cannot read would refuse every package.
-  absl::StatusOr<std::string> text = ReadSmallFile(*policy_path, kMaxInputFileSize);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<note::Policy> policy = note::ParsePolicy(*text);
-  if (!policy.ok()) {
-    return absl::Status(policy.status().code(), absl::StrCat(*policy_path, ": ",
-                                                             policy.status().message()));
-  }
+  absl::StatusOr<note::Policy> policy = ReadPolicyFile(*policy_path);
+  if (!policy.ok()) return policy.status();
   absl::StatusOr<std::vector<std::string>> endpoints =
       ParseLogEndpoints(flags.Get("log"));
   if (!endpoints.ok()) return endpoints.status();

@@ -64,15 +64,7 @@ absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags) {
   VITRINE_ASSIGN_OR_RETURN(std::string log_vkey, note::ReadVerifierKeyFile(key_path));
   std::optional<note::Policy> policy;
   if (flags.Has("policy")) {
-    const std::string path = flags.Get("policy");
-    VITRINE_ASSIGN_OR_RETURN(std::string text,
-                             ReadSmallFile(path, kMaxInputFileSize));
-    absl::StatusOr<note::Policy> parsed = note::ParsePolicy(text);
-    if (!parsed.ok()) {
-      return absl::Status(parsed.status().code(),
-                          absl::StrCat(path, ": ", parsed.status().message()));
-    }
-    policy = *std::move(parsed);
+    VITRINE_ASSIGN_OR_RETURN(policy, ReadPolicyFile(flags.Get("policy")));
   }
   return Connect(flags, log_vkey, policy.has_value() ? &*policy : nullptr);
 }
@@ -95,6 +87,16 @@ absl::StatusOr<LogConnection> ConnectToPolicyLog(const Flags& flags,
         "): name the one to ask with --log_key=FILE"));
   }
   return Connect(flags, policy.log_vkeys()[0], &policy);
+}
+
+absl::StatusOr<note::Policy> ReadPolicyFile(const std::string& path) {
+  VITRINE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxInputFileSize));
+  absl::StatusOr<note::Policy> policy = note::ParsePolicy(text);
+  if (!policy.ok()) {
+    return absl::Status(policy.status().code(),
+                        absl::StrCat(path, ": ", policy.status().message()));
+  }
+  return policy;
 }
 
 absl::StatusOr<std::vector<std::string>> ParseLogEndpoints(

@@ -67,6 +67,11 @@ absl::StatusOr<LogConnection> ConnectToLog(const Flags& flags);
 absl::StatusOr<LogConnection> ConnectToPolicyLog(const Flags& flags,
                                                  const note::Policy& policy);
 
+// Returns the policy in the file at `path` (at most kMaxInputFileSize
+// bytes); a policy that does not parse keeps its code, its message prefixed
+// with "<path>: ".
+absl::StatusOr<note::Policy> ReadPolicyFile(const std::string& path);
+
 // Returns the endpoints of a --log value: comma-separated host:port
 // addresses, surrounding spaces ignored. InvalidArgument for an empty one.
 absl::StatusOr<std::vector<std::string>> ParseLogEndpoints(

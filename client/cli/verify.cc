@@ -14,7 +14,6 @@
 #include "client/cli/json_output.h"
 #include "client/cli/log_flags.h"
 #include "client/client_state.h"
-#include "common/file.h"
 #include "log/note/policy.h"
 
 namespace vitrine::cli {
@@ -38,20 +37,6 @@ const FlagSpec kFlags[] = {
                     "policy's log key, when it trusts one log)"},
     kTimeoutFlag,
 };
-
-// Reads and parses the policy file; errors name the file.
-absl::StatusOr<note::Policy> ReadPolicy(const Flags& flags) {
-  absl::StatusOr<std::string> path = flags.Require("policy");
-  if (!path.ok()) return path.status();
-  absl::StatusOr<std::string> text = ReadSmallFile(*path, kMaxInputFileSize);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<note::Policy> policy = note::ParsePolicy(*text);
-  if (!policy.ok()) {
-    return absl::Status(policy.status().code(),
-                        absl::StrCat(*path, ": ", policy.status().message()));
-  }
-  return policy;
-}
 
 // The flags only --online reads: given without it, they are a mistake the
 // user should hear of, not silently ignore.
@@ -89,7 +74,9 @@ int Run(const Flags& flags) {
   }
   if (absl::Status s = CheckOnlineFlags(flags); !s.ok()) return Fail("verify", s);
   const std::string& artifact = flags.positional()[0];
-  absl::StatusOr<note::Policy> policy = ReadPolicy(flags);
+  absl::StatusOr<std::string> policy_path = flags.Require("policy");
+  if (!policy_path.ok()) return Fail("verify", policy_path.status());
+  absl::StatusOr<note::Policy> policy = ReadPolicyFile(*policy_path);
   if (!policy.ok()) return Fail("verify", policy.status());
   const std::string bundle_path =
       flags.Has("bundle") ? flags.Get("bundle") : client::BundlePathFor(artifact);

@@ -130,19 +130,25 @@ absl::StatusOr<std::string> Snippet(const Flags& flags) {
       "DPkg::Tools::Options::", *binary, "::Version \"", kAptHookVersion, "\";\n");
 }
 
+// Checks that the file at `path`, if there, is one this command wrote:
+// someone else's is neither replaced nor removed.
+absl::Status CheckOurs(const std::string& path) {
+  if (!PathExists(path)) return absl::OkStatus();
+  absl::StatusOr<std::string> text = ReadSmallFile(path, kMaxInputFileSize);
+  if (!text.ok()) return text.status();
+  if (!absl::StartsWith(*text, kMarker)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " was not written by vitrine apt-install-hook: left as it is"));
+  }
+  return absl::OkStatus();
+}
+
 int Uninstall(const std::string& path) {
   if (!PathExists(path)) {
     std::printf("%s: not there, nothing to remove\n", path.c_str());
     return kExitOk;
   }
-  absl::StatusOr<std::string> text = ReadSmallFile(path, kMaxInputFileSize);
-  if (!text.ok()) return Fail("apt-install-hook", text.status());
-  if (!absl::StartsWith(*text, kMarker)) {
-    return Fail("apt-install-hook",
-                absl::FailedPreconditionError(absl::StrCat(
-                    path, " was not written by vitrine apt-install-hook: left "
-                          "as it is")));
-  }
+  if (absl::Status s = CheckOurs(path); !s.ok()) return Fail("apt-install-hook", s);
   if (unlink(path.c_str()) != 0) {
     return Fail("apt-install-hook", ErrnoStatus(errno, absl::StrCat("removing ", path)));
   }
@@ -158,6 +164,7 @@ int Run(const Flags& flags) {
   if (flags.GetBool("uninstall")) return Uninstall(path);
   absl::StatusOr<std::string> snippet = Snippet(flags);
   if (!snippet.ok()) return Fail("apt-install-hook", snippet.status());
+  if (absl::Status s = CheckOurs(path); !s.ok()) return Fail("apt-install-hook", s);
   if (absl::Status s = WriteFileAtomically(path, *snippet, 0644); !s.ok()) {
     return Fail("apt-install-hook", s);
   }
@@ -181,7 +188,8 @@ const Command& AptInstallHookCommand() {
       "options, and DPkg::Tools::Options::<binary>::Version \"3\" so that apt\n"
       "sends it the version 3 hook input. The policy is checked first (a\n"
       "hook that cannot read it would refuse every package). --uninstall\n"
-      "removes the file, only if this command wrote it.\n",
+      "removes the file; either leaves a file of that name alone unless this\n"
+      "command wrote it.\n",
       kFlags, Run};
   return command;
 }

@@ -255,6 +255,12 @@ TEST_F(AptHookTest, InstallAndUninstallTheSnippet) {
   EXPECT_EQ(foreign.err, absl::StrCat("vitrine apt-install-hook: ", conf,
                                       "/80vitrine was not written by vitrine "
                                       "apt-install-hook: left as it is\n"));
+  // Nor is it replaced.
+  Outcome over = RunVitrine({"apt-install-hook", "--conf_dir=" + conf,
+                             "--policy=" + Path("policy"), "--vitrine=" + vitrine});
+  EXPECT_EQ(over.exit_code, 2);
+  EXPECT_EQ(over.err, foreign.err);
+  EXPECT_EQ(ReadFileOrEmpty(conf + "/80vitrine"), "// someone else's\n");
   Outcome shell = RunVitrine({"apt-install-hook", "--conf_dir=" + conf,
                               "--policy=" + Path("policy"), "--log=a:1;reboot",
                               "--vitrine=" + vitrine});

@@ -506,3 +506,74 @@ TEST_F(SequencerTest, ASigningFailureStopsWritesUntilTheKeySignsAgain) {
 
 }  // namespace
 }  // namespace vitrine::sequencer
+
+namespace vitrine::sequencer {
+namespace {
+
+// A signer that answers signatures that do not verify while `corrupt` is
+// set (a faulty token), and good ones otherwise.
+class CorruptingSigner : public note::Signer {
+ public:
+  CorruptingSigner(std::unique_ptr<note::Signer> inner,
+                   std::shared_ptr<std::atomic<bool>> corrupt)
+      : inner_(std::move(inner)), corrupt_(std::move(corrupt)) {}
+  std::string Name() const override { return inner_->Name(); }
+  uint32_t KeyId() const override { return inner_->KeyId(); }
+  note::SignatureType Type() const override { return inner_->Type(); }
+  absl::StatusOr<std::string> Sign(absl::string_view text) const override {
+    absl::StatusOr<std::string> signature = inner_->Sign(text);
+    if (signature.ok() && corrupt_->load()) (*signature)[0] ^= 1;
+    return signature;
+  }
+
+ private:
+  std::unique_ptr<note::Signer> inner_;
+  std::shared_ptr<std::atomic<bool>> corrupt_;
+};
+
+// A signature that does not verify stops writes as a failing key does
+// (Internal, nothing committed, later Adds refused the same way) and, once
+// the probe signature verifies again, writes resume.
+TEST_F(SequencerTest, ABadSignatureStopsWritesUntilTheKeySignsAgain) {
+  auto corrupt = std::make_shared<std::atomic<bool>>(false);
+  ASSERT_OK_AND_ASSIGN(auto inner, note::NewSigner(key_.signer_key));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Sequencer> sequencer,
+      StartSequencer({}, std::make_unique<CorruptingSigner>(std::move(inner), corrupt)));
+  ASSERT_OK_AND_ASSIGN(AddResult first, AddAndWait(*sequencer, Leaf(0)));
+  EXPECT_EQ(first.index, 0u);
+  const std::shared_ptr<const PublishedState> before = sequencer->Published();
+
+  corrupt->store(true);
+  const std::string why =
+      "the log key's signature of tree size 2 does not verify; nothing committed";
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(1)), StatusIs(absl::StatusCode::kInternal, why));
+  EXPECT_THAT(sequencer->health(), StatusIs(absl::StatusCode::kInternal, why));
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(2)), StatusIs(absl::StatusCode::kInternal, why));
+  EXPECT_EQ(sequencer->Published(), before);
+  ASSERT_OK_AND_ASSIGN(auto stored, store_->LatestCheckpoint());
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->size, 1u);
+
+  // Still faulty a second later: the probe's signature does not verify.
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(3)), StatusIs(absl::StatusCode::kInternal, why));
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_THAT(sequencer->health(), StatusIs(absl::StatusCode::kInternal, why));
+
+  corrupt->store(false);
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(4)), StatusIs(absl::StatusCode::kInternal, why));
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!sequencer->health().ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_OK(sequencer->health());
+  ASSERT_OK_AND_ASSIGN(AddResult resumed, AddAndWait(*sequencer, Leaf(1)));
+  EXPECT_EQ(resumed.index, 1u);
+  EXPECT_EQ(resumed.state->checkpoint.size, 2u);
+  ExpectIncluded(*resumed.state, 1, Leaf(1));
+}
+
+}  // namespace
+}  // namespace vitrine::sequencer

@@ -92,11 +92,7 @@ int Run(const Flags& flags) {
       decision = DecideOffline(deb, bundle_path, *policy, nullptr);
     } else {
       if (!log.has_value()) log = ConnectToPolicyLog(flags, *policy);
-      if (log->ok()) {
-        decision = DecideOnline(deb, **log, *policy);
-      } else {
-        decision = ArtifactDecision{deb, "online", {}, log->status()};
-      }
+      decision = DecideOnline(deb, *log, *policy);
     }
     switch (decision.ExitCode()) {
       case kExitOk: {

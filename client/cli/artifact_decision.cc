@@ -34,7 +34,9 @@ ArtifactDecision DecideOffline(const std::string& file,
                                const std::string& bundle_path,
                                const note::Policy& policy,
                                client::ClientState* state) {
-  ArtifactDecision decision{file, bundle_path};
+  ArtifactDecision decision;
+  decision.file = file;
+  decision.bundle = bundle_path;
   absl::StatusOr<v1::Bundle> bundle = client::ReadBundleFile(bundle_path);
   if (!bundle.ok()) {
     // A bundle that is there but does not parse is a bad bundle: refused.
@@ -73,9 +75,17 @@ ArtifactDecision DecideOffline(const std::string& file,
   return decision;
 }
 
-ArtifactDecision DecideOnline(const std::string& file, LogConnection& log,
+ArtifactDecision DecideOnline(const std::string& file,
+                              absl::StatusOr<LogConnection>& connection,
                               const note::Policy& policy) {
-  ArtifactDecision decision{file, "online"};
+  ArtifactDecision decision;
+  decision.file = file;
+  decision.bundle = "online";
+  if (!connection.ok()) {
+    decision.status = connection.status();
+    return decision;
+  }
+  LogConnection& log = *connection;
   absl::StatusOr<merkle::Hash> digest = client::HashFile(file);
   if (!digest.ok()) {
     decision.status = digest.status();

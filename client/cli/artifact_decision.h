@@ -55,8 +55,10 @@ ArtifactDecision DecideOffline(const std::string& file,
 
 // Decides by looking the file's SHA-256 up in the log (VerifyOnline), with
 // the last checkpoint `log.state` saw, if any; the LogClient records what
-// it sees there itself.
-ArtifactDecision DecideOnline(const std::string& file, LogConnection& log,
+// it sees there itself. A connection that failed (ConnectToPolicyLog's
+// error) is the decision's error.
+ArtifactDecision DecideOnline(const std::string& file,
+                              absl::StatusOr<LogConnection>& log,
                               const note::Policy& policy);
 
 // Prints the text form: on acceptance, to stdout,

@@ -56,8 +56,7 @@ ArtifactDecision DecideOnlineAndSave(const Flags& flags, const std::string& arti
                                      const std::string& bundle_path,
                                      const note::Policy& policy) {
   absl::StatusOr<LogConnection> log = ConnectToPolicyLog(flags, policy);
-  if (!log.ok()) return ArtifactDecision{artifact, "online", {}, log.status()};
-  ArtifactDecision decision = DecideOnline(artifact, *log, policy);
+  ArtifactDecision decision = DecideOnline(artifact, log, policy);
   if (decision.status.ok() && flags.GetBool("save")) {
     decision.status = client::WriteBundleFile(bundle_path, *decision.judged);
     if (decision.status.ok()) decision.saved = bundle_path;

@@ -23,13 +23,17 @@ class BreakableSigner : public Signer {
  public:
   explicit BreakableSigner(std::unique_ptr<Signer> inner)
       : inner_(std::move(inner)),
-        broken_(std::make_shared<std::atomic<bool>>(false)) {}
+        broken_(std::make_shared<std::atomic<bool>>(false)),
+        calls_(std::make_shared<std::atomic<int>>(0)) {}
   // Shared with the test after the signer moves into its user.
   std::shared_ptr<std::atomic<bool>> broken() const { return broken_; }
+  // How many times Sign was called, broken or not.
+  std::shared_ptr<const std::atomic<int>> calls() const { return calls_; }
   std::string Name() const override { return inner_->Name(); }
   uint32_t KeyId() const override { return inner_->KeyId(); }
   SignatureType Type() const override { return inner_->Type(); }
   absl::StatusOr<std::string> Sign(absl::string_view text) const override {
+    calls_->fetch_add(1);
     if (broken_->load()) return absl::UnavailableError("token removed");
     return inner_->Sign(text);
   }
@@ -37,6 +41,7 @@ class BreakableSigner : public Signer {
  private:
   std::unique_ptr<Signer> inner_;
   std::shared_ptr<std::atomic<bool>> broken_;
+  std::shared_ptr<std::atomic<int>> calls_;
 };
 
 }  // namespace vitrine::note::testing

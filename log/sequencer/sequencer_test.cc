@@ -577,3 +577,38 @@ TEST_F(SequencerTest, ABadSignatureStopsWritesUntilTheKeySignsAgain) {
 
 }  // namespace
 }  // namespace vitrine::sequencer
+
+namespace vitrine::sequencer {
+namespace {
+
+// While the key cannot sign, Adds are refused without touching it: a
+// stream of Adds makes the sequencer probe the key at most once a second.
+TEST_F(SequencerTest, AddsAgainstAFailedKeyProbeItAtMostOnceASecond) {
+  ASSERT_OK_AND_ASSIGN(auto inner, note::NewSigner(key_.signer_key));
+  auto signer = std::make_unique<BreakableSigner>(std::move(inner));
+  std::shared_ptr<std::atomic<bool>> broken = signer->broken();
+  std::shared_ptr<const std::atomic<int>> calls = signer->calls();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Sequencer> sequencer,
+                       StartSequencer({}, std::move(signer)));
+  ASSERT_OK(AddAndWait(*sequencer, Leaf(0)).status());
+
+  broken->store(true);
+  const int before = calls->load();
+  EXPECT_THAT(AddAndWait(*sequencer, Leaf(1)), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(calls->load(), before + 1);  // the batch's own signature
+  // 1.5 s of refused Adds: the first asks for a probe at once, the first
+  // one a second later for another; no other signature is attempted.
+  const absl::Time start = absl::Now();
+  int refused = 0;
+  while (absl::Now() - start < absl::Milliseconds(1500)) {
+    EXPECT_THAT(AddAndWait(*sequencer, Leaf(2)), StatusIs(absl::StatusCode::kUnavailable));
+    ++refused;
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  EXPECT_GT(refused, 100);
+  absl::SleepFor(absl::Milliseconds(100));  // let a requested probe finish
+  EXPECT_EQ(calls->load(), before + 3);
+}
+
+}  // namespace
+}  // namespace vitrine::sequencer

@@ -17,7 +17,9 @@ OPT=$(cd "$(dirname "$0")/.." && bazel info -c opt bazel-bin 2>/dev/null)
 L=$OPT/bench/vitrine-loadgen
 LOG=$OPT/log/server/vitrine-log
 work=$(mktemp -d "${TMPDIR:-/tmp}/hsm-loadgen.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+pid=
+# An interrupted run stops the log it started, as a finished one does.
+trap 'if [ -n "$pid" ]; then kill "$pid" 2> /dev/null || true; fi; rm -rf "$work"' EXIT
 mkdir "$work/tokens"
 printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' \
   "$work" > "$work/softhsm2.conf"
@@ -56,6 +58,7 @@ for round in $(seq 1 "$rounds"); do
       --json="$data.json" > "$data.loadgen" 2>&1 || true
     m=$(curl -s "http://$http/metrics")
     kill "$pid"; wait "$pid" || true
+    pid=
     python3 - "$data.json" "$kind" "$before" \
       "$(metric vitrine_sequencer_batch_entries_count "$m")" \
       "$(metric vitrine_sequencer_batch_seconds_sum "$m")" \

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "client/log_client.h"
 #include "client/verifier.h"
 #include "common/status_matchers.h"
@@ -139,6 +141,30 @@ TEST_F(OnlineLookupTest, RefusedAsTheNewestBundleWouldBe) {
       << verdict.verified.status();
   ASSERT_TRUE(verdict.bundle.has_value());
   EXPECT_EQ(verdict.bundle->leaf_index(), 1u);
+}
+
+// Any registered vendor may log releases naming a popular digest: each is
+// judged, but the answer is read once, not once per release (that took
+// 18 s for 1000 releases; now well under a second), and the trusted
+// vendor's release, the oldest, still passes.
+TEST_F(OnlineLookupTest, ManyReleasesOfAnotherVendorAreReadOnce) {
+  const merkle::Hash digest = ArtifactDigest("acme-cli", "1");
+  Log({Signed(Release("1.0", digest))});
+  constexpr int kOthers = 999;  // The log's default answer holds 1000.
+  std::vector<std::string> others;
+  for (int i = 0; i < kOthers; ++i) {
+    note::Statement other = Release(absl::StrCat("9.", i), digest);
+    other.vendor = vendors_[1].name;
+    others.push_back(Signed(other, 1));
+  }
+  Log(others);
+  const absl::Time start = absl::Now();
+  ASSERT_OK_AND_ASSIGN(OnlineVerdict verdict,
+                       VerifyOnline(*client_, digest, Policy(), nullptr));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_OK(verdict.verified);
+  EXPECT_EQ(verdict.verified->leaf_index, 0u);
+  EXPECT_EQ(verdict.verified->statement.version, "1.0");
 }
 
 // A digest only a (mismatching) rebuild statement names is no release.

@@ -10,7 +10,8 @@
 //      "verified".
 //   2. Through a proxy of this script that lies - one proof hash altered,
 //      one byte of an entry altered, another entry sent for the index
-//      asked - the page says "NOT verified: <reason>".
+//      asked - the page says "NOT verified: <reason>"; a signature line
+//      added to the checkpoint is listed, and the checkpoint verified.
 //   3. Over plain http to a host that is not localhost (no secure context,
 //      no WebCrypto): NOT verified, and why.
 //   4. The same page from the witness's mirror (vitrine-monitor): verified.
@@ -266,13 +267,15 @@ async function direct(browser) {
   expectEqual(errors, [], 'page errors');
 }
 
-async function lying(browser, name, proxyOptions, hash, want, screenshot) {
+async function lying(browser, name, proxyOptions, hash, want, screenshot, more) {
   const proxy = await startProxy(proxyOptions);
-  const {page} = await newPage(browser);
+  const {page, errors} = await newPage(browser);
   await open(page, `http://127.0.0.1:${proxy.address().port}/`);
   await pin(page, LOG_VKEY);
   await route(page, hash);
   expectEqual(await verdicts(page), want, name);
+  if (more) await more(page);
+  expectEqual(errors, [], `${name}: page errors`);
   if (screenshot) await shot(page, screenshot);
   await page.browserContext().close();
   proxy.close();
@@ -340,6 +343,23 @@ async function main() {
         return json;
       },
     }, '#/vendor/example.com%2Facme', [[22, INCLUSION_FAILS], ...allVerified(range(21, 3))], null);
+    // A signature line added to the checkpoint, 72 bytes (read as a
+    // cosignature) whose time is beyond any Date: the log's signature
+    // still verifies, and the extra line is listed, not believed.
+    await lying(browser, 'extra signature line', {
+      lie: (path, json) => {
+        if (path === '/api/v1/log') {
+          json.checkpoint += `\u2014 bogus.example/w ${Buffer.alloc(76, 0xff).toString('base64')}\n`;
+        }
+        return json;
+      },
+    }, '#/', [[null, 'verified']], null, async (page) => {
+      const rows = await page.$$eval('#witnesses tr', (trs) => trs.slice(1).map(
+          (tr) => Array.from(tr.children, (td) => td.textContent)));
+      expectEqual(rows.length, 2, 'witness rows with the extra line');
+      expectEqual(rows[1], ['bogus.example/w', 'ffffffff',
+                            '18446744073709552000 (out of range)'], 'the extra line');
+    });
     // Entry 21 sent when 22 is asked for.
     await lying(browser, 'another index', {
       rewrite: (p) => p.replace(/^\/api\/v1\/entries\/22$/, '/api/v1/entries/21'),

@@ -276,6 +276,14 @@
 
   // ---- views -----------------------------------------------------------
 
+  // A cosignature line's time as shown; its 8 bytes may say anything
+  // (nothing checks them), so one out of a Date's range is shown as is.
+  function cosignedAt(w) {
+    if (w.timestamp === null) return '(not a cosignature/v1 line)';
+    const at = new Date(w.timestamp * 1000);
+    return Number.isNaN(at.getTime()) ? `${w.timestamp} (out of range)` : at.toISOString();
+  }
+
   function checkpointView() {
     const card = el('div', {class: 'card', id: 'checkpoint'}, el('h2', {}, 'Latest checkpoint'));
     if (!snapshot.ok) {
@@ -300,8 +308,7 @@
              el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Key ID'), el('th', {}, 'Cosigned at')),
              ...snapshot.witnesses.map((w) => el('tr', {},
                  el('td', {class: 'mono'}, w.name), el('td', {class: 'mono'}, w.keyIdHex),
-                 el('td', {}, w.timestamp === null ? '(not a cosignature/v1 line)'
-                     : new Date(w.timestamp * 1000).toISOString())))),
+                 el('td', {}, cosignedAt(w))))),
           el('p', {class: 'muted'}, 'Cosignature lines as listed in the checkpoint; this page ' +
              'pins no witness keys, so it does not check them (vitrine verify does).'));
     }

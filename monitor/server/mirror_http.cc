@@ -57,9 +57,15 @@ bool MirrorHttp::Handle(const HttpRequest& request,
     if (!absl::ConsumePrefix(&path, served.prefix)) continue;
     if (path.empty() && !served.prefix.empty()) {
       // "/<origin>" -> "/<origin>/": the explorer's relative URLs resolve
-      // against the page's folder.
+      // against the page's folder. A log names its origin, and one may
+      // begin with '/' or '\': "/." keeps "//host/" (a browser's other
+      // host) a path on this one.
+      const bool host_like =
+          served.prefix.size() > 1 &&
+          (served.prefix[1] == '/' || served.prefix[1] == '\\');
       response.status = 301;
-      response.SetHeader("Location", absl::StrCat(served.prefix, "/"));
+      response.SetHeader("Location", absl::StrCat(host_like ? "/." : "",
+                                                  served.prefix, "/"));
       response.SetHeader("Cache-Control", "no-store");
       return true;
     }

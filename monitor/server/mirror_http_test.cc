@@ -234,6 +234,18 @@ TEST(MirrorHttpTest, TheExplorerIsServedUnderEachLogsPrefix) {
   ASSERT_TRUE(bare);
   EXPECT_EQ(bare->status, 301);
   EXPECT_EQ(bare->get_header_value("Location"), "/example.com/a/b/");
+  // An origin that a Location would make another host's stays a path here.
+  for (const char* origin : {"/evil.example", "\\evil.example"}) {
+    std::unique_ptr<CopiedLog> odd = NewLog(origin);
+    MirrorHttp with_odd({a->copy.get(), odd->copy.get()});
+    std::unique_ptr<StatusHttp> http_odd = Serve(with_odd);
+    httplib::Client client_odd("127.0.0.1", http_odd->port());
+    auto redirect = client_odd.Get(absl::StrCat("/", origin).c_str());
+    ASSERT_TRUE(redirect) << origin;
+    EXPECT_EQ(redirect->status, 301) << origin;
+    EXPECT_EQ(redirect->get_header_value("Location"),
+              absl::StrCat("/./", origin, "/"));
+  }
   // No log is the root's.
   auto root = client.Get("/");
   ASSERT_TRUE(root);

@@ -449,7 +449,11 @@
     const out = el('div', {});
     const route = parseRoute(location.hash);
     try {
-      snapshot = await loadSnapshot();
+      const verified = await loadSnapshot();
+      // An older render that finishes late must not swap its snapshot
+      // (perhaps under a key since unpinned) into a newer one.
+      if (token !== rendering) return;
+      snapshot = verified;
       if (route.view === 'home') await homeView(out);
       else if (route.view === 'entry') await entryView(out, route.index);
       else if (route.view === 'sha256') await digestView(out, route.digest);

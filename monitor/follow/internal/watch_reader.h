@@ -56,7 +56,14 @@ class WatchReader final
   void OnDone(const grpc::Status& status) override;
 
  private:
+  // Lets the call go on to OnDone: once, when no read will be started
+  // again (the stream ended, or Finish).
+  void ReleaseHold();
+
   vitrine::v1::WatchCheckpointsRequest request_;
+  // Whether the hold taken at the start is still held (Next and Finish's
+  // thread only).
+  bool held_ = true;
   // Written by the outstanding read only.
   vitrine::v1::Checkpoint reading_;
 
